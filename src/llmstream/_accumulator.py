@@ -1,0 +1,140 @@
+"""Collects the pieces of one reply and builds the `AssistantMessage`.
+
+Text and reasoning are kept as lists of fragments and joined once, in `build()`: streaming a long
+answer costs one list append per chunk, never a copy of everything so far.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ._usage import Usage
+from .messages import AssistantMessage, FinishReason, ToolCall
+
+__all__ = ["MessageAccumulator", "PendingToolCall", "normalize_finish_reason"]
+
+_FINISH_REASONS: dict[str, FinishReason] = {
+    "stop": "stop",
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "eos": "stop",
+    "length": "length",
+    "max_tokens": "length",
+    "model_length": "length",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",
+    "tool_use": "tool_calls",
+    "content_filter": "content_filter",
+}
+
+
+def normalize_finish_reason(raw: str, *, has_tool_calls: bool) -> FinishReason:
+    """Map a provider's finish reason onto the five llmstream knows.
+
+    Some servers (Ollama, older vLLM) say "stop" when the model called tools; a reply that holds
+    tool calls and stopped on its own is reported as "tool_calls", with `raw_finish_reason` intact.
+    """
+    reason = _FINISH_REASONS.get(raw, "other")
+    if reason == "stop" and has_tool_calls:
+        return "tool_calls"
+    return reason
+
+
+class PendingToolCall:
+    """A tool call still being streamed."""
+
+    __slots__ = ("arguments", "id", "index", "name")
+
+    def __init__(self, index: int, id: str, name: str) -> None:
+        self.index = index
+        self.id = id
+        self.name = name
+        self.arguments: list[str] = []
+
+    def build(self) -> ToolCall:
+        return ToolCall(id=self.id, name=self.name, arguments="".join(self.arguments))
+
+
+class MessageAccumulator:
+    def __init__(self, provider: str | None = None) -> None:
+        self.provider = provider
+        self.text: list[str] = []
+        self.reasoning: list[str] = []
+        self.refusal: list[str] = []
+        self.tool_calls: dict[int, PendingToolCall] = {}
+        self.finished_calls: dict[int, ToolCall] = {}
+        self.raw_finish_reason: str | None = None
+        self.usage: Usage | None = None
+        self.id: str | None = None
+        self.model: str | None = None
+        self.request_id: str | None = None
+        self.extras: dict[str, Any] = {}
+        self._reasoning_block_start: int | None = None
+
+    # -- reasoning blocks ------------------------------------------------------------------
+    @property
+    def reasoning_open(self) -> bool:
+        return self._reasoning_block_start is not None
+
+    def add_reasoning(self, text: str) -> None:
+        if self._reasoning_block_start is None:
+            self._reasoning_block_start = len(self.reasoning)
+        self.reasoning.append(text)
+
+    def end_reasoning(self) -> str:
+        """Close the open reasoning block and return its text."""
+        start = self._reasoning_block_start or 0
+        self._reasoning_block_start = None
+        return "".join(self.reasoning[start:])
+
+    # -- tool calls ------------------------------------------------------------------------
+    def start_tool_call(self, index: int, id: str | None, name: str | None) -> PendingToolCall:
+        # A provider that sends no id still needs one: the tool result must answer it.
+        call = PendingToolCall(index, id or f"call_{uuid.uuid4().hex[:24]}", name or "")
+        self.tool_calls[index] = call
+        return call
+
+    def free_tool_call_index(self) -> int:
+        used = self.tool_calls.keys() | self.finished_calls.keys()
+        return max(used, default=-1) + 1
+
+    def end_tool_calls(self) -> list[tuple[int, ToolCall]]:
+        """Finish every call still open, in index order."""
+        ended = [(index, self.tool_calls[index].build()) for index in sorted(self.tool_calls)]
+        self.finished_calls.update(ended)
+        self.tool_calls.clear()
+        return ended
+
+    # -- extras ----------------------------------------------------------------------------
+    def merge_extra(self, key: str, value: Any) -> None:
+        """Keep a provider field; objects seen on several chunks (`x_groq`) are merged."""
+        old = self.extras.get(key)
+        if isinstance(old, dict) and isinstance(value, dict):
+            self.extras[key] = {**old, **value}
+        else:
+            self.extras[key] = value
+
+    # -- the message -----------------------------------------------------------------------
+    def build(self) -> AssistantMessage:
+        """The message as it stands: complete after the stream finished, else partial."""
+        calls = dict(self.finished_calls)
+        calls.update((index, call.build()) for index, call in self.tool_calls.items())
+        tool_calls = [calls[index] for index in sorted(calls)]
+        raw = self.raw_finish_reason
+        return AssistantMessage(
+            text="".join(self.text),
+            reasoning="".join(self.reasoning),
+            refusal="".join(self.refusal) if self.refusal else None,
+            tool_calls=tool_calls,
+            finish_reason=(
+                normalize_finish_reason(raw, has_tool_calls=bool(tool_calls)) if raw else None
+            ),
+            raw_finish_reason=raw,
+            usage=self.usage,
+            model=self.model,
+            id=self.id,
+            request_id=self.request_id,
+            provider=self.provider,
+            extras=dict(self.extras),
+        )

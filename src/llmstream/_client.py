@@ -1,0 +1,398 @@
+"""`AsyncClient` and `Client`: one provider, one HTTP connection pool, streams and replies."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import anyio
+import httpx
+from typing_extensions import Unpack
+
+from ._http_errors import status_error
+from ._options import CallOptions
+from ._protocol import parse_completion
+from ._request import ChatRequest, MessageLike, build_body
+from ._retry import RetryPolicy
+from ._streams import AsyncChatStream, ChatStream, read_error_body, read_error_body_sync
+from ._timeouts import EventClock, Timeouts
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    ConfigurationError,
+    StreamTimeoutError,
+)
+from .events import RequestWarning
+from .messages import AssistantMessage
+from .providers._base import Provider
+
+__all__ = ["AsyncClient", "Client", "PreparedCall"]
+
+logger = logging.getLogger("llmstream")
+_USER_AGENT = "llmstream/0.1.0"
+_REQUEST_FIELDS = frozenset(ChatRequest.__dataclass_fields__) - {"model", "messages"}
+_WAITING_FOR = {
+    "connect": "connecting to the provider",
+    "first_event": "waiting for the first event",
+    "idle": "waiting for the next event",
+    "total": "on the whole call",
+}
+
+
+def _redact(value: Any, secret: str | None) -> Any:
+    """Remove the API key from anything a provider echoed back."""
+    if not secret:
+        return value
+    if isinstance(value, str):
+        return value.replace(secret, "[redacted]")
+    if isinstance(value, dict):
+        return {key: _redact(item, secret) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redact(item, secret) for item in value]
+    return value
+
+
+@dataclass
+class PreparedCall:
+    """One call, ready to send (and to send again on retry)."""
+
+    provider: Provider
+    body: bytes
+    headers: dict[str, str]
+    warnings: list[RequestWarning]
+    timeouts: Timeouts
+    retry: RetryPolicy
+
+    def build_request(self, http: httpx.AsyncClient | httpx.Client) -> httpx.Request:
+        limits = self.timeouts
+        if isinstance(http, httpx.AsyncClient):
+            # Async reads run under cancel scopes driven by the event clock.
+            timeout = httpx.Timeout(connect=limits.connect, read=None, write=None, pool=None)
+        else:
+            # The sync watchdog takes over once the body flows; until then httpx's read timeout
+            # bounds the wait for the response headers.
+            waits = [t for t in (limits.first_event, limits.total) if t is not None]
+            wait = min(waits) if waits else None
+            timeout = httpx.Timeout(connect=limits.connect, read=wait, write=wait, pool=wait)
+        return http.build_request(
+            "POST", self.provider.chat_url, content=self.body, headers=self.headers, timeout=timeout
+        )
+
+    def provider_request_id(self, headers: Mapping[str, str]) -> str | None:
+        for name in self.provider.request_id_headers:
+            value = headers.get(name)
+            if value:
+                return value
+        return None
+
+    def status_error(self, response: httpx.Response, body: bytes) -> APIStatusError:
+        error = status_error(
+            response.status_code,
+            response.headers,
+            body,
+            provider=self.provider,
+            request_id=self.provider_request_id(response.headers),
+        )
+        secret = self.provider.api_key.get_secret_value() if self.provider.api_key else None
+        if secret:
+            error.message = _redact(error.message, secret)
+            error.args = (error.message,)
+            error.body = _redact(error.body, secret)
+        return error
+
+    @staticmethod
+    def is_json_response(response: httpx.Response) -> bool:
+        return "json" in response.headers.get("content-type", "")
+
+    def connection_error(
+        self,
+        exc: Exception,
+        *,
+        request_id: str | None = None,
+        partial: AssistantMessage | None = None,
+    ) -> APIConnectionError:
+        return APIConnectionError(
+            f"the connection failed: {type(exc).__name__}: {exc or 'no detail'}",
+            provider=self.provider.name,
+            request_id=request_id,
+            partial=partial,
+        )
+
+    def timeout_error(
+        self,
+        limit: str,
+        seconds: float,
+        *,
+        request_id: str | None = None,
+        partial: AssistantMessage | None = None,
+    ) -> StreamTimeoutError:
+        return StreamTimeoutError(
+            f"timed out {_WAITING_FOR[limit]}: the {limit} limit of {seconds:g}s passed "
+            f"(set Timeouts({limit}=...) to change it)",
+            limit=limit,
+            seconds=seconds,
+            provider=self.provider.name,
+            request_id=request_id,
+            partial=partial,
+        )
+
+    def log_retry(self, error: APIError, attempt: int, delay: float) -> None:
+        logger.info(
+            "retrying %s call in %.2fs (attempt %d of %d failed: %s)",
+            self.provider.name,
+            delay,
+            attempt + 1,
+            self.retry.max_retries + 1,
+            error,
+        )
+
+
+class _ClientBase:
+    def __init__(self, provider: Provider, *, timeouts: Timeouts | None, max_retries: int) -> None:
+        if not isinstance(provider, Provider):
+            raise ConfigurationError(
+                f"a client needs a provider such as ls.OpenAI() or ls.Groq(), got {provider!r}"
+            )
+        if max_retries < 0:
+            raise ConfigurationError("max_retries must be 0 or more")
+        self.provider = provider
+        self.timeouts = timeouts or Timeouts()
+        self.max_retries = max_retries
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.provider!r})"
+
+    def _prepare(
+        self,
+        model: str,
+        messages: Sequence[MessageLike],
+        options: Mapping[str, Any],
+        *,
+        stream: bool,
+    ) -> PreparedCall:
+        fields = dict(options)
+        timeouts = fields.pop("timeouts", None) or self.timeouts
+        max_retries = fields.pop("max_retries", None)
+        extra_headers = fields.pop("extra_headers", None) or {}
+        unknown = set(fields) - _REQUEST_FIELDS
+        if unknown:
+            raise ConfigurationError(
+                f"unknown option(s) {', '.join(sorted(unknown))}; provider-specific fields go in "
+                "extra_body={...}"
+            )
+        request = ChatRequest(model=model, messages=messages, **fields)
+        body, warnings = build_body(request, self.provider, stream=stream)
+        for warning in warnings:
+            logger.warning("%s: %s", self.provider.name, warning.message)
+        try:
+            payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError(f"the request body is not JSON-serialisable: {exc}") from None
+        headers = {
+            **self.provider.request_headers(),
+            "Content-Type": "application/json",
+            "User-Agent": _USER_AGENT,
+            **extra_headers,
+        }
+        retries = self.max_retries if max_retries is None else max_retries
+        return PreparedCall(
+            provider=self.provider,
+            body=payload,
+            headers=headers,
+            warnings=warnings,
+            timeouts=timeouts,
+            retry=RetryPolicy(max_retries=retries),
+        )
+
+
+def _connection_limits() -> httpx.Limits:
+    # Streams hold their connection for as long as the model talks; do not cap concurrency here.
+    return httpx.Limits(max_connections=None, max_keepalive_connections=64)
+
+
+class AsyncClient(_ClientBase):
+    """Talks to one provider, under asyncio or trio.
+
+    ```python
+    client = ls.AsyncClient(ls.Groq())
+    async with client.stream(model="...", messages=[ls.user("Hi")]) as stream:
+        async for event in stream: ...
+    reply = stream.message
+    ```
+    Pass `http_client` to share your own `httpx.AsyncClient` (it is then yours to close), or
+    `transport` to plug in a custom httpx transport (tests use `httpx.MockTransport`).
+    """
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        timeouts: Timeouts | None = None,
+        max_retries: int = 2,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(provider, timeouts=timeouts, max_retries=max_retries)
+        if http_client is not None and transport is not None:
+            raise ConfigurationError("pass either http_client or transport, not both")
+        self.http = http_client or httpx.AsyncClient(
+            transport=transport, limits=_connection_limits(), timeout=None
+        )
+        self._owns_http = http_client is None
+
+    def stream(
+        self, *, model: str, messages: Sequence[MessageLike], **options: Unpack[CallOptions]
+    ) -> AsyncChatStream:
+        """Stream a chat completion: `async with client.stream(...) as stream:`."""
+        return AsyncChatStream(self, self._prepare(model, messages, options, stream=True))
+
+    async def generate(
+        self, *, model: str, messages: Sequence[MessageLike], **options: Unpack[CallOptions]
+    ) -> AssistantMessage:
+        """One whole (non-streamed) chat completion."""
+        call = self._prepare(model, messages, options, stream=False)
+        attempt = 0
+        while True:
+            try:
+                return await self._generate_once(call)
+            except APIError as error:
+                delay = call.retry.delay_before_retry(error, attempt)
+                if delay is None:
+                    raise
+                call.log_retry(error, attempt, delay)
+                await anyio.sleep(delay)
+                attempt += 1
+
+    async def _generate_once(self, call: PreparedCall) -> AssistantMessage:
+        clock = EventClock(call.timeouts)
+        deadline = clock.next_deadline()
+        request = call.build_request(self.http)
+        scope_deadline = float("inf") if deadline is None else anyio.current_time() + deadline[2]
+        try:
+            with anyio.CancelScope(deadline=scope_deadline) as scope:
+                response = await self.http.send(request, stream=True)
+                try:
+                    body = await read_error_body(response)
+                finally:
+                    await response.aclose()
+        except httpx.ConnectTimeout:
+            raise call.timeout_error("connect", call.timeouts.connect or 0.0) from None
+        except httpx.TransportError as exc:
+            raise call.connection_error(exc) from exc
+        if scope.cancelled_caught:
+            assert deadline is not None
+            raise call.timeout_error(deadline[1], deadline[2])
+        if response.status_code >= 400:
+            raise call.status_error(response, body)
+        return parse_completion(
+            body, call.provider, request_id=call.provider_request_id(response.headers)
+        )
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self.http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class Client(_ClientBase):
+    """The sync twin of `AsyncClient`.
+
+    ```python
+    client = ls.Client(ls.Groq())
+    with client.stream(model="...", messages=[ls.user("Hi")]) as stream:
+        for event in stream: ...
+    ```
+    """
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        timeouts: Timeouts | None = None,
+        max_retries: int = 2,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        super().__init__(provider, timeouts=timeouts, max_retries=max_retries)
+        if http_client is not None and transport is not None:
+            raise ConfigurationError("pass either http_client or transport, not both")
+        self.http = http_client or httpx.Client(
+            transport=transport, limits=_connection_limits(), timeout=None
+        )
+        self._owns_http = http_client is None
+
+    def stream(
+        self, *, model: str, messages: Sequence[MessageLike], **options: Unpack[CallOptions]
+    ) -> ChatStream:
+        """Stream a chat completion: `with client.stream(...) as stream:`."""
+        return ChatStream(self, self._prepare(model, messages, options, stream=True))
+
+    def generate(
+        self, *, model: str, messages: Sequence[MessageLike], **options: Unpack[CallOptions]
+    ) -> AssistantMessage:
+        """One whole (non-streamed) chat completion."""
+        call = self._prepare(model, messages, options, stream=False)
+        attempt = 0
+        while True:
+            try:
+                return self._generate_once(call)
+            except APIError as error:
+                delay = call.retry.delay_before_retry(error, attempt)
+                if delay is None:
+                    raise
+                call.log_retry(error, attempt, delay)
+                time.sleep(delay)
+                attempt += 1
+
+    def _generate_once(self, call: PreparedCall) -> AssistantMessage:
+        request = call.build_request(self.http)
+        try:
+            response = self.http.send(request, stream=True)
+            try:
+                body = read_error_body_sync(response)
+            finally:
+                response.close()
+        except httpx.ConnectTimeout:
+            raise call.timeout_error("connect", call.timeouts.connect or 0.0) from None
+        except httpx.TimeoutException:
+            deadline = EventClock(call.timeouts).next_deadline()
+            limit, seconds = (deadline[1], deadline[2]) if deadline else ("total", 0.0)
+            raise call.timeout_error(limit, seconds) from None
+        except httpx.TransportError as exc:
+            raise call.connection_error(exc) from exc
+        if response.status_code >= 400:
+            raise call.status_error(response, body)
+        return parse_completion(
+            body, call.provider, request_id=call.provider_request_id(response.headers)
+        )
+
+    def close(self) -> None:
+        if self._owns_http:
+            self.http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

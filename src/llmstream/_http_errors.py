@@ -1,0 +1,103 @@
+"""Turning an HTTP error response into the right `APIStatusError`."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ._error_bodies import ErrorFields, read_error
+from ._ratelimits import RateLimits, retry_after_seconds
+from .errors import (
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    ContextLengthError,
+    NotFoundError,
+    OverloadedError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+)
+from .providers._base import Provider
+
+__all__ = ["status_error"]
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    413: BadRequestError,
+    422: BadRequestError,
+    429: RateLimitError,
+    498: OverloadedError,
+    503: OverloadedError,
+}
+_CONTEXT_LENGTH = re.compile(
+    r"context.length|context window|maximum context|too many tokens in|prompt is too long|"
+    r"reduce the length",
+    re.IGNORECASE,
+)
+_TAGS = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"\s+")
+
+
+def _summarise_text(text: str) -> str:
+    """A readable line from a non-JSON body (an HTML error page, a proxy's plain text)."""
+    title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    if title:
+        text = title.group(1)
+    return _SPACES.sub(" ", _TAGS.sub(" ", text)).strip()[:300]
+
+
+def _error_class(
+    status: int, fields: ErrorFields | None, provider: Provider
+) -> type[APIStatusError]:
+    cls = provider.status_error_class(status, fields) or _BY_STATUS.get(status)
+    if cls is None:
+        cls = ServerError if status >= 500 else APIStatusError
+    if issubclass(cls, BadRequestError) and fields is not None:
+        said = f"{fields.code or ''} {fields.message or ''}"
+        if "context_length_exceeded" in said or _CONTEXT_LENGTH.search(said):
+            cls = ContextLengthError
+    return cls
+
+
+def status_error(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    provider: Provider,
+    request_id: str | None,
+) -> APIStatusError:
+    """The error for an HTTP error response, with everything the provider said."""
+    text = body.decode("utf-8", "replace")
+    parsed: Any = None
+    try:
+        parsed = json.loads(text) if text.strip() else None
+    except ValueError:
+        parsed = None
+    fields = read_error(parsed) if parsed is not None else None
+    if fields is not None and fields.message:
+        message = fields.message
+    elif text.strip():
+        message = f"HTTP {status}: {_summarise_text(text)}"
+    else:
+        message = f"HTTP {status} with an empty body"
+    cls = _error_class(status, fields, provider)
+    return cls(
+        message,
+        status_code=status,
+        type=fields.type if fields else None,
+        code=fields.code if fields else None,
+        param=fields.param if fields else None,
+        body=parsed if parsed is not None else text,
+        headers=dict(headers),
+        limits=RateLimits.from_headers(headers),
+        retry_after=retry_after_seconds(headers, use_resets=status == 429),
+        provider=provider.name,
+        request_id=request_id,
+    )

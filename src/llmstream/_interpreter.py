@@ -1,0 +1,229 @@
+"""Chat-completion chunks in, typed events out.
+
+One `ChunkInterpreter` reads one reply. It takes each decoded chunk (a dict), asks the provider
+where reasoning, usage and errors live, emits events, and records everything in a
+`MessageAccumulator`. A whole (non-streamed) reply goes through the same code as a single chunk
+whose delta is the complete message.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ._accumulator import MessageAccumulator, normalize_finish_reason
+from ._error_bodies import read_error
+from .errors import IncompleteStreamError, MalformedChunkError, StreamError
+from .events import (
+    Finish,
+    ReasoningDelta,
+    ReasoningEnd,
+    RefusalDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallEnd,
+    ToolCallStart,
+)
+from .providers._base import Provider
+
+__all__ = ["ChunkInterpreter"]
+
+# Fields every chunk has; anything else at the top level is a provider extra worth keeping.
+_STANDARD_FIELDS = frozenset({"id", "object", "created", "model", "choices", "usage", "error"})
+
+
+class ChunkInterpreter:
+    def __init__(self, provider: Provider, accumulator: MessageAccumulator) -> None:
+        self.accumulator = accumulator
+        self._provider = provider
+        self._reasoning_fields = provider.reasoning_fields
+        self._not_extras = _STANDARD_FIELDS | provider.ignored_chunk_fields
+        self._error_from = provider.error_from_chunk
+        self._usage_from = provider.usage_from_chunk
+        self._raw_usage: dict[str, Any] | None = None
+
+    # -- one chunk -------------------------------------------------------------------------
+    def handle(self, chunk: Any, out: list[StreamEvent]) -> None:
+        if not isinstance(chunk, dict):
+            raise MalformedChunkError(
+                f"expected a chat-completion chunk (a JSON object), got {type(chunk).__name__}",
+                data=json.dumps(chunk),
+            )
+        error = self._error_from(chunk)
+        if error is not None:
+            raise self.stream_error(error)
+        acc = self.accumulator
+        if acc.id is None:
+            acc.id = chunk.get("id") or None
+            acc.model = chunk.get("model") or None
+        not_extras, extras = self._not_extras, acc.extras
+        for key in chunk:
+            if key not in not_extras:
+                value = chunk[key]
+                if value is not None and extras.get(key) != value:
+                    acc.merge_extra(key, value)
+
+        choices = chunk.get("choices")
+        if choices:
+            choice = choices[0]
+            if not isinstance(choice, dict):
+                raise MalformedChunkError(
+                    "a chunk's choice is not an object", data=json.dumps(chunk)
+                )
+            delta = choice.get("delta")
+            if delta is None:
+                delta = choice.get("message")
+            if delta:
+                self._delta(delta, out)
+            finish_reason = choice.get("finish_reason")
+            if finish_reason and acc.raw_finish_reason is None:
+                self._finish(str(finish_reason), out)
+
+        usage = self._usage_from(chunk)
+        if usage and isinstance(usage, dict):
+            self._raw_usage = usage  # the last report wins: Groq repeats it, nobody adds to it
+
+    def _delta(self, delta: dict[str, Any], out: list[StreamEvent]) -> None:
+        acc = self.accumulator
+        for field in self._reasoning_fields:
+            reasoning = delta.get(field)
+            if reasoning and isinstance(reasoning, str):
+                acc.add_reasoning(reasoning)
+                out.append(ReasoningDelta(text=reasoning))
+                break
+
+        content = delta.get("content")
+        if content:
+            text = content if isinstance(content, str) else _text_of_parts(content)
+            if text:
+                if acc.reasoning_open:
+                    out.append(ReasoningEnd(text=acc.end_reasoning()))
+                acc.text.append(text)
+                out.append(TextDelta(text=text))
+
+        refusal = delta.get("refusal")
+        if refusal and isinstance(refusal, str):
+            if acc.reasoning_open:
+                out.append(ReasoningEnd(text=acc.end_reasoning()))
+            acc.refusal.append(refusal)
+            out.append(RefusalDelta(text=refusal))
+
+        tool_calls = delta.get("tool_calls")
+        if tool_calls:
+            self._tool_calls(tool_calls, out)
+        elif delta.get("function_call"):  # the legacy `functions` API: one call, no id
+            self._tool_calls([{"index": 0, "function": delta["function_call"]}], out)
+
+    def _tool_calls(self, fragments: Any, out: list[StreamEvent]) -> None:
+        acc = self.accumulator
+        if not isinstance(fragments, list):
+            raise MalformedChunkError("`tool_calls` is not a list", data=json.dumps(fragments))
+        for position, fragment in enumerate(fragments):
+            if not isinstance(fragment, dict):
+                raise MalformedChunkError(
+                    "a tool-call fragment is not an object", data=json.dumps(fragment)
+                )
+            index = fragment.get("index")
+            if not isinstance(index, int):
+                index = position  # whole replies number their calls by position only
+            function = fragment.get("function") or {}
+            call_id = fragment.get("id")
+            name = function.get("name")
+
+            call = acc.tool_calls.get(index)
+            if call is not None and call_id and name and call_id != call.id:
+                # A new call reusing an index (some servers number every call 0).
+                call = None
+                index = acc.free_tool_call_index()
+            if call is None:
+                if index in acc.finished_calls:
+                    index = acc.free_tool_call_index()
+                if acc.reasoning_open:
+                    out.append(ReasoningEnd(text=acc.end_reasoning()))
+                call = acc.start_tool_call(index, call_id, name)
+                out.append(ToolCallStart(index=index, id=call.id, name=call.name))
+            elif name and not call.name:
+                call.name = name
+
+            arguments = function.get("arguments")
+            if arguments:
+                if not isinstance(arguments, str):  # a few servers send the object itself
+                    arguments = json.dumps(arguments, ensure_ascii=False)
+                call.arguments.append(arguments)
+                out.append(ToolCallDelta(index=index, arguments=arguments))
+
+    def _finish(self, raw_reason: str, out: list[StreamEvent]) -> None:
+        acc = self.accumulator
+        acc.raw_finish_reason = raw_reason
+        if acc.reasoning_open:
+            out.append(ReasoningEnd(text=acc.end_reasoning()))
+        for index, call in acc.end_tool_calls():
+            out.append(ToolCallEnd(index=index, tool_call=call))
+
+    # -- the end ---------------------------------------------------------------------------
+    def end(self, out: list[StreamEvent]) -> None:
+        """The reply is over: close what is open, then `Usage` and `Finish`.
+
+        Raises `IncompleteStreamError` when the model never said it had finished.
+        """
+        acc = self.accumulator
+        if acc.reasoning_open:
+            out.append(ReasoningEnd(text=acc.end_reasoning()))
+        if acc.raw_finish_reason is None:
+            raise IncompleteStreamError(
+                "the stream ended before the model finished (no finish_reason): the reply is "
+                "incomplete; what arrived is in `partial`",
+                provider=self._provider.name,
+                request_id=acc.request_id,
+                partial=acc.build(),
+            )
+        for index, call in acc.end_tool_calls():  # fragments that came after finish_reason
+            out.append(ToolCallEnd(index=index, tool_call=call))
+        if self._raw_usage is not None:
+            acc.usage = self._provider.normalize_usage(self._raw_usage)
+            for key in self._provider.usage_extras:
+                if key in self._raw_usage:
+                    acc.extras[key] = self._raw_usage[key]
+            out.append(acc.usage)
+        has_tool_calls = bool(acc.finished_calls)
+        out.append(
+            Finish(
+                reason=normalize_finish_reason(
+                    acc.raw_finish_reason, has_tool_calls=has_tool_calls
+                ),
+                raw_reason=acc.raw_finish_reason,
+            )
+        )
+
+    def stream_error(self, payload: Any) -> StreamError:
+        """The error a provider reported inside the response, as a `StreamError`."""
+        fields = read_error(payload)
+        if fields is None or not fields.message:
+            message = f"the provider reported an error: {json.dumps(payload)[:500]}"
+        else:
+            message = fields.message
+        return StreamError(
+            message,
+            type=fields.type if fields else None,
+            code=fields.code if fields else None,
+            param=fields.param if fields else None,
+            status_code=fields.status_code if fields else None,
+            body=payload,
+            provider=self._provider.name,
+            request_id=self.accumulator.request_id,
+            partial=self.accumulator.build(),
+        )
+
+
+def _text_of_parts(content: Any) -> str:
+    """Text of a content given as parts (`[{"type": "text", "text": ...}]`), as a few servers do."""
+    if not isinstance(content, list):
+        raise MalformedChunkError(
+            "`content` is neither text nor a list of parts", data=str(content)
+        )
+    return "".join(
+        part.get("text", "")
+        for part in content
+        if isinstance(part, dict) and part.get("type") == "text"
+    )

@@ -1,0 +1,38 @@
+"""The keyword options every call accepts, typed once for `stream()` and `generate()`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from typing_extensions import TypedDict
+
+from ._request import ToolChoice, ToolLike
+from ._timeouts import Timeouts
+
+__all__ = ["CallOptions"]
+
+
+class CallOptions(TypedDict, total=False):
+    """Options of one call, besides `model` and `messages`.
+
+    The request fields are sent as chat-completions parameters (see the provider's reference);
+    `extra_body` is merged into the JSON body last, as given; `extra_headers` are added to the
+    HTTP request; `timeouts` and `max_retries` override the client's for this call.
+    """
+
+    tools: Sequence[ToolLike] | None
+    tool_choice: ToolChoice | None
+    parallel_tool_calls: bool | None
+    max_tokens: int | None
+    max_completion_tokens: int | None
+    temperature: float | None
+    top_p: float | None
+    stop: str | Sequence[str] | None
+    seed: int | None
+    reasoning_effort: str | None
+    response_format: Mapping[str, Any] | None
+    extra_body: Mapping[str, Any] | None
+    extra_headers: Mapping[str, str]
+    timeouts: Timeouts | None
+    max_retries: int | None

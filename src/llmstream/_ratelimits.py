@@ -1,0 +1,129 @@
+"""Rate-limit headers, read into one shape for every provider.
+
+- OpenAI and Groq: `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`, resets as durations
+  such as `1s`, `6m0s`, `2m59.56s`, `120ms`.
+- Cerebras: `x-ratelimit-{limit,remaining,reset}-{requests-day,tokens-minute}`, resets as float
+  seconds.
+- `retry-after-ms`, and `retry-after` in seconds or as an HTTP date.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+__all__ = ["RateLimits", "parse_duration", "retry_after_seconds"]
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+
+
+def parse_duration(value: str | None) -> float | None:
+    """Seconds in `"1m30.5s"`, `"6m0s"`, `"120ms"`, `"7.66s"` or a bare `"30.5"`; else None."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return max(float(text), 0.0)
+    except ValueError:
+        pass
+    parts = _DURATION_PART.findall(text)
+    if not parts or "".join(number + unit for number, unit in parts) != text:
+        return None
+    return sum(float(number) * _UNIT_SECONDS[unit] for number, unit in parts)
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(float(value))
+    except ValueError:
+        return None
+
+
+def _header(headers: Mapping[str, str], *names: str) -> str | None:
+    for name in names:
+        value = headers.get(name)
+        if value is not None:
+            return value
+    return None
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """The rate-limit headers of a response (any field the provider did not send is None).
+
+    Resets are in seconds from when the response was received. Cerebras's per-day request and
+    per-minute token limits land in the `requests` and `tokens` fields.
+    """
+
+    limit_requests: int | None = None
+    remaining_requests: int | None = None
+    reset_requests: float | None = None
+    limit_tokens: int | None = None
+    remaining_tokens: int | None = None
+    reset_tokens: float | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> RateLimits:
+        def get(kind: str, what: str) -> str | None:
+            period = "day" if what == "requests" else "minute"
+            return _header(
+                headers, f"x-ratelimit-{kind}-{what}", f"x-ratelimit-{kind}-{what}-{period}"
+            )
+
+        return cls(
+            limit_requests=_int(get("limit", "requests")),
+            remaining_requests=_int(get("remaining", "requests")),
+            reset_requests=parse_duration(get("reset", "requests")),
+            limit_tokens=_int(get("limit", "tokens")),
+            remaining_tokens=_int(get("remaining", "tokens")),
+            reset_tokens=parse_duration(get("reset", "tokens")),
+        )
+
+    def wait_hint(self) -> float | None:
+        """How long until the exhausted limit resets, from the reset headers alone."""
+        exhausted = [
+            reset
+            for remaining, reset in (
+                (self.remaining_requests, self.reset_requests),
+                (self.remaining_tokens, self.reset_tokens),
+            )
+            if remaining == 0 and reset is not None
+        ]
+        if exhausted:
+            return max(exhausted)
+        resets = [r for r in (self.reset_requests, self.reset_tokens) if r is not None]
+        return min(resets) if resets else None
+
+
+def retry_after_seconds(
+    headers: Mapping[str, str], *, use_resets: bool = True, now: float | None = None
+) -> float | None:
+    """How long the provider asked us to wait: `retry-after-ms`, `retry-after`, then (for a rate
+    limit, `use_resets`) the reset time of the exhausted limit."""
+    millis = headers.get("retry-after-ms")
+    if millis is not None:
+        try:
+            return max(float(millis) / 1000.0, 0.0)
+        except ValueError:
+            pass
+    after = headers.get("retry-after")
+    if after is not None:
+        try:
+            return max(float(after), 0.0)
+        except ValueError:
+            try:
+                moment = parsedate_to_datetime(after)
+            except (TypeError, ValueError):
+                moment = None
+            if moment is not None:
+                current = time.time() if now is None else now
+                return max(moment.timestamp() - current, 0.0)
+    return RateLimits.from_headers(headers).wait_hint() if use_resets else None

@@ -1,0 +1,204 @@
+"""Building the chat-completions request body.
+
+One builder serves every provider; the provider answers the few questions that differ: which
+field carries the output limit, which parameters a model refuses, and in which field (if any)
+reasoning goes back in the history.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from .errors import ConfigurationError
+from .events import RequestWarning
+from .messages import (
+    AssistantMessage,
+    ImagePart,
+    SystemMessage,
+    TextPart,
+    ToolMessage,
+    UserMessage,
+)
+from .providers._base import Provider
+from .tools import ToolSpec
+
+__all__ = ["ChatRequest", "MessageLike", "ToolChoice", "ToolLike", "build_body"]
+
+
+@runtime_checkable
+class _HasToolSpec(Protocol):
+    @property
+    def spec(self) -> ToolSpec: ...
+
+
+MessageLike = SystemMessage | UserMessage | AssistantMessage | ToolMessage | Mapping[str, Any]
+"""A message: one of llmstream's message classes, or a raw chat-completions message dict."""
+
+ToolLike = ToolSpec | _HasToolSpec | Mapping[str, Any]
+"""A tool: a `ToolSpec`, a `Tool` made with `@ls.tool`, or a raw chat-completions tool dict."""
+
+ToolChoice = Literal["auto", "none", "required"] | str | ToolSpec | _HasToolSpec | Mapping[str, Any]
+"""`"auto"`, `"none"`, `"required"`, a tool (or its name) the model must call, or a raw dict."""
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """Everything a caller can ask of one chat completion."""
+
+    model: str
+    messages: Sequence[MessageLike]
+    tools: Sequence[ToolLike] | None = None
+    tool_choice: ToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    max_tokens: int | None = None
+    max_completion_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    stop: str | Sequence[str] | None = None
+    seed: int | None = None
+    reasoning_effort: str | None = None
+    response_format: Mapping[str, Any] | None = None
+    extra_body: Mapping[str, Any] | None = None
+    extra_headers: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.model, str) or not self.model:
+            raise ConfigurationError("model must be a non-empty string, e.g. model='gpt-4o-mini'")
+        if isinstance(self.messages, (str, bytes)) or not self.messages:
+            raise ConfigurationError(
+                "messages must be a non-empty list, e.g. messages=[ls.user('Hello')]"
+            )
+
+
+def _tool_spec(tool: ToolLike) -> ToolSpec | Mapping[str, Any]:
+    if isinstance(tool, (ToolSpec, Mapping)):
+        return tool
+    if isinstance(tool, _HasToolSpec):
+        return tool.spec
+    raise ConfigurationError(
+        f"cannot use {tool!r} as a tool: pass an @ls.tool function, an ls.ToolSpec, or a "
+        "chat-completions tool dict"
+    )
+
+
+def tool_to_wire(tool: ToolLike) -> dict[str, Any]:
+    spec = _tool_spec(tool)
+    if isinstance(spec, Mapping):
+        return dict(spec)
+    function: dict[str, Any] = {"name": spec.name, "strict": spec.strict}
+    if spec.description is not None:
+        function["description"] = spec.description
+    function["parameters"] = spec.parameters
+    return {"type": "function", "function": function}
+
+
+def _tool_name(tool: ToolLike) -> str:
+    spec = _tool_spec(tool)
+    if isinstance(spec, Mapping):
+        return str(spec["function"]["name"])
+    return spec.name
+
+
+def tool_choice_to_wire(choice: ToolChoice) -> Any:
+    if isinstance(choice, Mapping):
+        return dict(choice)
+    if isinstance(choice, str):
+        if choice in ("auto", "none", "required"):
+            return choice
+        name = choice  # any other string names the tool the model must call
+    else:
+        name = _tool_name(choice)
+    return {"type": "function", "function": {"name": name}}
+
+
+def _content_to_wire(content: str | list[TextPart | ImagePart]) -> Any:
+    if isinstance(content, str):
+        return content
+    parts: list[dict[str, Any]] = []
+    for part in content:
+        if isinstance(part, TextPart):
+            parts.append({"type": "text", "text": part.text})
+        else:
+            image: dict[str, Any] = {"url": part.url}
+            if part.detail is not None:
+                image["detail"] = part.detail
+            parts.append({"type": "image_url", "image_url": image})
+    return parts
+
+
+def message_to_wire(message: MessageLike, provider: Provider) -> dict[str, Any]:
+    """One message as the provider expects it in `messages`."""
+    if isinstance(message, AssistantMessage):
+        wire: dict[str, Any] = {"role": "assistant"}
+        if message.text:
+            wire["content"] = message.text
+        if message.tool_calls:
+            wire["tool_calls"] = [
+                {
+                    "id": call.id,
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": call.arguments},
+                }
+                for call in message.tool_calls
+            ]
+        elif not message.text:
+            wire["content"] = ""  # an assistant message needs content or tool calls
+        if message.reasoning and provider.reasoning_history_field:
+            wire[provider.reasoning_history_field] = message.reasoning
+        return wire
+    if isinstance(message, UserMessage):
+        return {"role": "user", "content": _content_to_wire(message.content)}
+    if isinstance(message, SystemMessage):
+        return {"role": "system", "content": message.content}
+    if isinstance(message, ToolMessage):
+        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
+    if isinstance(message, Mapping):
+        return dict(message)
+    raise ConfigurationError(
+        f"cannot send {message!r} as a message: use ls.system(), ls.user(), ls.tool_result(), an "
+        "AssistantMessage from an earlier call, or a chat-completions message dict"
+    )
+
+
+def build_body(
+    request: ChatRequest, provider: Provider, *, stream: bool
+) -> tuple[dict[str, Any], list[RequestWarning]]:
+    """The JSON body for `request`, and a warning for each parameter that had to be dropped."""
+    body: dict[str, Any] = {
+        "model": request.model,
+        "messages": [message_to_wire(message, provider) for message in request.messages],
+    }
+    if request.max_tokens is not None:
+        body[provider.output_limit_field(request.model)] = request.max_tokens
+    if request.max_completion_tokens is not None:
+        body["max_completion_tokens"] = request.max_completion_tokens
+    for name in ("temperature", "top_p", "seed", "reasoning_effort", "parallel_tool_calls"):
+        value = getattr(request, name)
+        if value is not None:
+            body[name] = value
+    if request.stop is not None:
+        body["stop"] = request.stop if isinstance(request.stop, str) else list(request.stop)
+    if request.response_format is not None:
+        body["response_format"] = dict(request.response_format)
+    if request.tools:
+        body["tools"] = [tool_to_wire(tool) for tool in request.tools]
+        # Explicit, because a few compatible servers default to "none" when it is missing.
+        body["tool_choice"] = tool_choice_to_wire(request.tool_choice or "auto")
+    elif request.tool_choice is not None:
+        body["tool_choice"] = tool_choice_to_wire(request.tool_choice)
+    if stream:
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+
+    warnings = []
+    for name, reason in provider.rejected_parameters(request.model, body).items():
+        value = body.pop(name)
+        warnings.append(
+            RequestWarning(message=f"dropped {name}={json.dumps(value)}: {reason}", parameter=name)
+        )
+    if request.extra_body:
+        body.update(request.extra_body)  # the escape hatch is sent as given, after every rule
+    return body, warnings

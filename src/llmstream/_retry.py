@@ -1,0 +1,79 @@
+"""When to retry a failed call, and how long to wait first.
+
+Shared by the async and sync clients. A stream is only ever retried before its first event
+reached the caller; the clients enforce that by reading the first events inside the retry loop.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    IncompleteStreamError,
+    StreamError,
+)
+
+__all__ = ["RETRYABLE_STATUSES", "RetryPolicy"]
+
+RETRYABLE_STATUSES = frozenset({408, 409, 429, 498, 500, 502, 503, 504})
+# Codes providers put on in-stream errors that mean "try again" (xAI's 200 JSON timeout says
+# "The service is currently unavailable"; gRPC-style codes come from xAI, others from OpenAI).
+_RETRYABLE_STREAM_CODES = frozenset(
+    {
+        "the service is currently unavailable",
+        "unavailable",
+        "deadline exceeded",
+        "server_error",
+        "internal_error",
+        "overloaded",
+        "overloaded_error",
+        "capacity_exceeded",
+        "rate_limit_exceeded",
+        "service_unavailable",
+    }
+)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter, honouring the provider's `retry_after` up to a cap.
+
+    A `retry_after` longer than `max_retry_after` is not waited out: the error is raised, so the
+    caller can decide (and `RateLimitError.retry_after` says how long it would be).
+    """
+
+    max_retries: int = 2
+    initial_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+
+    def delay_before_retry(self, error: APIError, attempt: int) -> float | None:
+        """Seconds to wait before retrying after `error` on attempt `attempt` (0-based), or None."""
+        if attempt >= self.max_retries or not is_retryable(error):
+            return None
+        retry_after = error.retry_after if isinstance(error, APIStatusError) else None
+        if retry_after is not None:
+            return retry_after if retry_after <= self.max_retry_after else None
+        backoff = min(self.max_delay, self.initial_delay * 2.0**attempt)
+        return backoff * (0.5 + random.random() / 2)
+
+
+def is_retryable(error: APIError) -> bool:
+    if isinstance(error, APIStatusError):
+        should_retry = error.headers.get("x-should-retry")
+        if should_retry == "true":
+            return True
+        if should_retry == "false":
+            return False
+        return error.status_code in RETRYABLE_STATUSES or error.status_code >= 500
+    if isinstance(error, StreamError):
+        if error.status_code is not None:
+            return error.status_code in RETRYABLE_STATUSES or error.status_code >= 500
+        code = str(error.code or error.type or "").lower()
+        return code in _RETRYABLE_STREAM_CODES
+    # A connection that failed, or a stream that closed, before anything reached the caller.
+    return isinstance(error, (APIConnectionError, IncompleteStreamError))

@@ -1,0 +1,138 @@
+"""An incremental decoder for the server-sent events wire format (WHATWG HTML, 9.2.6).
+
+Sans-IO: `feed()` takes bytes exactly as they came off the network, split anywhere, and returns
+the events they completed. It works on bytes and only joins whole lines, so a UTF-8 character
+split across two reads is never cut. Line endings may be CRLF, LF or CR, mixed, and a CRLF may
+itself be split across reads. Comments (`: keep-alive`) are counted, not returned. `id` and
+`retry` are read and ignored: chat completions never resume.
+
+It does not decode `data` to text: the caller decodes (strictly) and parses the JSON, so that a
+broken chunk becomes an error instead of replacement characters in the answer.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DEFAULT_MAX_LINE_BYTES", "SSEDecoder", "SSELineTooLong", "ServerSentEvent"]
+
+DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
+_BOM = b"\xef\xbb\xbf"
+
+ServerSentEvent = tuple[str, bytes]
+"""`(event, data)`: the `event:` field (`""` when absent, the spec's default type "message") and
+the `data:` lines joined with newlines, not decoded. A plain tuple: one is made per chunk."""
+
+
+class SSELineTooLong(ValueError):
+    """A line grew past the decoder's limit without ending."""
+
+
+class SSEDecoder:
+    def __init__(self, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> None:
+        self._max_line_bytes = max_line_bytes
+        self._partial_line: list[bytes] = []
+        self._partial_size = 0
+        self._data: list[bytes] = []
+        self._event = ""
+        self._after_cr = False  # the previous chunk ended in CR: a leading LF belongs to it
+        self._at_start = True  # still looking for a byte-order mark
+        self.comments = 0
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        """Decode more bytes; returns the events they completed (often none, often several)."""
+        if self._at_start:
+            chunk = self._strip_bom(chunk)
+            if self._at_start:  # fewer than three bytes so far: wait for more
+                return []
+        if self._after_cr:
+            self._after_cr = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]
+        if b"\r" in chunk:
+            if chunk[-1:] == b"\r":
+                self._after_cr = True
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+        lines = chunk.split(b"\n")
+        tail = lines.pop()  # after the last newline: the start of a line still arriving
+        events: list[ServerSentEvent] = []
+        if lines:
+            if self._partial_line:
+                self._partial_line.append(lines[0])
+                lines[0] = b"".join(self._partial_line)
+                self._partial_line = []
+                self._partial_size = 0
+                self._check_length(len(lines[0]))
+            data = self._data
+            for line in lines:
+                # The two lines nearly every event is made of, handled inline: this is the
+                # hottest loop in llmstream.
+                if line[:5] == b"data:":
+                    data.append(line[6:] if line[5:6] == b" " else line[5:])
+                elif not line and data:
+                    events.append((self._event, data[0] if len(data) == 1 else b"\n".join(data)))
+                    data.clear()
+                    self._event = ""
+                else:
+                    self._line(line, events)
+        if tail:
+            self._partial_line.append(tail)
+            self._partial_size += len(tail)
+            self._check_length(self._partial_size)
+        return events
+
+    def flush(self) -> list[ServerSentEvent]:
+        """The input ended: finish the last line and dispatch a last event left unterminated.
+
+        The spec drops an event that was not followed by a blank line; chat servers that close
+        right after their last `data:` line are common enough that llmstream keeps it, and the
+        JSON parser catches a line that was really cut short.
+        """
+        if self._at_start and self._partial_line:
+            self._at_start = False
+        events: list[ServerSentEvent] = []
+        if self._partial_line:
+            line = b"".join(self._partial_line)
+            self._partial_line = []
+            self._partial_size = 0
+            self._line(line, events)
+        self._line(b"", events)
+        return events
+
+    def _strip_bom(self, chunk: bytes) -> bytes:
+        pending = b"".join(self._partial_line) + chunk
+        if len(pending) < len(_BOM) and _BOM.startswith(pending):
+            self._partial_line = [pending] if pending else []
+            return b""
+        self._at_start = False
+        self._partial_line = []
+        return pending[len(_BOM) :] if pending.startswith(_BOM) else pending
+
+    def _check_length(self, size: int) -> None:
+        if size > self._max_line_bytes:
+            raise SSELineTooLong(
+                f"a server-sent-events line grew past {self._max_line_bytes} bytes without ending"
+            )
+
+    def _line(self, line: bytes, events: list[ServerSentEvent]) -> None:
+        if not line:
+            if self._data:
+                data = self._data[0] if len(self._data) == 1 else b"\n".join(self._data)
+                events.append((self._event, data))
+                self._data.clear()
+            self._event = ""
+            return
+        if line[:5] == b"data:":
+            value = line[5:]
+            self._data.append(value[1:] if value[:1] == b" " else value)
+            return
+        if line[:1] == b":":
+            self.comments += 1
+            return
+        name, colon, value = line.partition(b":")
+        if colon and value[:1] == b" ":
+            value = value[1:]
+        if name == b"data":  # "data" with no colon: an empty data line
+            self._data.append(b"")
+        elif name == b"event":
+            self._event = value.decode("utf-8", "replace")
+        # "id", "retry" and unknown fields are ignored, as the spec says.

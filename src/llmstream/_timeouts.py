@@ -1,0 +1,91 @@
+"""Time limits on a call, measured on parsed events rather than on bytes.
+
+A server that sends only `: keep-alive` comments is sending bytes, not events; counting bytes
+would keep a dead stream alive forever. `EventClock` tracks the limits that apply now; the
+clients turn its deadline into a cancel scope (async) or socket timeouts (sync).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+__all__ = ["EventClock", "Timeouts"]
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Time limits for one call, in seconds; `None` switches a limit off.
+
+    - `connect`: to open the TCP (and TLS) connection.
+    - `first_event`: from sending the request to the first event (headers included). Generous by
+      default: reasoning models may think for minutes before their first token.
+    - `idle`: the longest silence between two events once the stream is flowing. Keep-alive
+      comments do not count as events.
+    - `total`: the whole call, first byte to last event.
+    """
+
+    connect: float | None = 10.0
+    first_event: float | None = 600.0
+    idle: float | None = 120.0
+    total: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("connect", "first_event", "idle", "total"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ValueError(f"Timeouts.{name} must be a positive number of seconds or None")
+
+
+class EventClock:
+    """Which limit fires next.
+
+    `first_event` runs from the start of the call; `total` runs from the start too, wall clock.
+    `idle` runs only while llmstream is waiting for the network: from the moment the caller asks
+    for the next event until it arrives. Time the caller spends on an event is not silence.
+    """
+
+    __slots__ = (
+        "_first_event",
+        "_idle",
+        "_total_deadline",
+        "got_first_event",
+        "start",
+        "waiting_since",
+    )
+
+    def __init__(self, timeouts: Timeouts, start: float | None = None) -> None:
+        self.start = time.monotonic() if start is None else start
+        self.got_first_event = False
+        self.waiting_since: float | None = self.start
+        self._first_event = timeouts.first_event
+        self._idle = timeouts.idle
+        self._total_deadline = None if timeouts.total is None else self.start + timeouts.total
+
+    def delivered(self) -> None:
+        """Events went to the caller: the wait is over until the caller asks for more."""
+        self.got_first_event = True
+        self.waiting_since = None
+
+    def wait(self, now: float) -> None:
+        """The caller asked for the next event and llmstream is about to read."""
+        if self.waiting_since is None:
+            self.waiting_since = now
+
+    def next_deadline(self) -> tuple[float, str, float] | None:
+        """The earliest deadline as (monotonic time, limit name, that limit in seconds)."""
+        waiting: tuple[float, str, float] | None = None
+        if not self.got_first_event:
+            if self._first_event is not None:
+                waiting = (self.start + self._first_event, "first_event", self._first_event)
+        elif self._idle is not None and self.waiting_since is not None:
+            waiting = (self.waiting_since + self._idle, "idle", self._idle)
+        total = self._total_deadline
+        if total is not None and (waiting is None or total < waiting[0]):
+            return (total, "total", total - self.start)
+        return waiting
+
+    def recheck_after(self, now: float) -> float | None:
+        """When there is no deadline now (the caller holds an event), none can fall before
+        `now + idle`: a watchdog may look again then."""
+        return None if self._idle is None else now + self._idle

@@ -1,0 +1,135 @@
+"""Time limits for the sync client.
+
+A blocking socket read cannot be given a deadline that only moves when an *event* arrives, and
+httpx fixes the read timeout for the whole body. So one daemon thread keeps the deadlines of
+every open sync stream and, when one passes, marks the stream and shuts its socket down; the
+blocked read returns at once and the stream raises `StreamTimeoutError`. The reader moves its
+deadline forward by updating its `EventClock`, one float per event; the thread re-checks a
+deadline before firing, so nothing has to be rescheduled on the hot path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import itertools
+import socket
+import threading
+import time
+from typing import Any, Protocol
+
+import httpx
+
+__all__ = ["WATCHDOG", "Watch", "Watchdog"]
+
+
+class _Clock(Protocol):
+    def next_deadline(self) -> tuple[float, str, float] | None: ...
+
+    def recheck_after(self, now: float) -> float | None: ...
+
+
+class _FixedDeadline:
+    def __init__(self, seconds: float) -> None:
+        self._deadline = (time.monotonic() + seconds, "total", seconds)
+
+    def next_deadline(self) -> tuple[float, str, float] | None:
+        return self._deadline
+
+    def recheck_after(self, now: float) -> float | None:
+        return None
+
+
+def _socket_of(response: httpx.Response) -> socket.socket | None:
+    """The response's own socket; None without one (mock or ASGI transports) or when other
+    streams share it (HTTP/2)."""
+    if response.http_version != "HTTP/1.1":
+        return None
+    stream: Any = response.extensions.get("network_stream")
+    if stream is None or not hasattr(stream, "get_extra_info"):
+        return None
+    sock = stream.get_extra_info("socket")
+    return sock if isinstance(sock, socket.socket) else None
+
+
+class Watch:
+    """One stream under watch. `fired` is `(limit, seconds)` once its deadline passed.
+
+    Without a socket to shut down, firing only sets `fired`; the reader checks it after every
+    read, so a limit is still enforced at the next read.
+    """
+
+    __slots__ = ("_cancelled", "_socket", "clock", "fired")
+
+    def __init__(self, clock: _Clock, sock: socket.socket | None) -> None:
+        self.clock = clock
+        self._socket = sock
+        self._cancelled = False
+        self.fired: tuple[str, float] | None = None
+
+    @property
+    def can_interrupt(self) -> bool:
+        return self._socket is not None
+
+    def cancel(self) -> None:
+        self._cancelled = True
+
+    def _fire(self, limit: str, seconds: float) -> None:
+        self.fired = (limit, seconds)
+        if self._socket is not None:
+            # Already closed means the reader is not blocked on it either.
+            with contextlib.suppress(OSError):
+                self._socket.shutdown(socket.SHUT_RDWR)
+
+
+class Watchdog:
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._heap: list[tuple[float, int, Watch]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, response: httpx.Response, clock: _Clock) -> Watch:
+        watch = Watch(clock, _socket_of(response))
+        self._schedule(watch)
+        return watch
+
+    def watch_drain(self, response: httpx.Response, seconds: float) -> Watch:
+        """A fixed deadline for reading the tail of a finished response."""
+        return self.watch(response, _FixedDeadline(seconds))
+
+    def _schedule(self, watch: Watch) -> None:
+        deadline = watch.clock.next_deadline()
+        when = deadline[0] if deadline else watch.clock.recheck_after(time.monotonic())
+        if when is None:
+            return
+        with self._condition:
+            heapq.heappush(self._heap, (when, next(self._order), watch))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="llmstream-watchdog", daemon=True
+                )
+                self._thread.start()
+            self._condition.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                while not self._heap:
+                    self._condition.wait()
+                when, _, watch = self._heap[0]
+                now = time.monotonic()
+                if when > now:
+                    self._condition.wait(when - now)
+                    continue
+                heapq.heappop(self._heap)
+            if watch._cancelled:
+                continue
+            deadline = watch.clock.next_deadline()
+            if deadline is None or deadline[0] > time.monotonic():
+                self._schedule(watch)  # events moved it since it was scheduled: look again
+            else:
+                watch._fire(deadline[1], deadline[2])
+
+
+WATCHDOG = Watchdog()

@@ -1,0 +1,225 @@
+"""Every error llmstream raises, rooted at `LLMStreamError`.
+
+```
+LLMStreamError
+├── ConfigurationError          the client or a call was set up wrong (no key, key over plain http)
+├── ToolArgumentsError          a tool call's arguments are not valid JSON
+└── APIError                    something went wrong talking to the provider
+    ├── APIStatusError          an HTTP error status; subclasses by status
+    │   ├── BadRequestError         400, 413, 422
+    │   │   └── ContextLengthError      ...the prompt does not fit the model's context
+    │   ├── AuthenticationError     401 (and xAI's 400 for a bad key)
+    │   ├── PermissionDeniedError   403
+    │   ├── NotFoundError           404, e.g. an unknown model
+    │   ├── RateLimitError          429, with `retry_after`
+    │   ├── OverloadedError         503, Groq's 498 capacity_exceeded
+    │   └── ServerError             other 5xx
+    ├── APIConnectionError      the transport failed (refused, reset, EOF, protocol error)
+    │   └── StreamTimeoutError      a connect / first_event / idle / total limit fired
+    ├── StreamError             the provider reported an error inside a 200 stream
+    ├── IncompleteStreamError   the stream ended before the model finished
+    └── MalformedChunkError     a chunk was not valid JSON (or not a chunk at all)
+```
+
+Errors raised while a stream was running carry `partial`: the `AssistantMessage` assembled from
+what arrived before the failure. Events already yielded stay valid.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._ratelimits import RateLimits
+    from .messages import AssistantMessage, ToolCall
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ContextLengthError",
+    "IncompleteStreamError",
+    "LLMStreamError",
+    "MalformedChunkError",
+    "NotFoundError",
+    "OverloadedError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "StreamError",
+    "StreamTimeoutError",
+    "ToolArgumentsError",
+]
+
+
+class LLMStreamError(Exception):
+    """Root of every error llmstream raises."""
+
+
+class ConfigurationError(LLMStreamError, ValueError):
+    """The client or a call was configured in a way that cannot work."""
+
+
+class ToolArgumentsError(LLMStreamError, ValueError):
+    """A tool call's `arguments` text is not valid JSON."""
+
+    def __init__(self, message: str, *, tool_call: ToolCall) -> None:
+        super().__init__(message)
+        self.tool_call = tool_call
+
+
+class APIError(LLMStreamError):
+    """A failure while talking to a provider.
+
+    `message` is the provider's own message when it sent one. `partial` is the message assembled
+    before the failure (`None` if the failure came before any of the response).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        request_id: str | None = None,
+        partial: AssistantMessage | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+        self.request_id = request_id
+        self.partial = partial
+
+    def __str__(self) -> str:
+        where = f"{self.provider}: " if self.provider else ""
+        request = f" [request_id={self.request_id}]" if self.request_id else ""
+        return f"{where}{self.message}{self._details()}{request}"
+
+    def _details(self) -> str:
+        return ""
+
+
+class _ProviderErrorFields(APIError):
+    """Errors that carry the provider's error `type`, `code` and `param`."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        type: str | None = None,
+        code: str | int | None = None,
+        param: str | None = None,
+        body: Any = None,
+        provider: str | None = None,
+        request_id: str | None = None,
+        partial: AssistantMessage | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider, request_id=request_id, partial=partial)
+        self.type = type
+        self.code = code
+        self.param = param
+        self.body = body
+
+    def _details(self) -> str:
+        fields = [f"{name}={value}" for name, value in self._detail_fields() if value is not None]
+        return f" ({', '.join(fields)})" if fields else ""
+
+    def _detail_fields(self) -> list[tuple[str, Any]]:
+        return [("type", self.type), ("code", self.code), ("param", self.param)]
+
+
+class APIStatusError(_ProviderErrorFields):
+    """The provider answered with an HTTP error status.
+
+    `status_code`, the provider's `type`, `code` and `param`, the parsed `body`, the response
+    `headers` and its rate-limit headers as `limits` are all kept.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        headers: dict[str, str] | None = None,
+        limits: RateLimits | None = None,
+        retry_after: float | None = None,
+        **fields: Any,
+    ) -> None:
+        super().__init__(message, **fields)
+        self.status_code = status_code
+        self.headers = headers or {}
+        self.limits = limits
+        self.retry_after = retry_after
+
+    def _detail_fields(self) -> list[tuple[str, Any]]:
+        return [("status", self.status_code), *super()._detail_fields()]
+
+
+class BadRequestError(APIStatusError):
+    """400, 413 or 422: the request itself was refused. Retrying will not help."""
+
+
+class ContextLengthError(BadRequestError):
+    """The prompt (plus `max_tokens`) does not fit the model's context window."""
+
+
+class AuthenticationError(APIStatusError):
+    """401 (or xAI's 400 for a bad key): the API key is missing, wrong or revoked."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key is valid but may not use this model or endpoint."""
+
+
+class NotFoundError(APIStatusError):
+    """404: most often a model name the provider does not know."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests or tokens. `retry_after` is how long the provider asked to wait."""
+
+
+class OverloadedError(APIStatusError):
+    """503, or Groq's 498 `capacity_exceeded`: the provider is out of capacity for now."""
+
+
+class ServerError(APIStatusError):
+    """A 5xx other than 503: the provider failed."""
+
+
+class APIConnectionError(APIError):
+    """The connection failed: refused, reset, closed early, or the HTTP exchange was broken."""
+
+
+class StreamTimeoutError(APIConnectionError):
+    """A time limit fired. `limit` says which: `connect`, `first_event`, `idle` or `total`."""
+
+    def __init__(self, message: str, *, limit: str, seconds: float, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.limit = limit
+        self.seconds = seconds
+
+
+class StreamError(_ProviderErrorFields):
+    """The provider reported an error inside a stream that had started with HTTP 200.
+
+    `status_code` is the status the provider put inside the error, when it gave one.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None = None, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.status_code = status_code
+
+
+class IncompleteStreamError(APIError):
+    """The stream ended before the model finished (no `finish_reason`): the reply is cut short."""
+
+
+class MalformedChunkError(APIError):
+    """A stream chunk (or a whole response) could not be read. `data` is the offending text."""
+
+    def __init__(self, message: str, *, data: str | None = None, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.data = data

@@ -1,0 +1,141 @@
+"""The typed events a stream yields.
+
+Every event is a frozen pydantic model with a `type` discriminator, so both `match` and
+`event.type == ...` work, and `StreamEvent` validates any of them from JSON.
+
+In one stream, in order:
+
+- `RequestWarning`: first, when llmstream changed your request (e.g. dropped `temperature`
+  for an OpenAI reasoning model);
+- `ReasoningDelta`s, closed by one `ReasoningEnd` when the model moves on to its answer or a tool
+  call (a model may think more than once, each block is closed);
+- `TextDelta`s and `RefusalDelta`s;
+- per tool call: `ToolCallStart`, `ToolCallDelta`s (argument fragments), then `ToolCallEnd`
+  with the whole `ToolCall` once the model has finished;
+- `Usage` (when the provider reported it), and last `Finish`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._usage import Usage
+from .messages import FinishReason, ToolCall
+
+__all__ = [
+    "Finish",
+    "ReasoningDelta",
+    "ReasoningEnd",
+    "RefusalDelta",
+    "RequestWarning",
+    "StreamEvent",
+    "TextDelta",
+    "ToolCallDelta",
+    "ToolCallEnd",
+    "ToolCallStart",
+    "Usage",
+]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class TextDelta(_Event):
+    """A piece of the answer's text."""
+
+    __match_args__ = ("text",)
+    type: Literal["text_delta"] = "text_delta"
+    text: str
+
+
+class ReasoningDelta(_Event):
+    """A piece of the model's visible reasoning.
+
+    Groq and Cerebras send it as `reasoning`, xAI and most compatible servers as
+    `reasoning_content`.
+    """
+
+    __match_args__ = ("text",)
+    type: Literal["reasoning_delta"] = "reasoning_delta"
+    text: str
+
+
+class ReasoningEnd(_Event):
+    """The model stopped reasoning; `text` is the whole reasoning block that just ended."""
+
+    __match_args__ = ("text",)
+    type: Literal["reasoning_end"] = "reasoning_end"
+    text: str
+
+
+class RefusalDelta(_Event):
+    """A piece of a refusal (OpenAI sends refusals apart from the text)."""
+
+    __match_args__ = ("text",)
+    type: Literal["refusal_delta"] = "refusal_delta"
+    text: str
+
+
+class ToolCallStart(_Event):
+    """The model began a tool call. `index` identifies it in the following deltas."""
+
+    __match_args__ = ("index", "id", "name")
+    type: Literal["tool_call_start"] = "tool_call_start"
+    index: int
+    id: str
+    name: str
+
+
+class ToolCallDelta(_Event):
+    """A fragment of a tool call's JSON arguments."""
+
+    __match_args__ = ("index", "arguments")
+    type: Literal["tool_call_delta"] = "tool_call_delta"
+    index: int
+    arguments: str
+
+
+class ToolCallEnd(_Event):
+    """A tool call is complete: `tool_call` has its id, name and whole arguments."""
+
+    __match_args__ = ("tool_call",)
+    type: Literal["tool_call_end"] = "tool_call_end"
+    index: int
+    tool_call: ToolCall
+
+
+class Finish(_Event):
+    """The stream ended normally. `reason` is normalised; `raw_reason` is the provider's word."""
+
+    __match_args__ = ("reason",)
+    type: Literal["finish"] = "finish"
+    reason: FinishReason
+    raw_reason: str | None = None
+
+
+class RequestWarning(_Event):
+    """llmstream changed the request before sending it, and says what and why."""
+
+    __match_args__ = ("message",)
+    type: Literal["warning"] = "warning"
+    message: str
+    parameter: str | None = None
+
+
+StreamEvent = Annotated[
+    TextDelta
+    | ReasoningDelta
+    | ReasoningEnd
+    | RefusalDelta
+    | ToolCallStart
+    | ToolCallDelta
+    | ToolCallEnd
+    | Usage
+    | Finish
+    | RequestWarning,
+    Field(discriminator="type"),
+]
+"""Any event a stream yields."""

@@ -1,0 +1,221 @@
+"""Chat messages: what you send, and the `AssistantMessage` a call gives back.
+
+Build them with the short helpers (`system`, `user`, `assistant`, `tool_result`, `image`) or the
+classes. An `AssistantMessage` returned by a stream goes back into the next request's messages
+as it is: llmstream replays its tool calls, and its reasoning to the providers that accept it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import mimetypes
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._usage import Usage
+from .errors import ToolArgumentsError
+
+__all__ = [
+    "AssistantMessage",
+    "ContentPart",
+    "FinishReason",
+    "ImagePart",
+    "Message",
+    "SystemMessage",
+    "TextPart",
+    "ToolCall",
+    "ToolMessage",
+    "UserMessage",
+    "assistant",
+    "image",
+    "system",
+    "tool_result",
+    "user",
+]
+
+FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "other"]
+"""Why the model stopped, normalised. The provider's own word stays in `raw_finish_reason`."""
+
+
+class ToolCall(BaseModel):
+    """One tool call the model asked for.
+
+    `arguments` is the JSON text exactly as the model wrote it (it is replayed unchanged in the
+    next request); `parsed_arguments` is that text parsed.
+    """
+
+    model_config = ConfigDict(frozen=True, ignored_types=(cached_property,))
+    __match_args__ = ("name", "arguments")
+
+    id: str
+    name: str
+    arguments: str = ""
+    type: Literal["function"] = "function"
+
+    @cached_property
+    def parsed_arguments(self) -> Any:
+        """The arguments as Python data; `{}` when the model sent none.
+
+        Raises `ToolArgumentsError` (a `ValueError`) when the text is not valid JSON.
+        """
+        if not self.arguments.strip():
+            return {}
+        try:
+            return json.loads(self.arguments)
+        except ValueError as exc:
+            raise ToolArgumentsError(
+                f"tool call {self.id!r} to {self.name!r} has arguments that are not valid JSON "
+                f"({exc}); the raw text is in `ToolCall.arguments`",
+                tool_call=self,
+            ) from None
+
+
+class TextPart(BaseModel):
+    """Text inside a multi-part user message."""
+
+    model_config = ConfigDict(frozen=True)
+    type: Literal["text"] = "text"
+    text: str
+
+
+class ImagePart(BaseModel):
+    """An image inside a user message: an https URL or a `data:` URL. Build one with `image()`."""
+
+    model_config = ConfigDict(frozen=True)
+    type: Literal["image_url"] = "image_url"
+    url: str = Field(repr=False)
+    detail: Literal["auto", "low", "high"] | None = None
+
+
+ContentPart = Annotated[TextPart | ImagePart, Field(discriminator="type")]
+
+
+class SystemMessage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    role: Literal["system"] = "system"
+    content: str
+
+
+class UserMessage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    role: Literal["user"] = "user"
+    content: str | list[ContentPart]
+
+
+class ToolMessage(BaseModel):
+    """A tool's result, answering the tool call with the same id."""
+
+    model_config = ConfigDict(frozen=True)
+    role: Literal["tool"] = "tool"
+    tool_call_id: str
+    content: str
+
+
+class AssistantMessage(BaseModel):
+    """The model's whole reply: what a stream assembles, and what `generate()` returns.
+
+    `finish_reason` is normalised (`stop`, `length`, `tool_calls`, `content_filter`, `other`);
+    `raw_finish_reason` is the provider's own word. `extras` keeps the provider's extra fields
+    (timings, cost ticks, `x_groq`, `system_fingerprint`...). Append it to the next request's
+    messages as it is.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    role: Literal["assistant"] = "assistant"
+    text: str = ""
+    reasoning: str = ""
+    refusal: str | None = None
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    finish_reason: FinishReason | None = None
+    raw_finish_reason: str | None = None
+    usage: Usage | None = None
+    model: str | None = None
+    id: str | None = None
+    request_id: str | None = None
+    provider: str | None = None
+    extras: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+
+Message = Annotated[
+    SystemMessage | UserMessage | AssistantMessage | ToolMessage,
+    Field(discriminator="role"),
+]
+
+
+def system(content: str) -> SystemMessage:
+    """A system message."""
+    return SystemMessage(content=content)
+
+
+def user(*content: str | TextPart | ImagePart) -> UserMessage:
+    """A user message: `user("hi")`, or text and images: `user("What is this?", image(path))`."""
+    if len(content) == 1 and isinstance(content[0], str):
+        return UserMessage(content=content[0])
+    if not content:
+        raise ValueError("user() needs some content: a string, or text and image parts")
+    parts: list[TextPart | ImagePart] = [
+        TextPart(text=item) if isinstance(item, str) else item for item in content
+    ]
+    return UserMessage(content=parts)
+
+
+def assistant(text: str = "", *, tool_calls: list[ToolCall] | None = None) -> AssistantMessage:
+    """An assistant message written by hand (e.g. for few-shot history)."""
+    return AssistantMessage(text=text, tool_calls=tool_calls or [])
+
+
+def tool_result(call: ToolCall | str, content: str) -> ToolMessage:
+    """The result of a tool call, given the call (or its id)."""
+    call_id = call.id if isinstance(call, ToolCall) else call
+    return ToolMessage(tool_call_id=call_id, content=content)
+
+
+_IMAGE_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+def _sniff_media_type(data: bytes) -> str | None:
+    for signature, media_type in _IMAGE_SIGNATURES:
+        if data.startswith(signature):
+            return media_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def image(
+    source: str | bytes | Path,
+    *,
+    media_type: str | None = None,
+    detail: Literal["auto", "low", "high"] | None = None,
+) -> ImagePart:
+    """An image part from a URL, raw bytes or a file path.
+
+    Bytes and files are sent inline as a base64 `data:` URL; the media type is taken from
+    `media_type`, else recognised from the bytes (PNG, JPEG, GIF, WebP), else from the file name.
+    """
+    if isinstance(source, str) and source.startswith(("http://", "https://", "data:")):
+        return ImagePart(url=source, detail=detail)
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        data = path.read_bytes()
+        media_type = media_type or _sniff_media_type(data) or mimetypes.guess_type(path.name)[0]
+    else:
+        data = source
+        media_type = media_type or _sniff_media_type(data)
+    if not media_type:
+        raise ValueError(
+            "could not tell the image's media type from its bytes; pass media_type='image/png' "
+            "(or the right type)"
+        )
+    encoded = base64.b64encode(data).decode("ascii")
+    return ImagePart(url=f"data:{media_type};base64,{encoded}", detail=detail)

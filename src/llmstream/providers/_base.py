@@ -1,0 +1,147 @@
+"""What llmstream needs to know about one chat-completions provider.
+
+A provider is mostly data: where it lives, which environment variable holds its key, where its
+stream carries reasoning and usage, how it wants reasoning replayed in history. The few rules
+that are code (which output-limit field a model takes, which parameters it rejects) are small
+methods a subclass overrides. The streaming core never asks which provider it is talking to.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+
+from .._usage import Usage, normalize_usage
+from ..errors import APIStatusError, ConfigurationError
+
+if TYPE_CHECKING:
+    from .._error_bodies import ErrorFields
+
+__all__ = ["Provider"]
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class Provider:
+    """A chat-completions API: base URL, credentials, and its quirks.
+
+    Use the ready ones (`OpenAI`, `Groq`, `Cerebras`, `XAI`, `OpenAICompatible`); subclass this to
+    describe another.
+    """
+
+    name: str = "provider"
+    default_base_url: str = ""
+    api_key_env: str | None = None
+    requires_api_key: bool = True
+
+    # Where a stream's delta (or a whole reply's message) carries reasoning text, in order of
+    # preference: the first one present in a delta is used.
+    reasoning_fields: tuple[str, ...] = ("reasoning_content", "reasoning")
+    # The assistant-message field in which reasoning is sent back in history; None: never sent.
+    reasoning_history_field: str | None = None
+    # True when `completion_tokens` leaves out reasoning tokens; None infers it from the totals.
+    completion_excludes_reasoning: bool | None = False
+    # Usage fields also copied into `AssistantMessage.extras` (e.g. xAI's cost).
+    usage_extras: tuple[str, ...] = ()
+    # Top-level chunk fields that change on every chunk and mean nothing afterwards.
+    ignored_chunk_fields: frozenset[str] = frozenset()
+    request_id_headers: tuple[str, ...] = ("x-request-id",)
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        if api_key is None and self.api_key_env:
+            api_key = os.environ.get(self.api_key_env) or None
+        if api_key is None and self.requires_api_key:
+            where = f" or set {self.api_key_env}" if self.api_key_env else ""
+            raise ConfigurationError(
+                f"{type(self).__name__} needs an API key: pass {type(self).__name__}(api_key=...)"
+                f"{where}"
+            )
+        self.api_key: SecretStr | None = SecretStr(api_key) if api_key is not None else None
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+        if not self.base_url:
+            raise ConfigurationError(f"{type(self).__name__} needs a base_url")
+        self.headers = dict(headers or {})
+        self._check_transport_security(allow_insecure_http)
+
+    def _check_transport_security(self, allow_insecure_http: bool) -> None:
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https"):
+            raise ConfigurationError(
+                f"base_url must start with https:// or http://, got {self.base_url!r}"
+            )
+        if (
+            self.api_key is not None
+            and parts.scheme == "http"
+            and not _is_loopback(parts.hostname or "")
+            and not allow_insecure_http
+        ):
+            raise ConfigurationError(
+                f"refusing to send an API key over plain http to {parts.hostname}: anyone on the "
+                "path could read it. Use https, or pass allow_insecure_http=True if this network "
+                "is trusted."
+            )
+
+    def __repr__(self) -> str:
+        key = "None" if self.api_key is None else "'**********'"
+        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key={key})"
+
+    # -- the request -----------------------------------------------------------------------
+    @property
+    def chat_url(self) -> str:
+        return f"{self.base_url}/chat/completions"
+
+    def request_headers(self) -> dict[str, str]:
+        headers = {"Accept": "application/json", **self.headers}
+        if self.api_key is not None:
+            headers["Authorization"] = f"Bearer {self.api_key.get_secret_value()}"
+        return headers
+
+    def output_limit_field(self, model: str) -> str:
+        """The body field that carries `max_tokens` for this model."""
+        return "max_tokens"
+
+    def rejected_parameters(self, model: str, body: Mapping[str, Any]) -> dict[str, str]:
+        """Body fields this model refuses, each with the reason, so they are dropped, not sent."""
+        return {}
+
+    # -- the response ----------------------------------------------------------------------
+    def usage_from_chunk(self, chunk: Mapping[str, Any]) -> Any:
+        """The raw usage object in a chunk or whole reply, if it has one."""
+        return chunk.get("usage")
+
+    def error_from_chunk(self, chunk: Mapping[str, Any]) -> Any:
+        """The object holding an error reported inside a 200 response, if the chunk has one.
+
+        It is read by the shared error reader, which knows the nested, flat and xAI shapes.
+        """
+        return chunk if chunk.get("error") is not None else None
+
+    def status_error_class(
+        self, status: int, fields: ErrorFields | None
+    ) -> type[APIStatusError] | None:
+        """The error class for an HTTP error status when this provider breaks the usual rules."""
+        return None
+
+    def normalize_usage(self, raw: dict[str, Any]) -> Usage:
+        return normalize_usage(
+            raw, completion_excludes_reasoning=self.completion_excludes_reasoning
+        )

@@ -1,0 +1,22 @@
+"""Cerebras (api.cerebras.ai)."""
+
+from __future__ import annotations
+
+from ._base import Provider
+
+__all__ = ["Cerebras"]
+
+
+class Cerebras(Provider):
+    """Cerebras. Reads `CEREBRAS_API_KEY`.
+
+    Reasoning arrives in `delta.reasoning` and goes back in history as `reasoning` (Cerebras
+    refuses `reasoning_content` with 400 `wrong_api_format`). Usage and `time_info` come on the
+    finish chunk; `time_info` is kept in `AssistantMessage.extras`.
+    """
+
+    name = "cerebras"
+    default_base_url = "https://api.cerebras.ai/v1"
+    api_key_env = "CEREBRAS_API_KEY"
+    reasoning_fields = ("reasoning",)
+    reasoning_history_field = "reasoning"

@@ -1,0 +1,49 @@
+"""Any server that speaks OpenAI's chat completions: llama.cpp, vLLM, Ollama, OpenRouter..."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ._base import Provider
+
+__all__ = ["OpenAICompatible"]
+
+
+class OpenAICompatible(Provider):
+    """A server that speaks OpenAI's chat completions at `base_url` (up to `/v1`).
+
+    The key is optional (local servers need none); `api_key_env` names an environment variable
+    to read it from. Reasoning is read from `reasoning_content` or `reasoning`, whichever the
+    server sends, and replayed in history as `reasoning_history_field` (`reasoning_content`, the
+    field llama.cpp, vLLM and DeepSeek-style servers read; `None` never replays it). Whether
+    `completion_tokens` includes reasoning is inferred from the server's own totals.
+    """
+
+    name = "openai-compatible"
+    requires_api_key = False
+    completion_excludes_reasoning = None
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        *,
+        name: str | None = None,
+        api_key_env: str | None = None,
+        reasoning_history_field: str | None = "reasoning_content",
+        headers: Mapping[str, str] | None = None,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        if name is not None:
+            self.name = name
+        self.api_key_env = api_key_env
+        self.reasoning_history_field = reasoning_history_field
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            headers=headers,
+            allow_insecure_http=allow_insecure_http,
+        )
+
+    def __repr__(self) -> str:
+        return f"{super().__repr__()[:-1]}, name={self.name!r})"

@@ -1,0 +1,40 @@
+"""Groq (api.groq.com)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ._base import Provider
+
+__all__ = ["Groq"]
+
+
+class Groq(Provider):
+    """Groq. Reads `GROQ_API_KEY`.
+
+    Reasoning arrives in `delta.reasoning` and goes back in history as `reasoning` (Groq answers
+    400 to `reasoning_content`). Usage comes on the finish chunk and again on a last empty chunk
+    (counted once); older API versions put it only under `x_groq.usage`, which is read too.
+    Errors inside a stream arrive as `event: error` or under `x_groq.error`.
+    """
+
+    name = "groq"
+    default_base_url = "https://api.groq.com/openai/v1"
+    api_key_env = "GROQ_API_KEY"
+    reasoning_fields = ("reasoning",)
+    reasoning_history_field = "reasoning"
+
+    def usage_from_chunk(self, chunk: Mapping[str, Any]) -> Any:
+        usage = chunk.get("usage")
+        if usage is None:
+            x_groq = chunk.get("x_groq")
+            if isinstance(x_groq, dict):
+                usage = x_groq.get("usage")
+        return usage
+
+    def error_from_chunk(self, chunk: Mapping[str, Any]) -> Any:
+        x_groq = chunk.get("x_groq")
+        if isinstance(x_groq, dict) and x_groq.get("error") is not None:
+            return x_groq
+        return super().error_from_chunk(chunk)

@@ -1,0 +1,40 @@
+"""xAI (api.x.ai)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import APIStatusError, AuthenticationError
+from ._base import Provider
+
+if TYPE_CHECKING:
+    from .._error_bodies import ErrorFields
+
+__all__ = ["XAI"]
+
+
+class XAI(Provider):
+    """xAI's Grok models. Reads `XAI_API_KEY`.
+
+    Reasoning arrives in `delta.reasoning_content` and goes back in history in the same field.
+    xAI's `completion_tokens` leaves reasoning tokens out; llmstream adds them back so that
+    `output_tokens` means the same as everywhere else (`total_tokens` is xAI's own, and already
+    includes them). `cost_in_usd_ticks` (1 tick = 1e-10 USD) and `num_sources_used` are copied
+    into `AssistantMessage.extras`. A bad key is answered with 400, read as `AuthenticationError`.
+    """
+
+    name = "xai"
+    default_base_url = "https://api.x.ai/v1"
+    api_key_env = "XAI_API_KEY"
+    reasoning_fields = ("reasoning_content",)
+    reasoning_history_field = "reasoning_content"
+    completion_excludes_reasoning = True
+    usage_extras = ("cost_in_usd_ticks", "num_sources_used")
+
+    def status_error_class(
+        self, status: int, fields: ErrorFields | None
+    ) -> type[APIStatusError] | None:
+        message = (fields.message or "").lower() if fields else ""
+        if status == 400 and ("api key" in message or "api-key" in message):
+            return AuthenticationError
+        return None
