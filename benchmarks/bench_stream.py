@@ -207,7 +207,7 @@ async def run(repeat: int, coalesce_bytes: int) -> dict[str, dict[str, float]]:
         reads = coalesce(events, coalesce_bytes)
         n_chunks = len(events) - 1  # every data event but [DONE]
         samples: dict[str, list[float]] = {name: [] for name in contenders}
-        for name, contender in contenders.items():  # warm up
+        for contender in contenders.values():  # warm up
             await contender(reads)
         for _ in range(repeat):  # interleaved, so drift hits every contender alike
             for name, contender in contenders.items():

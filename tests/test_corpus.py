@@ -129,9 +129,7 @@ def test_replay_sync(recording: Recording) -> None:
 
 def _check_deviations(recording: Recording, transport: ReplayTransport) -> None:
     assert transport.matcher.unused == []
-    declared_paths = {
-        path for paths in DEVIATIONS.get(recording.id, {}).values() for path in paths
-    }
+    declared_paths = {path for paths in DEVIATIONS.get(recording.id, {}).values() for path in paths}
     # Every declared deviation still happens (or the table is stale), and no other one did.
     assert {d.path for d in transport.matcher.tolerated} == declared_paths
 

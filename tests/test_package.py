@@ -1,0 +1,85 @@
+"""The package as a user meets it: a light import, a typed public API, a demo that runs offline."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import llmstream as ls
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_import_is_light_and_offline() -> None:
+    result = _python(
+        """
+        import socket, sys
+        def no_network(*args, **kwargs):
+            raise AssertionError("import llmstream opened a socket")
+        socket.socket.connect = no_network
+        socket.getaddrinfo = no_network
+        import llmstream
+        heavy = {"openai", "yaml", "trio", "hypothesis", "llmstream.testing", "httpx_sse"}
+        print(sorted(heavy & set(sys.modules)))
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_public_api_is_complete_and_typed() -> None:
+    missing = [name for name in ls.__all__ if not hasattr(ls, name)]
+    assert missing == []
+    assert (Path(ls.__file__).parent / "py.typed").exists()
+    for name in ("AsyncClient", "Client", "TextDelta", "ReasoningDelta", "ToolCallStart",
+                 "ToolCallDelta", "ToolCallEnd", "Usage", "Finish", "AssistantMessage",
+                 "OpenAI", "Groq", "Cerebras", "XAI", "OpenAICompatible", "system", "user"):  # fmt: skip
+        assert name in ls.__all__
+
+
+def test_events_match_by_class_and_validate_from_json() -> None:
+    from pydantic import TypeAdapter
+
+    adapter: TypeAdapter[ls.StreamEvent] = TypeAdapter(ls.StreamEvent)
+    event = adapter.validate_json('{"type": "tool_call_delta", "index": 0, "arguments": "{"}')
+    match event:
+        case ls.ToolCallDelta(index, arguments):
+            assert (index, arguments) == (0, "{")
+        case _:
+            raise AssertionError(event)
+    assert adapter.validate_python(ls.TextDelta(text="x").model_dump()) == ls.TextDelta(text="x")
+
+
+def test_the_demo_runs_offline() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "demo.py"), "--delay", "0"],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    output = result.stdout
+    assert "offline: replaying recorded" in output
+    assert 'First, the user said: "Say hi in Portuguese."' in output  # reasoning, streamed
+    assert "[reasoning done]" in output
+    assert "Olá!" in output
+    assert '-> calling weather({"location": "Florence,Italy"})' in output
+    assert "<- weather returned '40 C'" in output
+    assert "The weather in Florence, Italy is currently 40°C." in output

@@ -1,0 +1,295 @@
+"""Request bodies per provider, built through the public client and captured at the transport."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+import llmstream as ls
+
+from .support.corpus import TEST_KEY
+
+REPLY = (
+    b'data: {"id":"x","choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":"stop"}]}\n\n'
+    b"data: [DONE]\n\n"
+)
+
+
+class Capture:
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+        self.transport = httpx.MockTransport(self._handle)
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if json.loads(request.content).get("stream"):
+            return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=REPLY)
+        whole = {"choices": [{"index": 0, "message": {"content": "ok"}, "finish_reason": "stop"}]}
+        return httpx.Response(200, json=whole)
+
+    @property
+    def body(self) -> dict[str, Any]:
+        return dict(json.loads(self.requests[-1].content))
+
+
+def stream_body(
+    provider: ls.Provider, model: str = "m", **options: Any
+) -> tuple[dict[str, Any], list[ls.StreamEvent]]:
+    capture = Capture()
+    messages = options.pop("messages", [ls.user("hi")])
+    with ls.Client(provider, transport=capture.transport) as client:
+        with client.stream(model=model, messages=messages, **options) as stream:
+            events = list(stream)
+    return capture.body, events
+
+
+def test_streaming_always_asks_for_usage() -> None:
+    body, _ = stream_body(ls.Groq(api_key=TEST_KEY), max_tokens=10)
+    assert body["stream"] is True
+    assert body["stream_options"] == {"include_usage": True}
+    assert body["max_tokens"] == 10
+
+
+def test_generate_sends_no_stream_fields() -> None:
+    capture = Capture()
+    with ls.Client(ls.Groq(api_key=TEST_KEY), transport=capture.transport) as client:
+        reply = client.generate(model="m", messages=[ls.user("hi")])
+    assert reply.text == "ok"
+    assert "stream" not in capture.body
+    assert "stream_options" not in capture.body
+
+
+@pytest.mark.parametrize("model", ["o1", "o3-mini", "o4-mini", "gpt-5", "gpt-5-mini", "gpt-5.1"])
+def test_openai_reasoning_models_take_max_completion_tokens(model: str) -> None:
+    body, _ = stream_body(ls.OpenAI(api_key=TEST_KEY), model, max_tokens=100)
+    assert body["max_completion_tokens"] == 100
+    assert "max_tokens" not in body
+
+
+@pytest.mark.parametrize("model", ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-5-chat-latest"])
+def test_other_openai_models_take_max_tokens(model: str) -> None:
+    body, events = stream_body(ls.OpenAI(api_key=TEST_KEY), model, max_tokens=100, temperature=0.2)
+    assert body["max_tokens"] == 100
+    assert body["temperature"] == 0.2
+    assert not any(isinstance(e, ls.RequestWarning) for e in events)
+
+
+def test_openai_reasoning_models_drop_sampling_parameters_with_a_warning() -> None:
+    body, events = stream_body(
+        ls.OpenAI(api_key=TEST_KEY), "o4-mini", temperature=0.2, top_p=0.9, stop=["END"], seed=7
+    )
+    assert "temperature" not in body
+    assert "top_p" not in body
+    assert "stop" not in body
+    assert body["seed"] == 7
+    warnings = [e for e in events[:3] if isinstance(e, ls.RequestWarning)]
+    assert {w.parameter for w in warnings} == {"temperature", "top_p", "stop"}
+    assert all(isinstance(e, ls.RequestWarning) for e in events[:3])  # they come first
+    assert "o4-mini is a reasoning model" in warnings[0].message
+
+
+def test_the_default_temperature_is_not_a_problem_for_reasoning_models() -> None:
+    body, events = stream_body(ls.OpenAI(api_key=TEST_KEY), "gpt-5", temperature=1)
+    assert body["temperature"] == 1
+    assert not any(isinstance(e, ls.RequestWarning) for e in events)
+
+
+def test_extra_body_is_sent_as_given_and_last() -> None:
+    body, _ = stream_body(
+        ls.OpenAI(api_key=TEST_KEY),
+        "o4-mini",
+        temperature=0.5,
+        extra_body={"temperature": 0.5, "reasoning_format": "parsed", "stream_options": None},
+    )
+    assert body["temperature"] == 0.5  # the escape hatch wins over the rule
+    assert body["reasoning_format"] == "parsed"
+    assert body["stream_options"] is None
+
+
+def _history_with_reasoning() -> list[Any]:
+    reply = ls.AssistantMessage(
+        text="",
+        reasoning="I should call the tool.",
+        tool_calls=[ls.ToolCall(id="c1", name="weather", arguments='{"location":"Rome"}')],
+    )
+    return [ls.user("weather?"), reply, ls.tool_result("c1", "20 C")]
+
+
+@pytest.mark.parametrize(
+    ("provider", "field"),
+    [
+        (ls.Groq(api_key=TEST_KEY), "reasoning"),
+        (ls.Cerebras(api_key=TEST_KEY), "reasoning"),
+        (ls.XAI(api_key=TEST_KEY), "reasoning_content"),
+        (ls.OpenAICompatible("http://127.0.0.1:8080/v1"), "reasoning_content"),
+        (ls.OpenAI(api_key=TEST_KEY), None),
+        (ls.OpenAICompatible("http://127.0.0.1:8080/v1", reasoning_history_field=None), None),
+    ],
+    ids=["groq", "cerebras", "xai", "compatible", "openai", "compatible-off"],
+)
+def test_reasoning_is_replayed_only_in_the_field_each_provider_reads(
+    provider: ls.Provider, field: str | None
+) -> None:
+    body, _ = stream_body(provider, messages=_history_with_reasoning())
+    assistant = body["messages"][1]
+    assert assistant == {
+        "role": "assistant",
+        "tool_calls": [
+            {
+                "id": "c1",
+                "type": "function",
+                "function": {"name": "weather", "arguments": '{"location":"Rome"}'},
+            }
+        ],
+        **({field: "I should call the tool."} if field else {}),
+    }
+    assert body["messages"][2] == {"role": "tool", "tool_call_id": "c1", "content": "20 C"}
+
+
+def test_an_empty_assistant_message_still_has_content() -> None:
+    body, _ = stream_body(
+        ls.Groq(api_key=TEST_KEY), messages=[ls.user("a"), ls.assistant(), ls.user("b")]
+    )
+    assert body["messages"][1] == {"role": "assistant", "content": ""}
+
+
+def test_tools_and_tool_choice() -> None:
+    spec = ls.ToolSpec(
+        name="f", description="Does f", parameters={"type": "object", "properties": {}}
+    )
+    raw = {"type": "function", "function": {"name": "g", "parameters": {"type": "object"}}}
+    body, _ = stream_body(ls.Groq(api_key=TEST_KEY), tools=[spec, raw])
+    assert body["tools"] == [
+        {
+            "type": "function",
+            "function": {
+                "name": "f",
+                "strict": False,
+                "description": "Does f",
+                "parameters": {"type": "object", "properties": {}},
+            },
+        },
+        raw,
+    ]
+    assert body["tool_choice"] == "auto"
+    forced = {"type": "function", "function": {"name": "f"}}
+    assert (
+        stream_body(ls.Groq(api_key=TEST_KEY), tools=[spec], tool_choice="f")[0]["tool_choice"]
+        == forced
+    )
+    assert (
+        stream_body(ls.Groq(api_key=TEST_KEY), tools=[spec], tool_choice=spec)[0]["tool_choice"]
+        == forced
+    )
+    body, _ = stream_body(
+        ls.Groq(api_key=TEST_KEY), tools=[spec], tool_choice="required", parallel_tool_calls=False
+    )
+    assert (body["tool_choice"], body["parallel_tool_calls"]) == ("required", False)
+
+
+def test_sampling_and_format_parameters_pass_through() -> None:
+    schema = {"type": "json_schema", "json_schema": {"name": "P", "schema": {"type": "object"}}}
+    body, _ = stream_body(
+        ls.Cerebras(api_key=TEST_KEY),
+        temperature=0.3,
+        top_p=0.5,
+        stop="END",
+        seed=1,
+        reasoning_effort="low",
+        response_format=schema,
+    )
+    assert {k: body[k] for k in ("temperature", "top_p", "stop", "seed", "reasoning_effort")} == {
+        "temperature": 0.3,
+        "top_p": 0.5,
+        "stop": "END",
+        "seed": 1,
+        "reasoning_effort": "low",
+    }
+    assert body["response_format"] == schema
+
+
+def test_images_and_raw_messages() -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
+    messages = [
+        {"role": "system", "content": "raw dicts pass through"},
+        ls.user(
+            "What is this?", ls.image(png), ls.image("https://example.com/a.jpg", detail="low")
+        ),
+    ]
+    body, _ = stream_body(ls.OpenAI(api_key=TEST_KEY), "gpt-4o", messages=messages)
+    assert body["messages"][0] == {"role": "system", "content": "raw dicts pass through"}
+    parts = body["messages"][1]["content"]
+    assert parts[0] == {"type": "text", "text": "What is this?"}
+    assert parts[1]["image_url"]["url"].startswith("data:image/png;base64,iVBORw0KGgo")
+    assert parts[2] == {
+        "type": "image_url",
+        "image_url": {"url": "https://example.com/a.jpg", "detail": "low"},
+    }
+
+
+def test_image_media_type_must_be_known() -> None:
+    with pytest.raises(ValueError, match="media_type"):
+        ls.image(b"not an image")
+    assert ls.image(b"not an image", media_type="image/x-test").url.startswith("data:image/x-test;")
+
+
+def test_headers_carry_the_key_and_extra_headers() -> None:
+    capture = Capture()
+    with ls.Client(
+        ls.XAI(api_key=TEST_KEY, headers={"X-Team": "a"}), transport=capture.transport
+    ) as client:
+        with client.stream(
+            model="m", messages=[ls.user("hi")], extra_headers={"X-Trace": "t"}
+        ) as s:
+            s.collect()
+    request = capture.requests[0]
+    assert request.headers["authorization"] == f"Bearer {TEST_KEY}"
+    assert (request.headers["x-team"], request.headers["x-trace"]) == ("a", "t")
+    assert str(request.url) == "https://api.x.ai/v1/chat/completions"
+
+
+def test_a_local_server_needs_no_key() -> None:
+    capture = Capture()
+    with ls.Client(
+        ls.OpenAICompatible("http://127.0.0.1:8080/v1"), transport=capture.transport
+    ) as client:
+        client.generate(model="m", messages=[ls.user("hi")])
+    assert "authorization" not in capture.requests[0].headers
+
+
+def test_unknown_options_are_refused_with_a_hint() -> None:
+    client = ls.Client(ls.Groq(api_key=TEST_KEY))
+    with pytest.raises(ls.ConfigurationError, match="extra_body"):
+        client.stream(model="m", messages=[ls.user("hi")], max_output_tokens=5)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("messages", [[], "hello"])
+def test_messages_must_be_a_non_empty_list(messages: Any) -> None:
+    client = ls.Client(ls.Groq(api_key=TEST_KEY))
+    with pytest.raises(ls.ConfigurationError, match="messages"):
+        client.stream(model="m", messages=messages)
+
+
+def test_a_missing_key_says_where_to_put_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GROQ_API_KEY", raising=False)
+    with pytest.raises(ls.ConfigurationError, match="GROQ_API_KEY"):
+        ls.Groq()
+    monkeypatch.setenv("GROQ_API_KEY", TEST_KEY)
+    provider = ls.Groq()
+    assert provider.api_key is not None
+    assert provider.api_key.get_secret_value() == TEST_KEY
+    assert TEST_KEY not in repr(provider)
+    assert TEST_KEY not in repr(ls.AsyncClient(provider))
+
+
+def test_a_key_over_plain_http_to_another_host_is_refused() -> None:
+    with pytest.raises(ls.ConfigurationError, match="plain http"):
+        ls.OpenAICompatible("http://10.0.0.5:8000/v1", TEST_KEY)
+    ls.OpenAICompatible("http://10.0.0.5:8000/v1", TEST_KEY, allow_insecure_http=True)
+    ls.OpenAICompatible("http://localhost:8000/v1", TEST_KEY)
+    ls.OpenAICompatible("http://127.0.0.1:8000/v1", TEST_KEY)
+    ls.OpenAICompatible("http://[::1]:8000/v1", TEST_KEY)
+    ls.OpenAICompatible("http://10.0.0.5:8000/v1")  # no key, nothing to leak

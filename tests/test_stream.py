@@ -1,0 +1,508 @@
+"""Chunks to events to message: the sans-IO parser, without sockets or cassettes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+import llmstream as ls
+from llmstream._protocol import ChatStreamParser, parse_completion
+
+
+def chunk(delta: dict[str, Any] | None = None, finish: str | None = None, **top: Any) -> bytes:
+    body: dict[str, Any] = {"id": "c1", "object": "chat.completion.chunk", "model": "m", **top}
+    body.setdefault("choices", [{"index": 0, "delta": delta or {}, "finish_reason": finish}])
+    return b"data: " + json.dumps(body).encode() + b"\n\n"
+
+
+DONE = b"data: [DONE]\n\n"
+USAGE = chunk(choices=[], usage={"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12})
+
+
+def run(
+    *pieces: bytes, provider: ls.Provider | None = None
+) -> tuple[list[ls.StreamEvent], ls.AssistantMessage]:
+    parser = ChatStreamParser(provider or ls.OpenAICompatible("http://127.0.0.1:1/v1"))
+    events = []
+    for piece in pieces:
+        events.extend(parser.feed(piece))
+    events.extend(parser.end())
+    return events, parser.accumulator.build()
+
+
+def kinds(events: list[ls.StreamEvent]) -> list[str]:
+    return [event.type for event in events]
+
+
+def test_text_stream_assembles_the_message() -> None:
+    events, message = run(
+        chunk({"role": "assistant", "content": ""}),
+        chunk({"content": "Hel"}),
+        chunk({"content": "lo"}),
+        chunk({}, "stop"),
+        USAGE,
+        DONE,
+    )
+    assert kinds(events) == ["text_delta", "text_delta", "usage", "finish"]
+    assert message.text == "Hello"
+    assert message.finish_reason == "stop"
+    assert message.usage == ls.Usage(
+        input_tokens=5,
+        output_tokens=7,
+        total_tokens=12,
+        raw=message.usage.raw,  # type: ignore[union-attr]
+    )
+    assert (message.id, message.model) == ("c1", "m")
+
+
+def test_fragmented_parallel_tool_calls_are_assembled_by_index() -> None:
+    def call(index: int, **fields: Any) -> bytes:
+        return chunk({"tool_calls": [{"index": index, **fields}]})
+
+    events, message = run(
+        call(0, id="call_a", type="function", function={"name": "add", "arguments": ""}),
+        call(0, function={"arguments": '{"a": '}),
+        call(1, id="call_b", type="function", function={"name": "mul", "arguments": '{"a"'}),
+        call(0, function={"arguments": "2}"}),
+        call(1, function={"arguments": ": 3}"}),
+        chunk({}, "tool_calls"),
+        DONE,
+    )
+    assert kinds(events) == [
+        "tool_call_start",
+        "tool_call_delta",
+        "tool_call_start",
+        "tool_call_delta",
+        "tool_call_delta",
+        "tool_call_delta",
+        "tool_call_end",
+        "tool_call_end",
+        "finish",
+    ]
+    assert events[0] == ls.ToolCallStart(index=0, id="call_a", name="add")
+    assert [(c.id, c.name, c.arguments) for c in message.tool_calls] == [
+        ("call_a", "add", '{"a": 2}'),
+        ("call_b", "mul", '{"a": 3}'),
+    ]
+    assert [e.tool_call for e in events if isinstance(e, ls.ToolCallEnd)] == message.tool_calls
+    assert message.tool_calls[1].parsed_arguments == {"a": 3}
+    assert message.finish_reason == "tool_calls"
+
+
+def test_whole_tool_calls_in_one_chunk() -> None:
+    calls = [
+        {
+            "id": "x1",
+            "type": "function",
+            "function": {"name": "add", "arguments": "{}"},
+            "index": 0,
+        },
+        {
+            "id": "x2",
+            "type": "function",
+            "function": {"name": "mul", "arguments": "{}"},
+            "index": 1,
+        },
+    ]
+    events, message = run(chunk({"tool_calls": calls}), chunk({}, "tool_calls"))
+    assert kinds(events).count("tool_call_start") == 2
+    assert [c.id for c in message.tool_calls] == ["x1", "x2"]
+
+
+def test_a_server_that_numbers_every_call_zero_still_gets_two_calls() -> None:
+    first = {"index": 0, "id": "a", "function": {"name": "add", "arguments": '{"a":1}'}}
+    second = {"index": 0, "id": "b", "function": {"name": "mul", "arguments": '{"a":2}'}}
+    _, message = run(
+        chunk({"tool_calls": [first]}), chunk({"tool_calls": [second]}), chunk({}, "stop")
+    )
+    assert [(c.id, c.name, c.arguments) for c in message.tool_calls] == [
+        ("a", "add", '{"a":1}'),
+        ("b", "mul", '{"a":2}'),
+    ]
+    assert message.finish_reason == "tool_calls"
+    assert message.raw_finish_reason == "stop"
+
+
+def test_fragments_repeating_their_id_are_one_call() -> None:
+    def fragment(arguments: str) -> bytes:
+        return chunk(
+            {
+                "tool_calls": [
+                    {"index": 0, "id": "a", "function": {"name": "f", "arguments": arguments}}
+                ]
+            }
+        )
+
+    _, message = run(fragment('{"x"'), fragment(": 1}"), chunk({}, "tool_calls"))
+    assert [(c.id, c.arguments) for c in message.tool_calls] == [("a", '{"x": 1}')]
+
+
+def test_a_call_without_an_id_gets_one() -> None:
+    events, message = run(
+        chunk({"tool_calls": [{"index": 0, "function": {"name": "f", "arguments": "{}"}}]}),
+        chunk({}, "tool_calls"),
+    )
+    assert message.tool_calls[0].id.startswith("call_")
+    assert events[0].id == message.tool_calls[0].id  # type: ignore[union-attr]
+
+
+def test_arguments_sent_as_an_object_become_json_text() -> None:
+    _, message = run(
+        chunk(
+            {
+                "tool_calls": [
+                    {"index": 0, "id": "a", "function": {"name": "f", "arguments": {"x": 1}}}
+                ]
+            }
+        ),
+        chunk({}, "tool_calls"),
+    )
+    assert message.tool_calls[0].arguments == '{"x": 1}'
+
+
+def test_invalid_json_arguments_are_kept_and_explained_on_parse() -> None:
+    _, message = run(
+        chunk(
+            {
+                "tool_calls": [
+                    {"index": 0, "id": "a", "function": {"name": "f", "arguments": "{oops"}}
+                ]
+            }
+        ),
+        chunk({}, "tool_calls"),
+    )
+    call = message.tool_calls[0]
+    assert call.arguments == "{oops"
+    with pytest.raises(ls.ToolArgumentsError, match="not valid JSON") as caught:
+        call.parsed_arguments  # noqa: B018
+    assert caught.value.tool_call is call
+
+
+def test_reasoning_ends_when_the_answer_begins() -> None:
+    events, message = run(
+        chunk({"reasoning_content": "Let me", "content": ""}),
+        chunk({"reasoning_content": " think."}),
+        chunk({"content": "Answer"}),
+        chunk({}, "stop"),
+    )
+    assert kinds(events) == [
+        "reasoning_delta",
+        "reasoning_delta",
+        "reasoning_end",
+        "text_delta",
+        "finish",
+    ]
+    assert events[2] == ls.ReasoningEnd(text="Let me think.")
+    assert message.reasoning == "Let me think."
+
+
+def test_reasoning_ends_before_a_tool_call_and_each_block_is_closed() -> None:
+    events, message = run(
+        chunk({"reasoning": "first"}),
+        chunk(
+            {"tool_calls": [{"index": 0, "id": "a", "function": {"name": "f", "arguments": "{}"}}]}
+        ),
+        chunk({"reasoning": "second"}),
+        chunk({}, "tool_calls"),
+        provider=ls.Groq(api_key="k"),
+    )
+    assert kinds(events) == [
+        "reasoning_delta",
+        "reasoning_end",
+        "tool_call_start",
+        "tool_call_delta",
+        "reasoning_delta",
+        "reasoning_end",
+        "tool_call_end",
+        "finish",
+    ]
+    assert [e.text for e in events if isinstance(e, ls.ReasoningEnd)] == ["first", "second"]
+    assert message.reasoning == "firstsecond"
+
+
+def test_only_the_providers_reasoning_fields_are_read() -> None:
+    # xAI streams reasoning_content; a `reasoning` field there is not reasoning.
+    _, message = run(
+        chunk({"reasoning": "ignored", "reasoning_content": "kept"}),
+        chunk({}, "stop"),
+        provider=ls.XAI(api_key="k"),
+    )
+    assert message.reasoning == "kept"
+    # A compatible server may send both with the same text: it is counted once.
+    _, both = run(chunk({"reasoning": "once", "reasoning_content": "once"}), chunk({}, "stop"))
+    assert both.reasoning == "once"
+
+
+def test_usage_repeated_on_two_chunks_is_counted_once() -> None:
+    usage = {"prompt_tokens": 20, "completion_tokens": 3, "total_tokens": 23}
+    events, message = run(
+        chunk({"content": "Oi"}),
+        chunk({}, "stop", usage=usage, x_groq={"id": "req_1", "usage": usage}),
+        chunk(choices=[], usage=usage),
+        DONE,
+        provider=ls.Groq(api_key="k"),
+    )
+    assert kinds(events).count("usage") == 1
+    assert message.usage is not None
+    assert message.usage.total_tokens == 23
+
+
+def test_groq_usage_only_under_x_groq_is_read() -> None:
+    usage = {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11}
+    _, message = run(
+        chunk({"content": "x"}, x_groq={"id": "req_1"}),
+        chunk({}, "stop", x_groq={"id": "req_1", "usage": usage}),
+        DONE,
+        provider=ls.Groq(api_key="k"),
+    )
+    assert message.usage is not None
+    assert message.usage.output_tokens == 2
+    assert message.extras["x_groq"] == {"id": "req_1", "usage": usage}
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalised"),
+    [
+        ("stop", "stop"),
+        ("length", "length"),
+        ("tool_calls", "tool_calls"),
+        ("function_call", "tool_calls"),
+        ("content_filter", "content_filter"),
+        ("max_tokens", "length"),
+        ("something_new", "other"),
+    ],
+)
+def test_finish_reasons_are_normalised_and_the_raw_one_kept(raw: str, normalised: str) -> None:
+    events, message = run(chunk({"content": "x"}), chunk({}, raw))
+    assert (message.finish_reason, message.raw_finish_reason) == (normalised, raw)
+    assert events[-1] == ls.Finish(reason=normalised, raw_reason=raw)  # type: ignore[arg-type]
+
+
+def test_a_second_finish_chunk_changes_nothing() -> None:
+    events, message = run(
+        chunk({"content": "x"}),
+        chunk({}, "stop"),
+        chunk(
+            {"content": ""},
+            "stop",
+            id="other",
+            usage={"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        ),
+        DONE,
+    )
+    assert kinds(events) == ["text_delta", "usage", "finish"]
+    assert message.id == "c1"
+
+
+def test_a_stream_without_done_but_with_a_finish_reason_is_complete() -> None:
+    _, message = run(chunk({"content": "x"}), chunk({}, "stop"))
+    assert message.finish_reason == "stop"
+
+
+def test_a_stream_that_ends_before_finishing_is_incomplete() -> None:
+    parser = ChatStreamParser(ls.OpenAI(api_key="k"))
+    events = parser.feed(chunk({"content": "half an ans"}))
+    assert kinds(events) == ["text_delta"]
+    with pytest.raises(ls.IncompleteStreamError) as caught:
+        parser.end()
+    assert caught.value.partial is not None
+    assert caught.value.partial.text == "half an ans"
+    assert caught.value.partial.finish_reason is None
+
+
+def test_done_without_a_finish_reason_is_incomplete_too() -> None:
+    parser = ChatStreamParser(ls.OpenAI(api_key="k"))
+    # The text comes out first; the error is raised by the next call.
+    assert kinds(parser.feed(chunk({"content": "x"}) + DONE)) == ["text_delta"]
+    with pytest.raises(ls.IncompleteStreamError):
+        parser.end()
+
+
+def test_anything_after_done_is_ignored() -> None:
+    events, message = run(chunk({"content": "x"}), chunk({}, "stop"), DONE, b"data: garbage\n\n")
+    assert message.text == "x"
+    assert kinds(events) == ["text_delta", "finish"]
+
+
+def test_a_malformed_chunk_is_held_until_the_events_before_it_are_out() -> None:
+    parser = ChatStreamParser(ls.OpenAI(api_key="k"))
+    events = parser.feed(chunk({"content": "good"}) + b"data: {not json\n\n")
+    assert kinds(events) == ["text_delta"]
+    with pytest.raises(ls.MalformedChunkError, match="not valid JSON") as caught:
+        parser.feed(b"")
+    assert caught.value.data == "{not json"
+    assert caught.value.partial is not None
+    assert caught.value.partial.text == "good"
+
+
+@pytest.mark.parametrize(
+    "payload", [b"data: 42\n\n", b"data: [1, 2]\n\n", b'data: "text"\n\n', b"data: {\xff}\n\n"]
+)
+def test_a_chunk_that_is_not_a_json_object_is_malformed(payload: bytes) -> None:
+    parser = ChatStreamParser(ls.OpenAI(api_key="k"))
+    with pytest.raises(ls.MalformedChunkError):
+        parser.feed(payload)
+
+
+def test_an_error_object_in_the_stream() -> None:
+    error = {"message": "The server had an error", "type": "server_error", "code": None}
+    parser = ChatStreamParser(ls.OpenAI(api_key="k"))
+    parser.feed(chunk({"content": "so far"}))
+    with pytest.raises(ls.StreamError) as caught:
+        parser.feed(b"data: " + json.dumps({"error": error}).encode() + b"\n\n")
+    assert caught.value.message == "The server had an error"
+    assert caught.value.type == "server_error"
+    assert caught.value.provider == "openai"
+    assert caught.value.partial is not None
+    assert caught.value.partial.text == "so far"
+
+
+def test_groq_error_event() -> None:
+    error = {
+        "error": {
+            "message": "Failed to call a function.",
+            "type": "invalid_request_error",
+            "code": "tool_use_failed",
+            "failed_generation": "<function=weather>",
+            "status_code": 400,
+        }
+    }
+    parser = ChatStreamParser(ls.Groq(api_key="k"))
+    with pytest.raises(ls.StreamError) as caught:
+        parser.feed(b"event: error\ndata: " + json.dumps(error).encode() + b"\n\n")
+    assert (caught.value.code, caught.value.status_code) == ("tool_use_failed", 400)
+    assert caught.value.body == error
+
+
+def test_content_given_as_parts() -> None:
+    _, message = run(
+        chunk(
+            {
+                "content": [
+                    {"type": "text", "text": "a"},
+                    {"type": "image"},
+                    {"type": "text", "text": "b"},
+                ]
+            }
+        ),
+        chunk({}, "stop"),
+    )
+    assert message.text == "ab"
+
+
+def test_refusal() -> None:
+    events, message = run(
+        chunk({"refusal": "I can't"}), chunk({"refusal": " help."}), chunk({}, "stop")
+    )
+    assert kinds(events) == ["refusal_delta", "refusal_delta", "finish"]
+    assert message.refusal == "I can't help."
+    assert message.text == ""
+
+
+def test_legacy_function_call() -> None:
+    _, message = run(
+        chunk({"function_call": {"name": "f", "arguments": '{"x"'}}),
+        chunk({"function_call": {"arguments": ": 1}"}}),
+        chunk({}, "function_call"),
+    )
+    assert [(c.name, c.arguments) for c in message.tool_calls] == [("f", '{"x": 1}')]
+    assert message.finish_reason == "tool_calls"
+
+
+def test_provider_extras_are_kept_and_noise_dropped() -> None:
+    _, message = run(
+        chunk(
+            {"content": "x"}, system_fingerprint="fp_1", obfuscation="abc", service_tier="default"
+        ),
+        chunk({}, "stop", obfuscation="def", timings={"predicted_n": 3}),
+        provider=ls.OpenAI(api_key="k"),
+    )
+    assert message.extras == {
+        "system_fingerprint": "fp_1",
+        "service_tier": "default",
+        "timings": {"predicted_n": 3},
+    }
+
+
+def test_empty_content_is_not_an_event_and_does_not_end_reasoning() -> None:
+    events, _ = run(
+        chunk({"content": "", "reasoning_content": "a"}),
+        chunk({"content": None, "reasoning_content": "b"}),
+        chunk({}, "stop"),
+    )
+    assert kinds(events) == ["reasoning_delta", "reasoning_delta", "reasoning_end", "finish"]
+
+
+def test_whole_reply() -> None:
+    reply = {
+        "id": "r1",
+        "object": "chat.completion",
+        "model": "grok-3-mini-high",
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": "",
+                    "reasoning_content": "Thinking.",
+                    "tool_calls": [
+                        {
+                            "id": "t1",
+                            "type": "function",
+                            "function": {"name": "f", "arguments": "{}"},
+                        },
+                        {
+                            "id": "t2",
+                            "type": "function",
+                            "function": {"name": "g", "arguments": "{}"},
+                        },
+                    ],
+                },
+                "finish_reason": "tool_calls",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": 10,
+            "completion_tokens": 4,
+            "total_tokens": 30,
+            "completion_tokens_details": {"reasoning_tokens": 16},
+            "cost_in_usd_ticks": 99,
+        },
+    }
+    message = parse_completion(json.dumps(reply).encode(), ls.XAI(api_key="k"))
+    assert message.reasoning == "Thinking."
+    assert [c.id for c in message.tool_calls] == ["t1", "t2"]
+    assert message.usage is not None
+    assert (message.usage.output_tokens, message.usage.total_tokens) == (20, 30)
+    assert message.extras["cost_in_usd_ticks"] == 99
+
+
+def test_whole_reply_that_is_an_error() -> None:
+    body = (
+        b'{"code":"The service is currently unavailable",'
+        b'"error":"Timed out waiting for first token"}'
+    )
+    with pytest.raises(ls.StreamError) as caught:
+        parse_completion(body, ls.XAI(api_key="k"))
+    assert caught.value.message == "Timed out waiting for first token"
+    assert caught.value.code == "The service is currently unavailable"
+
+
+def test_whole_reply_without_choices_is_malformed() -> None:
+    with pytest.raises(ls.MalformedChunkError, match="no choices"):
+        parse_completion(b'{"id": "x"}', ls.OpenAI(api_key="k"))
+
+
+def test_a_whole_reply_where_a_stream_was_expected_becomes_events() -> None:
+    reply = {
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "Hi"}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+    parser = ChatStreamParser(ls.OpenAI(api_key="k"))
+    events = parser.feed_whole_reply(json.dumps(reply).encode())
+    assert kinds(events) == ["text_delta", "usage", "finish"]
+    assert parser.finished
