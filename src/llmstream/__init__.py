@@ -19,6 +19,7 @@ from ._client import AsyncClient, Client
 from ._options import CallOptions
 from ._ratelimits import RateLimits
 from ._request import MessageLike, ToolChoice, ToolLike
+from ._retry import RetryPolicy
 from ._streams import AsyncChatStream, ChatStream
 from ._timeouts import Timeouts
 from ._usage import Usage
@@ -114,6 +115,7 @@ __all__ = [
     "ReasoningEnd",
     "RefusalDelta",
     "RequestWarning",
+    "RetryPolicy",
     "ServerError",
     "StreamError",
     "StreamEvent",

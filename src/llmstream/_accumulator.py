@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from ._ratelimits import RateLimits
 from ._usage import Usage
 from .messages import AssistantMessage, FinishReason, ToolCall
 
@@ -69,6 +70,7 @@ class MessageAccumulator:
         self.id: str | None = None
         self.model: str | None = None
         self.request_id: str | None = None
+        self.limits: RateLimits | None = None
         self.extras: dict[str, Any] = {}
         self._reasoning_block_start: int | None = None
 
@@ -135,6 +137,7 @@ class MessageAccumulator:
             model=self.model,
             id=self.id,
             request_id=self.request_id,
+            limits=self.limits,
             provider=self.provider,
             extras=dict(self.extras),
         )

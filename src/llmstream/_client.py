@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -19,6 +20,7 @@ from ._options import CallOptions
 from ._protocol import parse_completion
 from ._request import ChatRequest, MessageLike, build_body
 from ._retry import RetryPolicy
+from ._sse import DEFAULT_MAX_LINE_BYTES
 from ._streams import AsyncChatStream, ChatStream, read_error_body, read_error_body_sync
 from ._timeouts import EventClock, Timeouts
 from .errors import (
@@ -26,6 +28,7 @@ from .errors import (
     APIError,
     APIStatusError,
     ConfigurationError,
+    MalformedChunkError,
     StreamTimeoutError,
 )
 from .events import RequestWarning
@@ -68,6 +71,7 @@ class PreparedCall:
     warnings: list[RequestWarning]
     timeouts: Timeouts
     retry: RetryPolicy
+    max_line_bytes: int
 
     def build_request(self, http: httpx.AsyncClient | httpx.Client) -> httpx.Request:
         limits = self.timeouts
@@ -84,20 +88,13 @@ class PreparedCall:
             "POST", self.provider.chat_url, content=self.body, headers=self.headers, timeout=timeout
         )
 
-    def provider_request_id(self, headers: Mapping[str, str]) -> str | None:
-        for name in self.provider.request_id_headers:
-            value = headers.get(name)
-            if value:
-                return value
-        return None
-
     def status_error(self, response: httpx.Response, body: bytes) -> APIStatusError:
         error = status_error(
             response.status_code,
             response.headers,
             body,
             provider=self.provider,
-            request_id=self.provider_request_id(response.headers),
+            request_id=self.provider.request_id_from(response.headers),
         )
         secret = self.provider.api_key.get_secret_value() if self.provider.api_key else None
         if secret:
@@ -116,9 +113,19 @@ class PreparedCall:
         *,
         request_id: str | None = None,
         partial: AssistantMessage | None = None,
-    ) -> APIConnectionError:
+    ) -> APIError:
+        """The typed error for an httpx failure: a body that cannot be decoded is malformed,
+        everything else is a connection that failed."""
+        detail = f"{type(exc).__name__}: {exc or 'no detail'}"
+        if isinstance(exc, httpx.DecodingError):
+            return MalformedChunkError(
+                f"the response body could not be decoded ({detail})",
+                provider=self.provider.name,
+                request_id=request_id,
+                partial=partial,
+            )
         return APIConnectionError(
-            f"the connection failed: {type(exc).__name__}: {exc or 'no detail'}",
+            f"the connection failed: {detail}",
             provider=self.provider.name,
             request_id=request_id,
             partial=partial,
@@ -154,16 +161,28 @@ class PreparedCall:
 
 
 class _ClientBase:
-    def __init__(self, provider: Provider, *, timeouts: Timeouts | None, max_retries: int) -> None:
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        timeouts: Timeouts | None,
+        max_retries: int | None,
+        retry_policy: RetryPolicy | None,
+        max_line_bytes: int,
+    ) -> None:
         if not isinstance(provider, Provider):
             raise ConfigurationError(
                 f"a client needs a provider such as ls.OpenAI() or ls.Groq(), got {provider!r}"
             )
-        if max_retries < 0:
+        policy = retry_policy or RetryPolicy()
+        if max_retries is not None:
+            policy = dataclasses.replace(policy, max_retries=max_retries)
+        if policy.max_retries < 0:
             raise ConfigurationError("max_retries must be 0 or more")
         self.provider = provider
         self.timeouts = timeouts or Timeouts()
-        self.max_retries = max_retries
+        self.retry_policy = policy
+        self.max_line_bytes = max_line_bytes
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.provider!r})"
@@ -200,14 +219,17 @@ class _ClientBase:
             "User-Agent": _USER_AGENT,
             **extra_headers,
         }
-        retries = self.max_retries if max_retries is None else max_retries
+        retry = self.retry_policy
+        if max_retries is not None:
+            retry = dataclasses.replace(retry, max_retries=max_retries)
         return PreparedCall(
             provider=self.provider,
             body=payload,
             headers=headers,
             warnings=warnings,
             timeouts=timeouts,
-            retry=RetryPolicy(max_retries=retries),
+            retry=retry,
+            max_line_bytes=self.max_line_bytes,
         )
 
 
@@ -225,8 +247,13 @@ class AsyncClient(_ClientBase):
         async for event in stream: ...
     reply = stream.message
     ```
-    Pass `http_client` to share your own `httpx.AsyncClient` (it is then yours to close), or
-    `transport` to plug in a custom httpx transport (tests use `httpx.MockTransport`).
+    - `timeouts`: the time limits of every call (`Timeouts()` by default; see docs/errors.md).
+    - `max_retries`: retries before the first event reaches you (2 by default); `retry_policy`
+      sets the backoff too. Both can be overridden per call.
+    - `http_client`: your own `httpx.AsyncClient` to share (it is then yours to close), or
+      `transport`: a custom httpx transport (tests use `httpx.MockTransport`).
+    - `max_line_bytes`: the longest SSE line accepted (16 MiB); a longer one raises
+      `MalformedChunkError` instead of filling memory.
     """
 
     def __init__(
@@ -234,11 +261,19 @@ class AsyncClient(_ClientBase):
         provider: Provider,
         *,
         timeouts: Timeouts | None = None,
-        max_retries: int = 2,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     ) -> None:
-        super().__init__(provider, timeouts=timeouts, max_retries=max_retries)
+        super().__init__(
+            provider,
+            timeouts=timeouts,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            max_line_bytes=max_line_bytes,
+        )
         if http_client is not None and transport is not None:
             raise ConfigurationError("pass either http_client or transport, not both")
         self.http = http_client or httpx.AsyncClient(
@@ -283,16 +318,14 @@ class AsyncClient(_ClientBase):
                     await response.aclose()
         except httpx.ConnectTimeout:
             raise call.timeout_error("connect", call.timeouts.connect or 0.0) from None
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:
             raise call.connection_error(exc) from exc
         if scope.cancelled_caught:
             assert deadline is not None
             raise call.timeout_error(deadline[1], deadline[2])
         if response.status_code >= 400:
             raise call.status_error(response, body)
-        return parse_completion(
-            body, call.provider, request_id=call.provider_request_id(response.headers)
-        )
+        return parse_completion(body, call.provider, headers=response.headers)
 
     async def aclose(self) -> None:
         if self._owns_http:
@@ -311,7 +344,7 @@ class AsyncClient(_ClientBase):
 
 
 class Client(_ClientBase):
-    """The sync twin of `AsyncClient`.
+    """The sync twin of `AsyncClient`, with the same arguments.
 
     ```python
     client = ls.Client(ls.Groq())
@@ -325,11 +358,19 @@ class Client(_ClientBase):
         provider: Provider,
         *,
         timeouts: Timeouts | None = None,
-        max_retries: int = 2,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     ) -> None:
-        super().__init__(provider, timeouts=timeouts, max_retries=max_retries)
+        super().__init__(
+            provider,
+            timeouts=timeouts,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            max_line_bytes=max_line_bytes,
+        )
         if http_client is not None and transport is not None:
             raise ConfigurationError("pass either http_client or transport, not both")
         self.http = http_client or httpx.Client(
@@ -374,13 +415,11 @@ class Client(_ClientBase):
             deadline = EventClock(call.timeouts).next_deadline()
             limit, seconds = (deadline[1], deadline[2]) if deadline else ("total", 0.0)
             raise call.timeout_error(limit, seconds) from None
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:
             raise call.connection_error(exc) from exc
         if response.status_code >= 400:
             raise call.status_error(response, body)
-        return parse_completion(
-            body, call.provider, request_id=call.provider_request_id(response.headers)
-        )
+        return parse_completion(body, call.provider, headers=response.headers)
 
     def close(self) -> None:
         if self._owns_http:

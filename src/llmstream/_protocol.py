@@ -8,10 +8,12 @@ touches a socket; the clients in `_client.py` drive them.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from ._accumulator import MessageAccumulator
 from ._interpreter import ChunkInterpreter
+from ._ratelimits import RateLimits
 from ._sse import DEFAULT_MAX_LINE_BYTES, ServerSentEvent, SSEDecoder, SSELineTooLong
 from .errors import APIError, MalformedChunkError
 from .events import StreamEvent
@@ -47,6 +49,14 @@ def _loads(data: bytes, accumulator: MessageAccumulator, provider: Provider) -> 
         ) from None
 
 
+def _accumulator_for(provider: Provider, headers: Mapping[str, str] | None) -> MessageAccumulator:
+    accumulator = MessageAccumulator(provider.name)
+    if headers is not None:
+        accumulator.request_id = provider.request_id_from(headers)
+        accumulator.limits = RateLimits.from_headers(headers)
+    return accumulator
+
+
 class ChatStreamParser:
     """Reads one streamed chat completion.
 
@@ -62,13 +72,12 @@ class ChatStreamParser:
         self,
         provider: Provider,
         *,
-        request_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     ) -> None:
         self._provider = provider
         self._sse = SSEDecoder(max_line_bytes=max_line_bytes)
-        self.accumulator = MessageAccumulator(provider.name)
-        self.accumulator.request_id = request_id
+        self.accumulator = _accumulator_for(provider, headers)
         self._interpreter = ChunkInterpreter(provider, self.accumulator)
         self._held_error: APIError | None = None
         self.finished = False
@@ -85,6 +94,7 @@ class ChatStreamParser:
         try:
             sse_events = self._sse.feed(data)
         except SSELineTooLong as exc:
+            self.finished = True
             raise self._malformed(str(exc)) from None
         return self._process(sse_events)
 
@@ -131,7 +141,13 @@ class ChatStreamParser:
                 chunk = _loads(data, accumulator, provider)
                 if event_type == "error":
                     raise self._interpreter.stream_error(chunk)
-                handle(chunk, out)
+                try:
+                    handle(chunk, out)
+                except (AttributeError, TypeError, KeyError, IndexError) as exc:
+                    raise self._malformed(
+                        f"a chunk has an unexpected shape ({type(exc).__name__}: {exc})",
+                        data.decode("utf-8", "replace"),
+                    ) from None
         except APIError as error:
             error.partial = self.accumulator.build()
             if not out:
@@ -140,10 +156,10 @@ class ChatStreamParser:
             self._held_error = error
         return out
 
-    def _malformed(self, message: str) -> MalformedChunkError:
-        self.finished = True
+    def _malformed(self, message: str, data: str | None = None) -> MalformedChunkError:
         return MalformedChunkError(
             message,
+            data=data,
             provider=self._provider.name,
             request_id=self.accumulator.request_id,
             partial=self.accumulator.build(),
@@ -172,13 +188,12 @@ def _read_whole(
 
 
 def parse_completion(
-    body: bytes, provider: Provider, *, request_id: str | None = None
+    body: bytes, provider: Provider, *, headers: Mapping[str, str] | None = None
 ) -> AssistantMessage:
     """Read a whole (non-streamed) chat completion into an `AssistantMessage`.
 
     The reply's `message` goes through the same interpreter as a stream's deltas, as one chunk.
     """
-    accumulator = MessageAccumulator(provider.name)
-    accumulator.request_id = request_id
+    accumulator = _accumulator_for(provider, headers)
     _read_whole(body, ChunkInterpreter(provider, accumulator), provider, [])
     return accumulator.build()

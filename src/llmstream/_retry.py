@@ -20,6 +20,8 @@ from .errors import (
 __all__ = ["RETRYABLE_STATUSES", "RetryPolicy"]
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 498, 500, 502, 503, 504})
+# The request itself is wrong: no header, however hopeful, makes a retry worth it.
+NEVER_RETRIED = frozenset({400, 401, 403, 404, 422})
 # Codes providers put on in-stream errors that mean "try again" (xAI's 200 JSON timeout says
 # "The service is currently unavailable"; gRPC-style codes come from xAI, others from OpenAI).
 _RETRYABLE_STREAM_CODES = frozenset(
@@ -40,10 +42,13 @@ _RETRYABLE_STREAM_CODES = frozenset(
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential backoff with jitter, honouring the provider's `retry_after` up to a cap.
+    """How many times to retry, and how long to wait between tries.
 
-    A `retry_after` longer than `max_retry_after` is not waited out: the error is raised, so the
-    caller can decide (and `RateLimitError.retry_after` says how long it would be).
+    Waits grow exponentially from `initial_delay` up to `max_delay`, each randomised to between
+    half and all of that (jitter), unless the provider said how long to wait (`retry-after-ms`,
+    `retry-after`, or its rate-limit reset headers): that is honoured up to `max_retry_after`.
+    A longer wait is not sat out: the error is raised at once, and its `retry_after` says how
+    long it would have been.
     """
 
     max_retries: int = 2
@@ -64,6 +69,8 @@ class RetryPolicy:
 
 def is_retryable(error: APIError) -> bool:
     if isinstance(error, APIStatusError):
+        if error.status_code in NEVER_RETRIED:
+            return False
         should_retry = error.headers.get("x-should-retry")
         if should_retry == "true":
             return True

@@ -25,7 +25,7 @@ from ._protocol import ChatStreamParser
 from ._ratelimits import RateLimits
 from ._timeouts import EventClock
 from ._watchdog import WATCHDOG, Watch
-from .errors import APIConnectionError, APIError, LLMStreamError, StreamTimeoutError
+from .errors import APIError, LLMStreamError, StreamTimeoutError
 from .events import StreamEvent
 from .messages import AssistantMessage
 
@@ -60,7 +60,7 @@ class _StreamState:
     @property
     def request_id(self) -> str | None:
         """The provider's request id, from the response headers."""
-        return self._call.provider_request_id(self.response_headers)
+        return self._call.provider.request_id_from(self.response_headers)
 
     @property
     def limits(self) -> RateLimits:
@@ -95,13 +95,19 @@ class _StreamState:
 
     def _started(self, response: httpx.Response) -> ChatStreamParser:
         self.response_headers = response.headers
-        self._parser = ChatStreamParser(self._call.provider, request_id=self.request_id)
+        self._parser = ChatStreamParser(
+            self._call.provider,
+            headers=response.headers,
+            max_line_bytes=self._call.max_line_bytes,
+        )
         return self._parser
 
     def _first_batch(self, first: list[StreamEvent]) -> None:
         self._events = [*self._call.warnings, *first]
         self._position = 0
         self._clock.delivered()
+        if self._watch is not None:
+            self._watch.reschedule()  # `idle` now applies, and may fall before `first_event`
 
     def _deliver(self, events: list[StreamEvent]) -> StreamEvent:
         self._clock.delivered()
@@ -109,7 +115,7 @@ class _StreamState:
         self._position = 1
         return events[0]
 
-    def _read_failed(self, exc: httpx.TransportError) -> APIConnectionError:
+    def _read_failed(self, exc: httpx.HTTPError) -> APIError:
         if self._watch is not None and self._watch.fired is not None:
             return self._timeout_error(*self._watch.fired)
         return self._call.connection_error(exc, request_id=self.request_id, partial=self.partial)
@@ -129,6 +135,9 @@ class _StreamState:
         return self._timeout_error(limit, seconds)
 
     def _fail(self, error: LLMStreamError) -> LLMStreamError:
+        """Record why the stream ended; every error out of a stream carries `partial`."""
+        if isinstance(error, APIError) and error.partial is None:
+            error.partial = self.partial
         self._failure = error
         return error
 
@@ -225,8 +234,8 @@ class AsyncChatStream(_StreamState):
                 response = await http.send(request, stream=True)
         except httpx.ConnectTimeout:
             raise self._timeout_error("connect", call.timeouts.connect or 0.0) from None
-        except httpx.TransportError as exc:
-            raise call.connection_error(exc) from exc
+        except httpx.HTTPError as exc:
+            raise call.connection_error(exc, partial=self.partial) from exc
         if scope.cancelled_caught:
             raise self._header_timeout()
         self._response = response
@@ -271,7 +280,7 @@ class AsyncChatStream(_StreamState):
                 chunk = await (self._scoped_read() if self._scoped_reads else body.__anext__())
             except StopAsyncIteration:
                 chunk = None
-            except httpx.TransportError as exc:
+            except httpx.HTTPError as exc:
                 raise self._read_failed(exc) from exc
             self._check_watch()
             events = parser.end() if chunk is None else parser.feed(chunk)
@@ -421,8 +430,8 @@ class ChatStream(_StreamState):
             raise self._timeout_error("connect", call.timeouts.connect or 0.0) from None
         except httpx.TimeoutException:
             raise self._header_timeout() from None
-        except httpx.TransportError as exc:
-            raise call.connection_error(exc) from exc
+        except httpx.HTTPError as exc:
+            raise call.connection_error(exc, partial=self.partial) from exc
         self._response = response
         parser = self._started(response)
         if response.status_code >= 400:
@@ -460,7 +469,7 @@ class ChatStream(_StreamState):
         while not parser.finished:
             try:
                 chunk = next(body, None)
-            except httpx.TransportError as exc:
+            except httpx.HTTPError as exc:
                 raise self._read_failed(exc) from exc
             self._check_watch()
             events = parser.end() if chunk is None else parser.feed(chunk)

@@ -40,16 +40,20 @@ class _FixedDeadline:
         return None
 
 
-def _socket_of(response: httpx.Response) -> socket.socket | None:
+class _Shutdownable(Protocol):
+    def shutdown(self, how: int, /) -> None: ...
+
+
+def _socket_of(response: httpx.Response) -> _Shutdownable | None:
     """The response's own socket; None without one (mock or ASGI transports) or when other
-    streams share it (HTTP/2)."""
+    streams share it (HTTP/2). Under asyncio it is a `TransportSocket`, which can shut down."""
     if response.http_version != "HTTP/1.1":
         return None
     stream: Any = response.extensions.get("network_stream")
     if stream is None or not hasattr(stream, "get_extra_info"):
         return None
     sock = stream.get_extra_info("socket")
-    return sock if isinstance(sock, socket.socket) else None
+    return sock if callable(getattr(sock, "shutdown", None)) else None
 
 
 class Watch:
@@ -59,12 +63,14 @@ class Watch:
     read, so a limit is still enforced at the next read.
     """
 
-    __slots__ = ("_cancelled", "_socket", "clock", "fired")
+    __slots__ = ("_cancelled", "_scheduled_at", "_socket", "_watchdog", "clock", "fired")
 
-    def __init__(self, clock: _Clock, sock: socket.socket | None) -> None:
+    def __init__(self, watchdog: Watchdog, clock: _Clock, sock: _Shutdownable | None) -> None:
         self.clock = clock
+        self._watchdog = watchdog
         self._socket = sock
         self._cancelled = False
+        self._scheduled_at: float | None = None
         self.fired: tuple[str, float] | None = None
 
     @property
@@ -73,6 +79,10 @@ class Watch:
 
     def cancel(self) -> None:
         self._cancelled = True
+
+    def reschedule(self) -> None:
+        """The deadline may have moved earlier: look at it again."""
+        self._watchdog._schedule(self)
 
     def _fire(self, limit: str, seconds: float) -> None:
         self.fired = (limit, seconds)
@@ -90,7 +100,7 @@ class Watchdog:
         self._thread: threading.Thread | None = None
 
     def watch(self, response: httpx.Response, clock: _Clock) -> Watch:
-        watch = Watch(clock, _socket_of(response))
+        watch = Watch(self, clock, _socket_of(response))
         self._schedule(watch)
         return watch
 
@@ -104,6 +114,7 @@ class Watchdog:
         if when is None:
             return
         with self._condition:
+            watch._scheduled_at = when  # any older entry for this watch is now stale
             heapq.heappush(self._heap, (when, next(self._order), watch))
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -123,7 +134,7 @@ class Watchdog:
                     self._condition.wait(when - now)
                     continue
                 heapq.heappop(self._heap)
-            if watch._cancelled:
+            if watch._cancelled or watch._scheduled_at != when:
                 continue
             deadline = watch.clock.next_deadline()
             if deadline is None or deadline[0] > time.monotonic():

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ._ratelimits import RateLimits
 from ._usage import Usage
 from .errors import ToolArgumentsError
 
@@ -120,8 +121,8 @@ class AssistantMessage(BaseModel):
 
     `finish_reason` is normalised (`stop`, `length`, `tool_calls`, `content_filter`, `other`);
     `raw_finish_reason` is the provider's own word. `extras` keeps the provider's extra fields
-    (timings, cost ticks, `x_groq`, `system_fingerprint`...). Append it to the next request's
-    messages as it is.
+    (timings, cost ticks, `x_groq`, `system_fingerprint`...); `request_id` and `limits` come from
+    the response headers. Append it to the next request's messages as it is.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -137,6 +138,7 @@ class AssistantMessage(BaseModel):
     model: str | None = None
     id: str | None = None
     request_id: str | None = None
+    limits: RateLimits | None = Field(default=None, repr=False)
     provider: str | None = None
     extras: dict[str, Any] = Field(default_factory=dict, repr=False)
 

@@ -115,6 +115,14 @@ class Provider:
             headers["Authorization"] = f"Bearer {self.api_key.get_secret_value()}"
         return headers
 
+    def request_id_from(self, headers: Mapping[str, str]) -> str | None:
+        """The provider's id for a request, from its response headers."""
+        for name in self.request_id_headers:
+            value = headers.get(name)
+            if value:
+                return value
+        return None
+
     def output_limit_field(self, model: str) -> str:
         """The body field that carries `max_tokens` for this model."""
         return "max_tokens"
@@ -131,9 +139,15 @@ class Provider:
     def error_from_chunk(self, chunk: Mapping[str, Any]) -> Any:
         """The object holding an error reported inside a 200 response, if the chunk has one.
 
-        It is read by the shared error reader, which knows the nested, flat and xAI shapes.
+        It is read by the shared error reader, which knows the nested, flat and xAI shapes. A
+        chunk without choices that carries a `message` and a `type` or `code` is a flat error
+        (Cerebras's shape), not an empty chunk to skip.
         """
-        return chunk if chunk.get("error") is not None else None
+        if chunk.get("error") is not None:
+            return chunk
+        if "choices" not in chunk and "message" in chunk and ("type" in chunk or "code" in chunk):
+            return chunk
+        return None
 
     def status_error_class(
         self, status: int, fields: ErrorFields | None

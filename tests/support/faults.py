@@ -1,0 +1,360 @@
+"""A fault-injection HTTP server on 127.0.0.1 for the reliability tests.
+
+It runs its own asyncio loop in a thread, whatever backend the test client uses, and answers
+each request with a scripted behaviour chosen by the first path segment:
+`POST /<scenario>/v1/chat/completions`. A scenario is a list of behaviours, one per attempt (the
+last one repeats), so "429, then success" is `[status(429, ...), stream()]`. The server counts the
+attempts it saw and notes when each client connection closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import struct
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+Behaviour = Callable[["Exchange"], Awaitable[None]]
+
+
+@dataclass
+class Exchange:
+    """One request being answered; behaviours write the response through it."""
+
+    scenario: str
+    attempt: int
+    body: Any
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    headers_sent: bool = False
+    chunked: bool = True
+
+    async def start(
+        self,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        *,
+        content_type: str = "text/event-stream",
+        length: int | None = None,
+    ) -> None:
+        lines = [f"HTTP/1.1 {status} Status"]
+        merged = {
+            "Content-Type": content_type,
+            "x-request-id": f"req_{self.scenario}_{self.attempt}",
+        }
+        merged.update(headers or {})
+        lines += [f"{name}: {value}" for name, value in merged.items()]
+        if length is None:
+            lines.append("Transfer-Encoding: chunked")
+        else:
+            lines.append(f"Content-Length: {length}")
+            self.chunked = False
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        await self.writer.drain()
+        self.headers_sent = True
+
+    async def send(self, data: bytes) -> None:
+        if not data:
+            return
+        if self.chunked:
+            self.writer.write(b"%x\r\n%b\r\n" % (len(data), data))
+        else:
+            self.writer.write(data)
+        await self.writer.drain()
+
+    async def event(self, payload: Any, *, event: str | None = None) -> None:
+        data = payload if isinstance(payload, str) else json.dumps(payload)
+        prefix = f"event: {event}\n" if event else ""
+        await self.send(f"{prefix}data: {data}\n\n".encode())
+
+    async def end(self) -> None:
+        if self.chunked:
+            self.writer.write(b"0\r\n\r\n")
+        await self.writer.drain()
+
+    def reset(self) -> None:
+        """Close with a TCP reset (RST), not a clean FIN."""
+        sock = self.writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.writer.transport.abort()
+
+    async def whole(
+        self, status: int, document: Any, headers: dict[str, str] | None = None
+    ) -> None:
+        payload = document if isinstance(document, bytes) else json.dumps(document).encode()
+        content_type = "application/json" if not isinstance(document, bytes) else "text/html"
+        await self.start(status, headers, content_type=content_type, length=len(payload))
+        await self.send(payload)
+
+
+# -- chunks in OpenAI's shape ---------------------------------------------------------------
+
+
+def chunk(
+    delta: dict[str, Any] | None = None, finish: str | None = None, **top: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": "chatcmpl-fault",
+        "object": "chat.completion.chunk",
+        "model": "m",
+        **top,
+    }
+    body.setdefault("choices", [{"index": 0, "delta": delta or {}, "finish_reason": finish}])
+    return body
+
+
+USAGE = {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8}
+
+
+def words(n: int) -> list[str]:
+    return [f"w{i} " for i in range(n)]
+
+
+# -- behaviours -------------------------------------------------------------------------------
+
+
+def stream(
+    n: int = 5,
+    *,
+    delay: float = 0.0,
+    headers: dict[str, str] | None = None,
+    before_headers: float = 0.0,
+) -> Behaviour:
+    """A clean stream: `n` text chunks, finish, usage, [DONE]."""
+
+    async def behave(exchange: Exchange) -> None:
+        await asyncio.sleep(before_headers)
+        await exchange.start(headers=headers)
+        await exchange.event(chunk({"role": "assistant", "content": ""}))
+        for word in words(n):
+            if delay:
+                await asyncio.sleep(delay)
+            await exchange.event(chunk({"content": word}))
+        await exchange.event(chunk({}, "stop"))
+        await exchange.event(chunk(choices=[], usage=USAGE))
+        await exchange.send(b"data: [DONE]\n\n")
+        await exchange.end()
+
+    return behave
+
+
+def text_of(n: int) -> str:
+    return "".join(words(n))
+
+
+def status(code: int, document: Any, headers: dict[str, str] | None = None) -> Behaviour:
+    async def behave(exchange: Exchange) -> None:
+        await exchange.whole(code, document, headers)
+
+    return behave
+
+
+def stall(after_events: int, *, then: float = 30.0) -> Behaviour:
+    """Stream `after_events` text chunks, then go silent (connection open) for `then` seconds."""
+
+    async def behave(exchange: Exchange) -> None:
+        await exchange.start()
+        for word in words(after_events):
+            await exchange.event(chunk({"content": word}))
+        await asyncio.sleep(then)
+
+    return behave
+
+
+def keepalives(
+    *, every: float = 0.05, for_seconds: float = 30.0, after_events: int = 0
+) -> Behaviour:
+    """Optionally some events, then only SSE comments, forever (bytes, but no events)."""
+
+    async def behave(exchange: Exchange) -> None:
+        await exchange.start()
+        for word in words(after_events):
+            await exchange.event(chunk({"content": word}))
+        deadline = time.monotonic() + for_seconds
+        while time.monotonic() < deadline:
+            await exchange.send(b": keep-alive\n\n")
+            await asyncio.sleep(every)
+
+    return behave
+
+
+def reset_after(n: int) -> Behaviour:
+    async def behave(exchange: Exchange) -> None:
+        await exchange.start()
+        for word in words(n):
+            await exchange.event(chunk({"content": word}))
+        await asyncio.sleep(0.05)
+        exchange.reset()
+
+    return behave
+
+
+def close_without_finish(n: int) -> Behaviour:
+    """A clean end of the HTTP body after `n` text chunks: no finish_reason, no [DONE]."""
+
+    async def behave(exchange: Exchange) -> None:
+        await exchange.start()
+        for word in words(n):
+            await exchange.event(chunk({"content": word}))
+        await exchange.end()
+
+    return behave
+
+
+def eof_mid_body(n: int) -> Behaviour:
+    """The TCP connection closes cleanly in the middle of the chunked body."""
+
+    async def behave(exchange: Exchange) -> None:
+        await exchange.start()
+        for word in words(n):
+            await exchange.event(chunk({"content": word}))
+        exchange.writer.close()
+
+    return behave
+
+
+def raw(after_events: int, data: bytes, *, finish: bool = False) -> Behaviour:
+    """Some text chunks, then arbitrary bytes (garbage, an endless line, an error event)."""
+
+    async def behave(exchange: Exchange) -> None:
+        await exchange.start()
+        for word in words(after_events):
+            await exchange.event(chunk({"content": word}))
+        await exchange.send(data)
+        if finish:
+            await exchange.event(chunk({}, "stop"))
+            await exchange.send(b"data: [DONE]\n\n")
+        await exchange.end()
+
+    return behave
+
+
+def protocol_garbage() -> Behaviour:
+    """Not HTTP at all."""
+
+    async def behave(exchange: Exchange) -> None:
+        exchange.writer.write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+        await exchange.writer.drain()
+        exchange.writer.close()
+
+    return behave
+
+
+# -- the server -----------------------------------------------------------------------------
+
+
+@dataclass
+class FaultServer:
+    scenarios: dict[str, list[Behaviour]] = field(default_factory=dict)
+    attempts: Counter[str] = field(default_factory=Counter)
+    requests: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
+    closed_at: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    port: int = 0
+
+    def add(self, name: str, *behaviours: Behaviour) -> str:
+        """Script a scenario; returns the base URL to give a provider."""
+        self.scenarios[name] = list(behaviours)
+        return self.base_url(name)
+
+    def base_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{name}/v1"
+
+    def open_connections(self) -> int:
+        return self._open
+
+    # -- running ------------------------------------------------------------------------------
+    def __enter__(self) -> FaultServer:
+        self._open = 0
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="fault-server", daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._loop.run_until_complete(self._serve())
+        self._loop.close()
+
+    async def _serve(self) -> None:
+        self._stop = asyncio.Event()
+        server = await asyncio.start_server(self._handle, "127.0.0.1", 0, backlog=1024)
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        async with server:
+            await self._stop.wait()
+            server.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._open += 1
+        try:
+            while True:  # keep-alive: several requests may come on one connection
+                exchange = await self._read_request(reader, writer)
+                if exchange is None:
+                    return
+                behaviours = self.scenarios.get(exchange.scenario)
+                if not behaviours:
+                    message = f"no scenario {exchange.scenario}"
+                    await exchange.whole(404, {"error": {"message": message}})
+                    continue
+                behaviour = behaviours[min(exchange.attempt, len(behaviours) - 1)]
+                if not await self._respond(exchange, behaviour) or writer.is_closing():
+                    return
+        except (ConnectionError, OSError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            return
+        finally:
+            self._open -= 1
+            with contextlib.suppress(Exception):
+                writer.close()
+
+    async def _respond(self, exchange: Exchange, behaviour: Behaviour) -> bool:
+        """Run the behaviour until it ends or the client goes away; True if the connection
+        can serve another request."""
+        acting = asyncio.ensure_future(behaviour(exchange))
+        watching = asyncio.ensure_future(exchange.reader.read(1))
+        try:
+            await asyncio.wait({acting, watching}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (acting, watching):
+                task.cancel()
+            results = await asyncio.gather(acting, watching, return_exceptions=True)
+        if watching.done() and not watching.cancelled() and results[1] == b"":
+            self.closed_at[exchange.scenario].append(time.monotonic())
+            return False
+        return not isinstance(results[0], BaseException)
+
+    async def _read_request(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> Exchange | None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return None
+        request_line, *header_lines = head.decode("latin-1").split("\r\n")
+        headers = {
+            name.strip().lower(): value.strip()
+            for name, _, value in (line.partition(":") for line in header_lines if line)
+        }
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+        scenario = request_line.split()[1].strip("/").split("/")[0]
+        attempt = self.attempts[scenario]
+        self.attempts[scenario] += 1
+        self.requests[scenario].append(
+            {"headers": headers, "body": json.loads(body) if body else None}
+        )
+        return Exchange(scenario, attempt, json.loads(body) if body else None, reader, writer)
