@@ -546,3 +546,50 @@ class socket_closed_port:
 
     def __exit__(self, *exc: object) -> None:
         pass
+
+
+class unanswered_port:
+    """A port whose accept queue is full, so a new connection hangs in the TCP handshake."""
+
+    def __enter__(self) -> int:
+        import socket
+
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(0)
+        port = int(self.listener.getsockname()[1])
+        self.fillers = []
+        for _ in range(3):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+            self.fillers.append(filler)
+        time.sleep(0.1)
+        return port
+
+    def __exit__(self, *exc: object) -> None:
+        for sock in [*self.fillers, self.listener]:
+            sock.close()
+
+
+@pytest.mark.anyio
+async def test_connect_timeout() -> None:
+    with unanswered_port() as port:
+        client = client_for(
+            f"http://127.0.0.1:{port}/v1", timeouts=ls.Timeouts(connect=0.3), retries=1
+        )
+        start = time.monotonic()
+        _events, error = await failing(client)
+    assert isinstance(error, ls.StreamTimeoutError)
+    assert (error.limit, error.seconds) == ("connect", 0.3)
+    assert 0.5 < time.monotonic() - start < 3  # two attempts of 0.3s
+
+
+def test_connect_timeout_sync() -> None:
+    with unanswered_port() as port:
+        provider = ls.OpenAI(api_key=TEST_KEY, base_url=f"http://127.0.0.1:{port}/v1")
+        with ls.Client(provider, timeouts=ls.Timeouts(connect=0.3), max_retries=0) as client:
+            with pytest.raises(ls.StreamTimeoutError) as caught:
+                with client.stream(model="m", messages=[ls.user("hi")]):
+                    pass
+    assert caught.value.limit == "connect"
