@@ -85,3 +85,33 @@ def test_the_demo_runs_offline() -> None:
     assert '-> calling weather({"location": "Florence,Italy"})' in output
     assert "<- weather returned '40 C'" in output
     assert "The weather in Florence, Italy is currently 40°C." in output
+
+
+def _run_example(*args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "agent.py"), "--delay", "0", *args],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_the_agent_example_runs_offline() -> None:
+    output = _run_example()
+    assert "offline: replaying thinking-streaming.yaml" in output
+    assert "First, the user is asking for the weather in Florence, Italy." in output  # reasoning
+    assert '-> weather({"location":"Florence, Italy"})' in output
+    assert "<- weather returned: 40 C" in output
+    assert "answer: The weather in Florence, Italy is 40°C." in output
+    assert "[2 steps, 619 tokens in, 622 out]" in output
+
+
+def test_the_agent_example_on_the_bundled_recording() -> None:
+    output = _run_example("--bundled")
+    assert '-> weather({"location": "Florence,Italy"})' in output
+    assert "answer: The weather in Florence, Italy is currently 40°C." in output
+    assert "[2 steps, 596 tokens in, 39 out]" in output

@@ -16,13 +16,29 @@ reply = stream.message
 """
 
 from ._client import AsyncClient, Client
-from ._options import CallOptions
+from ._options import CallOptions, ModelOptions
 from ._ratelimits import RateLimits
 from ._request import MessageLike, ToolChoice, ToolLike
 from ._retry import RetryPolicy
 from ._streams import AsyncChatStream, ChatStream
 from ._timeouts import Timeouts
 from ._usage import Usage
+from .agent import (
+    Agent,
+    AgentEvent,
+    AgentResult,
+    AgentRun,
+    RunFinish,
+    Step,
+    StepFinish,
+    StepSettings,
+    StepStart,
+    StopCondition,
+    SyncAgentRun,
+    ToolResult,
+    has_tool_call,
+    step_count_is,
+)
 from .errors import (
     APIConnectionError,
     APIError,
@@ -73,7 +89,7 @@ from .messages import (
     user,
 )
 from .providers import XAI, Cerebras, Groq, OpenAI, OpenAICompatible, Provider
-from .tools import ToolSpec
+from .tools import Approval, Tool, ToolInputError, ToolSpec, tool
 
 __version__ = "0.1.0"
 
@@ -82,6 +98,11 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "APIStatusError",
+    "Agent",
+    "AgentEvent",
+    "AgentResult",
+    "AgentRun",
+    "Approval",
     "AssistantMessage",
     "AsyncChatStream",
     "AsyncClient",
@@ -103,6 +124,7 @@ __all__ = [
     "MalformedChunkError",
     "Message",
     "MessageLike",
+    "ModelOptions",
     "NotFoundError",
     "OpenAI",
     "OpenAICompatible",
@@ -116,29 +138,42 @@ __all__ = [
     "RefusalDelta",
     "RequestWarning",
     "RetryPolicy",
+    "RunFinish",
     "ServerError",
+    "Step",
+    "StepFinish",
+    "StepSettings",
+    "StepStart",
+    "StopCondition",
     "StreamError",
     "StreamEvent",
     "StreamTimeoutError",
+    "SyncAgentRun",
     "SystemMessage",
     "TextDelta",
     "TextPart",
     "Timeouts",
+    "Tool",
     "ToolArgumentsError",
     "ToolCall",
     "ToolCallDelta",
     "ToolCallEnd",
     "ToolCallStart",
     "ToolChoice",
+    "ToolInputError",
     "ToolLike",
     "ToolMessage",
+    "ToolResult",
     "ToolSpec",
     "Usage",
     "UserMessage",
     "__version__",
     "assistant",
+    "has_tool_call",
     "image",
+    "step_count_is",
     "system",
+    "tool",
     "tool_result",
     "user",
 ]

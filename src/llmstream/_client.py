@@ -279,6 +279,7 @@ class AsyncClient(_ClientBase):
         self.http = http_client or httpx.AsyncClient(
             transport=transport, limits=_connection_limits(), timeout=None
         )
+        self.transport = transport
         self._owns_http = http_client is None
 
     def stream(
@@ -376,6 +377,7 @@ class Client(_ClientBase):
         self.http = http_client or httpx.Client(
             transport=transport, limits=_connection_limits(), timeout=None
         )
+        self.transport = transport
         self._owns_http = http_client is None
 
     def stream(

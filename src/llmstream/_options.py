@@ -10,19 +10,17 @@ from typing_extensions import TypedDict
 from ._request import ToolChoice, ToolLike
 from ._timeouts import Timeouts
 
-__all__ = ["CallOptions"]
+__all__ = ["CallOptions", "ModelOptions"]
 
 
-class CallOptions(TypedDict, total=False):
-    """Options of one call, besides `model` and `messages`.
+class ModelOptions(TypedDict, total=False):
+    """Options of one call besides `model`, `messages` and tools (which an `Agent` manages).
 
     The request fields are sent as chat-completions parameters (see the provider's reference);
     `extra_body` is merged into the JSON body last, as given; `extra_headers` are added to the
     HTTP request; `timeouts` and `max_retries` override the client's for this call.
     """
 
-    tools: Sequence[ToolLike] | None
-    tool_choice: ToolChoice | None
     parallel_tool_calls: bool | None
     max_tokens: int | None
     max_completion_tokens: int | None
@@ -36,3 +34,10 @@ class CallOptions(TypedDict, total=False):
     extra_headers: Mapping[str, str]
     timeouts: Timeouts | None
     max_retries: int | None
+
+
+class CallOptions(ModelOptions, total=False):
+    """Options of one call, besides `model` and `messages`: `ModelOptions` and tools."""
+
+    tools: Sequence[ToolLike] | None
+    tool_choice: ToolChoice | None

@@ -114,6 +114,9 @@ class Recording:
 
     @property
     def id(self) -> str:
+        """`corpus/...` for a shared recording, `seeds/...` for one of the project's seeds."""
+        if self.path.is_relative_to(SEEDS):
+            return f"seeds/{self.path.stem}"
         return str(self.path.relative_to(SHARED_CASSETTES)).removesuffix(".yaml")
 
     @property

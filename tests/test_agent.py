@@ -1,0 +1,487 @@
+"""The agent loop against a scripted model: every failure path, asserting what the model is told
+next; parallel tools; stop conditions; cancellation; the sync twins."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import anyio
+import pytest
+
+import llmstream as ls
+
+from .support.corpus import TEST_KEY
+from .support.scripted import Reply, ScriptedModel, call
+
+
+@ls.tool
+def weather(location: str) -> str:
+    """Get weather information for a location.
+
+    Args:
+        location: the city
+    """
+    if location == "Atlantis":
+        raise ValueError("no data for Atlantis")
+    return "40 C"
+
+
+def make_agent(model: ScriptedModel, *tools: ls.Tool[Any], **settings: Any) -> ls.Agent:
+    client = ls.AsyncClient(ls.OpenAI(api_key=TEST_KEY), transport=model.transport)
+    return ls.Agent(
+        client, "gpt-4o-mini", system="Be brief.", tools=list(tools or [weather]), **settings
+    )
+
+
+def told_next(model: ScriptedModel, request: int = 1) -> list[dict[str, Any]]:
+    """The tool messages the model received in request number `request` (from 0)."""
+    return [m for m in model.requests[request]["messages"] if m["role"] == "tool"]
+
+
+# -- the happy path -----------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_two_step_run() -> None:
+    model = ScriptedModel(
+        Reply(text="Let me check.", calls=[call("weather", {"location": "Rome"})], usage=(10, 5)),
+        Reply(text="It is 40 C in Rome.", usage=(30, 7)),
+    )
+    agent = make_agent(model, max_tokens=100)
+    async with agent.stream("Weather in Rome?") as run:
+        events = [event async for event in run]
+    result = run.result
+
+    kinds = [event.type for event in events]
+    assert kinds[0] == "step_start"
+    assert kinds.index("tool_result") > kinds.index("tool_call_end")
+    assert kinds[-3:] == ["finish", "step_finish", "run_finish"]
+    assert [e.step for e in events if isinstance(e, ls.StepStart)] == [1, 2]
+    [finished_one, finished_two] = [e for e in events if isinstance(e, ls.StepFinish)]
+    assert finished_one.finish_reason == "tool_calls"
+    assert finished_two.finish_reason == "stop"
+    assert isinstance(events[-1], ls.RunFinish)
+    assert events[-1].result == result
+
+    assert result.text == "It is 40 C in Rome."
+    assert result.stop_reason == "done"
+    assert len(result.steps) == 2
+    assert result.steps[0].tool_results[0].output == "40 C"
+    assert (result.usage.input_tokens, result.usage.output_tokens) == (40, 12)
+
+    # The second request carries the reply exactly as received, then the tool's result.
+    second = model.requests[1]
+    assert second["max_tokens"] == 100
+    assert second["messages"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Weather in Rome?"},
+        {
+            "role": "assistant",
+            "content": "Let me check.",
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "weather", "arguments": '{"location": "Rome"}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_1", "content": "40 C"},
+    ]
+    assert second["tools"] == [
+        {
+            "type": "function",
+            "function": {
+                "name": "weather",
+                "strict": False,
+                "description": "Get weather information for a location.",
+                "parameters": weather.parameters,
+            },
+        }
+    ]
+
+    # The messages continue the conversation.
+    assert [m.role if hasattr(m, "role") else m["role"] for m in result.messages] == [
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+    ]
+    model.replies.append(Reply(text="Still 40 C."))
+    again = await agent.run("And now?", history=result.messages)
+    assert again.text == "Still 40 C."
+    assert [m["role"] for m in model.requests[2]["messages"]] == [
+        "system", "user", "assistant", "tool", "assistant", "user",
+    ]  # fmt: skip
+
+
+# -- every way a tool call can fail: the run goes on, and the model is told ---------------------
+
+
+@pytest.mark.anyio
+async def test_invalid_json_arguments() -> None:
+    model = ScriptedModel(Reply(calls=[call("weather", '{"location": "Rome"')]), Reply(text="ok"))
+    async with make_agent(model).stream("hi") as run:
+        results = [e async for e in run if isinstance(e, ls.ToolResult)]
+    assert (results[0].is_error, results[0].failure) == (True, "invalid_json")
+    [told] = told_next(model)
+    assert told["content"].startswith("Error: the arguments for weather are not valid JSON (")
+    assert told["content"].endswith("Call weather again with a JSON object as its arguments.")
+    # The model's raw text is replayed unchanged, broken as it was.
+    assert (
+        model.requests[1]["messages"][2]["tool_calls"][0]["function"]["arguments"]
+        == '{"location": "Rome"'
+    )
+    assert run.result.text == "ok"
+
+
+@pytest.mark.anyio
+async def test_arguments_that_fail_validation() -> None:
+    model = ScriptedModel(Reply(calls=[call("weather", {"place": "Rome"})]), Reply(text="ok"))
+    result = await make_agent(model).run("hi")
+    assert result.steps[0].tool_results[0].failure == "invalid_arguments"
+    assert told_next(model)[0]["content"] == (
+        "Error: the arguments for weather do not fit its parameters:\n"
+        "- location: Field required\n"
+        "Call weather again with corrected arguments."
+    )
+
+
+@pytest.mark.anyio
+async def test_an_unknown_tool() -> None:
+    model = ScriptedModel(Reply(calls=[call("forecast", {"days": 3})]), Reply(text="ok"))
+    result = await make_agent(model).run("hi")
+    assert result.steps[0].tool_results[0].failure == "unknown_tool"
+    assert told_next(model)[0]["content"] == (
+        "Error: there is no tool named 'forecast'. The tools you can call are: weather."
+    )
+
+
+@pytest.mark.anyio
+async def test_a_tool_that_raises() -> None:
+    model = ScriptedModel(
+        Reply(calls=[call("weather", {"location": "Atlantis"})]), Reply(text="ok")
+    )
+    result = await make_agent(model).run("hi")
+    outcome = result.steps[0].tool_results[0]
+    assert (outcome.is_error, outcome.failure) == (True, "error")
+    assert (
+        told_next(model)[0]["content"] == "Error: weather failed: ValueError: no data for Atlantis"
+    )
+
+
+@pytest.mark.anyio
+async def test_a_tool_that_takes_too_long() -> None:
+    finished: list[bool] = []
+
+    @ls.tool(timeout=0.2)
+    async def slow() -> str:
+        """Take forever."""
+        await anyio.sleep(10)
+        finished.append(True)
+        return "done"
+
+    @ls.tool
+    def blocking() -> str:
+        """Block a thread."""
+        time.sleep(1)
+        return "done"
+
+    model = ScriptedModel(Reply(calls=[call("slow", {}), call("blocking", {})]), Reply(text="ok"))
+    start = time.monotonic()
+    result = await make_agent(model, slow, blocking, tool_timeout=0.3).run("hi")
+    assert time.monotonic() - start < 0.9
+    assert [r.failure for r in result.steps[0].tool_results] == ["timeout", "timeout"]
+    assert [m["content"] for m in told_next(model)] == [
+        "Error: slow did not finish within 0.2s and was stopped.",
+        "Error: blocking did not finish within 0.3s and was stopped.",
+    ]
+    assert finished == []
+
+
+@pytest.mark.anyio
+async def test_max_steps_reached() -> None:
+    model = ScriptedModel(*[Reply(calls=[call("weather", {"location": "Rome"})]) for _ in range(3)])
+    result = await make_agent(model, max_steps=3).run("hi")
+    assert result.stop_reason == "max_steps"
+    assert len(model.requests) == 3  # and no fourth
+    assert len(result.steps) == 3
+    # What the model would be told next is in the history, ready for another run.
+    assert result.messages[-1].content == "40 C"
+    assert len(told_next(model, 2)) == 2
+
+
+@pytest.mark.anyio
+async def test_approval_denied() -> None:
+    asked: list[tuple[str, dict[str, Any]]] = []
+    ran: list[str] = []
+
+    async def ask(tool_call: ls.ToolCall, arguments: dict[str, Any]) -> ls.Approval:
+        asked.append((tool_call.name, arguments))
+        return ls.Approval.deny("not on weekends")
+
+    @ls.tool(approval=ask)
+    def delete_file(path: str) -> str:
+        """Delete a file."""
+        ran.append(path)
+        return "deleted"
+
+    model = ScriptedModel(
+        Reply(calls=[call("delete_file", {"path": "/etc/hosts"})]), Reply(text="ok")
+    )
+    result = await make_agent(model, delete_file).run("clean up")
+    assert asked == [("delete_file", {"path": "/etc/hosts"})]
+    assert ran == []
+    assert result.steps[0].tool_results[0].failure == "denied"
+    assert told_next(model)[0]["content"] == (
+        "Error: the user did not allow this call to delete_file: not on weekends"
+    )
+
+
+@pytest.mark.anyio
+async def test_approval_can_replace_the_arguments_or_allow() -> None:
+    ran: list[str] = []
+
+    def sandbox(tool_call: ls.ToolCall, arguments: dict[str, Any]) -> ls.Approval | bool:
+        if arguments["path"].startswith("/tmp/"):
+            return True
+        return ls.Approval.replace({"path": "/tmp" + arguments["path"]})
+
+    @ls.tool(approval=sandbox)
+    def delete_file(path: str) -> str:
+        """Delete a file."""
+        ran.append(path)
+        return f"deleted {path}"
+
+    model = ScriptedModel(
+        Reply(
+            calls=[
+                call("delete_file", {"path": "/etc/hosts"}),
+                call("delete_file", {"path": "/tmp/x"}),
+            ]
+        ),
+        Reply(text="ok"),
+    )
+    await make_agent(model, delete_file).run("clean up")
+    assert sorted(ran) == ["/tmp/etc/hosts", "/tmp/x"]  # they ran concurrently
+    assert [m["content"] for m in told_next(model)] == ["deleted /tmp/etc/hosts", "deleted /tmp/x"]
+    # The history keeps the model's own call, unchanged.
+    assert (
+        '"/etc/hosts"' in model.requests[1]["messages"][2]["tool_calls"][0]["function"]["arguments"]
+    )
+
+
+# -- parallel tools ---------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_parallel_calls_overlap_and_keep_call_order() -> None:
+    spans: dict[str, tuple[float, float]] = {}
+
+    @ls.tool
+    async def nap(seconds: float, label: str) -> str:
+        """Sleep, then say the label."""
+        start = time.monotonic()
+        await anyio.sleep(seconds)
+        spans[label] = (start, time.monotonic())
+        return label
+
+    model = ScriptedModel(
+        Reply(
+            calls=[
+                call("nap", {"seconds": 0.5, "label": "first"}),
+                call("nap", {"seconds": 0.1, "label": "second"}),
+            ]
+        ),
+        Reply(text="ok"),
+    )
+    async with make_agent(model, nap).stream("go") as run:
+        finished_order = [e.output async for e in run if isinstance(e, ls.ToolResult)]
+    # The second call started before the first one ended: they overlapped.
+    assert spans["second"][0] < spans["first"][1]
+    assert finished_order == ["second", "first"]  # reported as they finish...
+    assert [m["content"] for m in told_next(model)] == ["first", "second"]  # ...sent in call order
+    assert [m["tool_call_id"] for m in told_next(model)] == ["call_1", "call_2"]
+
+
+# -- stopping, steering ----------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_stop_when_a_given_tool_is_called() -> None:
+    @ls.tool
+    def final_answer(answer: str) -> str:
+        """Give the final answer."""
+        return answer
+
+    model = ScriptedModel(
+        Reply(calls=[call("weather", {"location": "Rome"})]),
+        Reply(calls=[call("final_answer", {"answer": "40 C"})]),
+    )
+    result = await make_agent(
+        model, weather, final_answer, stop_when=ls.has_tool_call("final_answer")
+    ).run("hi")
+    assert result.stop_reason == "stop_condition"
+    assert len(model.requests) == 2
+    assert result.steps[-1].tool_results[0].output == "40 C"
+
+
+@pytest.mark.anyio
+async def test_stop_on_step_count_or_a_predicate() -> None:
+    looping = [Reply(calls=[call("weather", {"location": "Rome"})]) for _ in range(5)]
+    result = await make_agent(ScriptedModel(*looping), stop_when=ls.step_count_is(2)).run("hi")
+    assert (result.stop_reason, len(result.steps)) == ("stop_condition", 2)
+
+    def two_calls(steps: Any) -> bool:
+        return len(steps[-1].tool_calls) >= 2
+
+    model = ScriptedModel(
+        Reply(calls=[call("weather", {"location": "Rome"})]),
+        Reply(calls=[call("weather", {"location": "Rome"}), call("weather", {"location": "Oslo"})]),
+    )
+    result = await make_agent(model, stop_when=[two_calls]).run("hi")
+    assert (result.stop_reason, len(result.steps)) == ("stop_condition", 2)
+
+
+@pytest.mark.anyio
+async def test_tool_choice_and_active_tools_per_step() -> None:
+    @ls.tool
+    def other() -> str:
+        """Another tool."""
+        return "x"
+
+    def prepare(number: int, steps: Any) -> ls.StepSettings:
+        if number == 1:
+            return ls.StepSettings(tool_choice="required", active_tools=["weather"])
+        return ls.StepSettings(tool_choice="none")
+
+    model = ScriptedModel(Reply(calls=[call("other", {})]), Reply(text="ok"))
+    result = await make_agent(model, weather, other, prepare_step=prepare).run("hi")
+    first, second = model.requests
+    assert first["tool_choice"] == "required"
+    assert [t["function"]["name"] for t in first["tools"]] == ["weather"]
+    assert second["tool_choice"] == "none"
+    assert [t["function"]["name"] for t in second["tools"]] == ["weather", "other"]
+    # A call to a tool that was not offered in that step is not run.
+    assert result.steps[0].tool_results[0].failure == "unknown_tool"
+
+
+@pytest.mark.anyio
+async def test_reasoning_goes_back_only_where_the_provider_reads_it() -> None:
+    for provider, field in (
+        (ls.Groq, "reasoning"),
+        (ls.XAI, "reasoning_content"),
+        (ls.OpenAI, None),
+    ):
+        model = ScriptedModel(
+            Reply(reasoning="I should look.", calls=[call("weather", {"location": "Rome"})]),
+            Reply(text="40 C"),
+        )
+        client = ls.AsyncClient(provider(api_key=TEST_KEY), transport=model.transport)
+        await ls.Agent(client, "m", tools=[weather]).run("hi")
+        assistant = model.requests[1]["messages"][1]
+        assert {k for k in assistant if "reasoning" in k} == ({field} if field else set())
+        if field:
+            assert assistant[field] == "I should look."
+
+
+# -- cancellation -----------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_cancelling_the_run_cancels_its_tools() -> None:
+    started = anyio.Event()
+    cancelled: list[bool] = []
+
+    @ls.tool
+    async def wait_long() -> str:
+        """Wait a long time."""
+        started.set()
+        try:
+            await anyio.sleep(30)
+        except anyio.get_cancelled_exc_class():
+            cancelled.append(True)
+            raise
+        return "never"
+
+    model = ScriptedModel(Reply(calls=[call("wait_long", {})]))
+    with anyio.move_on_after(5):
+        async with make_agent(model, wait_long).stream("go") as run:
+            async for event in run:
+                if isinstance(event, ls.Finish):  # the model is done: its tool runs next
+                    await started.wait()
+                    break  # leaving the block cancels the run
+    assert cancelled == [True]
+
+
+@pytest.mark.anyio
+async def test_cancelling_the_run_closes_the_model_stream() -> None:
+    model = ScriptedModel(Reply(text=" ".join(["word"] * 200), delay=0.01))
+    with anyio.move_on_after(0.2) as scope:
+        async with make_agent(model).stream("go") as run:
+            async for _ in run:
+                pass
+    assert scope.cancelled_caught
+    assert model.closed  # the response body was closed before its end
+
+
+@pytest.mark.anyio
+async def test_an_error_from_the_model_reaches_the_caller() -> None:
+    def broken(body: dict[str, Any]) -> Reply:
+        raise RuntimeError("the model fell over")
+
+    client = ls.AsyncClient(ls.OpenAI(api_key=TEST_KEY), transport=ScriptedModel(broken).transport)
+    agent = ls.Agent(client, "m", tools=[weather])
+    with pytest.raises(RuntimeError, match="fell over"):
+        await agent.run("hi")
+
+
+# -- whole replies and the sync twins -------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_without_streaming() -> None:
+    model = ScriptedModel(
+        Reply(reasoning="Hmm.", calls=[call("weather", {"location": "Rome"})]), Reply(text="40 C")
+    )
+    async with make_agent(model, streaming=False).stream("hi") as run:
+        kinds = [event.type async for event in run]
+    assert "stream" not in model.requests[0]
+    assert kinds[:7] == [
+        "step_start", "reasoning_delta", "reasoning_end", "tool_call_start", "tool_call_delta",
+        "tool_call_end", "usage",
+    ]  # fmt: skip
+    assert run.result.text == "40 C"
+
+
+def test_run_sync_and_stream_sync() -> None:
+    replies = [Reply(calls=[call("weather", {"location": "Rome"})]), Reply(text="40 C in Rome")]
+    model = ScriptedModel(*replies)
+    agent = ls.Agent(
+        ls.Client(ls.OpenAI(api_key=TEST_KEY), transport=model.transport), "m", tools=[weather]
+    )
+    assert agent.run_sync("hi").text == "40 C in Rome"
+
+    model.replies.extend(replies)
+    with agent.stream_sync("hi") as run:
+        kinds = [event.type for event in run]
+    assert kinds[-1] == "run_finish"
+    assert run.result.text == "40 C in Rome"
+    assert len(model.requests) == 4
+
+
+def test_run_sync_with_an_async_client() -> None:
+    model = ScriptedModel(Reply(text="hello"))
+    agent = make_agent(model)
+    assert agent.run_sync("hi").text == "hello"
+
+
+def test_agent_configuration_errors() -> None:
+    client = ls.AsyncClient(ls.OpenAI(api_key=TEST_KEY))
+    with pytest.raises(ls.ConfigurationError, match="not a runnable tool"):
+        ls.Agent(client, "m", tools=[ls.ToolSpec(name="x")])  # type: ignore[list-item]
+    with pytest.raises(ls.ConfigurationError, match="share the name"):
+        ls.Agent(client, "m", tools=[weather, weather])
+    with pytest.raises(ls.ConfigurationError, match="max_steps"):
+        ls.Agent(client, "m", max_steps=0)
