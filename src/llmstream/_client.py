@@ -6,10 +6,10 @@ import dataclasses
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import httpx
@@ -38,6 +38,7 @@ from .providers._base import Provider
 __all__ = ["AsyncClient", "Client", "PreparedCall"]
 
 logger = logging.getLogger("llmstream")
+T = TypeVar("T")
 _USER_AGENT = "llmstream/0.1.0"
 _REQUEST_FIELDS = frozenset(ChatRequest.__dataclass_fields__) - {"model", "messages"}
 _WAITING_FOR = {
@@ -149,15 +150,45 @@ class PreparedCall:
             partial=partial,
         )
 
-    def log_retry(self, error: APIError, attempt: int, delay: float) -> None:
-        logger.info(
-            "retrying %s call in %.2fs (attempt %d of %d failed: %s)",
-            self.provider.name,
-            delay,
-            attempt + 1,
-            self.retry.max_retries + 1,
-            error,
-        )
+    def _retry_delay(self, error: APIError, attempt: int) -> float | None:
+        delay = self.retry.delay_before_retry(error, attempt)
+        if delay is not None:
+            logger.info(
+                "retrying %s call in %.2fs (attempt %d of %d failed: %s)",
+                self.provider.name,
+                delay,
+                attempt + 1,
+                self.retry.max_retries + 1,
+                error,
+            )
+        return delay
+
+    async def with_retries(self, attempt: Callable[[int], Awaitable[T]]) -> T:
+        """`attempt(0)`, `attempt(1)`... until one succeeds or the policy gives up, which raises
+        the last error. Each attempt cleans up after itself before raising."""
+        number = 0
+        while True:
+            try:
+                return await attempt(number)
+            except APIError as error:
+                delay = self._retry_delay(error, number)
+                if delay is None:
+                    raise
+            await anyio.sleep(delay)
+            number += 1
+
+    def with_retries_sync(self, attempt: Callable[[int], T]) -> T:
+        """The sync twin of `with_retries`."""
+        number = 0
+        while True:
+            try:
+                return attempt(number)
+            except APIError as error:
+                delay = self._retry_delay(error, number)
+                if delay is None:
+                    raise
+            time.sleep(delay)
+            number += 1
 
 
 class _ClientBase:
@@ -169,6 +200,8 @@ class _ClientBase:
         max_retries: int | None,
         retry_policy: RetryPolicy | None,
         max_line_bytes: int,
+        http_client: object,
+        transport: object,
     ) -> None:
         if not isinstance(provider, Provider):
             raise ConfigurationError(
@@ -179,10 +212,13 @@ class _ClientBase:
             policy = dataclasses.replace(policy, max_retries=max_retries)
         if policy.max_retries < 0:
             raise ConfigurationError("max_retries must be 0 or more")
+        if http_client is not None and transport is not None:
+            raise ConfigurationError("pass either http_client or transport, not both")
         self.provider = provider
         self.timeouts = timeouts or Timeouts()
         self.retry_policy = policy
         self.max_line_bytes = max_line_bytes
+        self._owns_http = http_client is None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.provider!r})"
@@ -273,14 +309,13 @@ class AsyncClient(_ClientBase):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_line_bytes=max_line_bytes,
+            http_client=http_client,
+            transport=transport,
         )
-        if http_client is not None and transport is not None:
-            raise ConfigurationError("pass either http_client or transport, not both")
+        self.transport: httpx.AsyncBaseTransport | None = transport
         self.http = http_client or httpx.AsyncClient(
             transport=transport, limits=_connection_limits(), timeout=None
         )
-        self.transport = transport
-        self._owns_http = http_client is None
 
     def stream(
         self, *, model: str, messages: Sequence[MessageLike], **options: Unpack[CallOptions]
@@ -293,17 +328,7 @@ class AsyncClient(_ClientBase):
     ) -> AssistantMessage:
         """One whole (non-streamed) chat completion."""
         call = self._prepare(model, messages, options, stream=False)
-        attempt = 0
-        while True:
-            try:
-                return await self._generate_once(call)
-            except APIError as error:
-                delay = call.retry.delay_before_retry(error, attempt)
-                if delay is None:
-                    raise
-                call.log_retry(error, attempt, delay)
-                await anyio.sleep(delay)
-                attempt += 1
+        return await call.with_retries(lambda _: self._generate_once(call))
 
     async def _generate_once(self, call: PreparedCall) -> AssistantMessage:
         clock = EventClock(call.timeouts)
@@ -371,14 +396,13 @@ class Client(_ClientBase):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_line_bytes=max_line_bytes,
+            http_client=http_client,
+            transport=transport,
         )
-        if http_client is not None and transport is not None:
-            raise ConfigurationError("pass either http_client or transport, not both")
+        self.transport: httpx.BaseTransport | None = transport
         self.http = http_client or httpx.Client(
             transport=transport, limits=_connection_limits(), timeout=None
         )
-        self.transport = transport
-        self._owns_http = http_client is None
 
     def stream(
         self, *, model: str, messages: Sequence[MessageLike], **options: Unpack[CallOptions]
@@ -391,17 +415,7 @@ class Client(_ClientBase):
     ) -> AssistantMessage:
         """One whole (non-streamed) chat completion."""
         call = self._prepare(model, messages, options, stream=False)
-        attempt = 0
-        while True:
-            try:
-                return self._generate_once(call)
-            except APIError as error:
-                delay = call.retry.delay_before_retry(error, attempt)
-                if delay is None:
-                    raise
-                call.log_retry(error, attempt, delay)
-                time.sleep(delay)
-                attempt += 1
+        return call.with_retries_sync(lambda _: self._generate_once(call))
 
     def _generate_once(self, call: PreparedCall) -> AssistantMessage:
         request = call.build_request(self.http)

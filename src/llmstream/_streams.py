@@ -89,7 +89,8 @@ class _StreamState:
             return AssistantMessage(provider=self._call.provider.name)
         return self._parser.partial()
 
-    def _start_attempt(self) -> None:
+    def _start_attempt(self, number: int) -> None:
+        self.attempts = number + 1
         self._clock = EventClock(self._call.timeouts)
         self._parser = None
 
@@ -207,25 +208,21 @@ class AsyncChatStream(_StreamState):
     async def _open(self) -> None:
         if self._parser is not None or self._closed:
             raise RuntimeError("a stream can be entered only once")
-        retry = self._call.retry
-        attempt = 0
-        while True:
-            self.attempts = attempt + 1
-            try:
-                first = await self._attempt()
-                break
-            except APIError as error:
-                await self._release(drain=False)
-                delay = retry.delay_before_retry(error, attempt)
-                if delay is None:
-                    raise self._fail(error) from error.__cause__
-                self._call.log_retry(error, attempt, delay)
-                await anyio.sleep(delay)
-                attempt += 1
+        try:
+            first = await self._call.with_retries(self._attempt)
+        except APIError as error:
+            raise self._fail(error) from error.__cause__
         self._first_batch(first)
 
-    async def _attempt(self) -> list[StreamEvent]:
-        self._start_attempt()
+    async def _attempt(self, number: int) -> list[StreamEvent]:
+        try:
+            return await self._send_and_read_first(number)
+        except APIError:
+            await self._release(drain=False)
+            raise
+
+    async def _send_and_read_first(self, number: int) -> list[StreamEvent]:
+        self._start_attempt(number)
         call = self._call
         http = self._client.http
         request = call.build_request(http)
@@ -403,25 +400,21 @@ class ChatStream(_StreamState):
     def _open(self) -> None:
         if self._parser is not None or self._closed:
             raise RuntimeError("a stream can be entered only once")
-        retry = self._call.retry
-        attempt = 0
-        while True:
-            self.attempts = attempt + 1
-            try:
-                first = self._attempt()
-                break
-            except APIError as error:
-                self._release(drain=False)
-                delay = retry.delay_before_retry(error, attempt)
-                if delay is None:
-                    raise self._fail(error) from error.__cause__
-                self._call.log_retry(error, attempt, delay)
-                time.sleep(delay)
-                attempt += 1
+        try:
+            first = self._call.with_retries_sync(self._attempt)
+        except APIError as error:
+            raise self._fail(error) from error.__cause__
         self._first_batch(first)
 
-    def _attempt(self) -> list[StreamEvent]:
-        self._start_attempt()
+    def _attempt(self, number: int) -> list[StreamEvent]:
+        try:
+            return self._send_and_read_first(number)
+        except APIError:
+            self._release(drain=False)
+            raise
+
+    def _send_and_read_first(self, number: int) -> list[StreamEvent]:
+        self._start_attempt(number)
         call = self._call
         http = self._client.http
         try:
