@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -8,12 +9,20 @@ import pytest
 from llmstream.errors import LLMStreamError
 
 from .support import leak_watch
+from .support.faults import FaultServer
 
 
 @pytest.fixture(params=["asyncio", "trio"])
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     """Every async test runs under asyncio and under trio."""
     return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FaultServer]:
+    """The fault-injection server (tests/support/faults.py), one per test module."""
+    with FaultServer() as running:
+        yield running
 
 
 # -- collecting everything the suite produces, for tests/test_secrets.py ----------------------

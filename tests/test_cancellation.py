@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import anyio
@@ -16,18 +14,9 @@ import llmstream as ls
 from .support.corpus import TEST_KEY
 from .support.faults import FaultServer, stream, text_of
 
-_names = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FaultServer]:
-    with FaultServer() as running:
-        yield running
-
 
 def slow_scenario(server: FaultServer) -> tuple[str, str]:
-    name = f"c{next(_names)}"
-    return name, server.add(name, stream(200, delay=0.02))
+    return server.scenario(stream(200, delay=0.02))
 
 
 def pool_connections(http: httpx.AsyncClient | httpx.Client) -> list[Any]:
@@ -100,8 +89,7 @@ async def test_aclose_inside_the_block(server: FaultServer) -> None:
 
 @pytest.mark.anyio
 async def test_cancelled_while_waiting_for_headers(server: FaultServer) -> None:
-    name = f"c{next(_names)}"
-    url = server.add(name, stream(3, before_headers=5))
+    name, url = server.scenario(stream(3, before_headers=5))
     client = ls.AsyncClient(ls.OpenAI(api_key=TEST_KEY, base_url=url))
     async with client:
         with anyio.move_on_after(0.2):
@@ -114,8 +102,7 @@ async def test_cancelled_while_waiting_for_headers(server: FaultServer) -> None:
 
 @pytest.mark.anyio
 async def test_a_finished_stream_returns_its_connection_to_the_pool(server: FaultServer) -> None:
-    name = f"c{next(_names)}"
-    url = server.add(name, stream(3))
+    name, url = server.scenario(stream(3))
     client = ls.AsyncClient(ls.OpenAI(api_key=TEST_KEY, base_url=url))
     async with client:
         for _ in range(3):

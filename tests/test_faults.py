@@ -7,10 +7,8 @@ how many attempts the server saw: a stream is retried only until its first event
 from __future__ import annotations
 
 import email.utils
-import itertools
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import anyio
@@ -34,18 +32,6 @@ from .support.faults import (
 )
 
 FAST_RETRIES = ls.RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.05)
-_names = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FaultServer]:
-    with FaultServer() as running:
-        yield running
-
-
-def scenario(server: FaultServer, *behaviours: Any) -> tuple[str, str]:
-    name = f"s{next(_names)}"
-    return name, server.add(name, *behaviours)
 
 
 def client_for(
@@ -93,7 +79,7 @@ def texts(events: list[ls.StreamEvent]) -> str:
 
 @pytest.mark.anyio
 async def test_clean_stream(server: FaultServer) -> None:
-    name, url = scenario(server, stream(5))
+    name, url = server.scenario(stream(5))
     events, message = await consume(client_for(url))
     assert message.text == texts(events) == text_of(5)
     assert message.request_id == f"req_{name}_0"
@@ -105,7 +91,7 @@ async def test_clean_stream(server: FaultServer) -> None:
 
 @pytest.mark.anyio
 async def test_delay_before_headers_hits_first_event(server: FaultServer) -> None:
-    name, url = scenario(server, stream(3, before_headers=5))
+    name, url = server.scenario(stream(3, before_headers=5))
     start = time.monotonic()
     events, error = await failing(client_for(url, timeouts=ls.Timeouts(first_event=0.3), retries=1))
     assert isinstance(error, ls.StreamTimeoutError)
@@ -119,14 +105,14 @@ async def test_delay_before_headers_hits_first_event(server: FaultServer) -> Non
 
 @pytest.mark.anyio
 async def test_delay_within_the_limit_is_fine(server: FaultServer) -> None:
-    _name, url = scenario(server, stream(3, before_headers=0.2))
+    _name, url = server.scenario(stream(3, before_headers=0.2))
     _, message = await consume(client_for(url, timeouts=ls.Timeouts(first_event=2)))
     assert message.text == text_of(3)
 
 
 @pytest.mark.anyio
 async def test_stall_after_events_hits_idle(server: FaultServer) -> None:
-    name, url = scenario(server, stall(after_events=3))
+    name, url = server.scenario(stall(after_events=3))
     start = time.monotonic()
     events, error = await failing(client_for(url, timeouts=ls.Timeouts(idle=0.3)))
     assert isinstance(error, ls.StreamTimeoutError)
@@ -140,7 +126,7 @@ async def test_stall_after_events_hits_idle(server: FaultServer) -> None:
 
 @pytest.mark.anyio
 async def test_keepalive_comments_do_not_count_as_events(server: FaultServer) -> None:
-    name, url = scenario(server, keepalives(every=0.05))
+    name, url = server.scenario(keepalives(every=0.05))
     events, error = await failing(client_for(url, timeouts=ls.Timeouts(first_event=0.4), retries=0))
     assert isinstance(error, ls.StreamTimeoutError)
     assert error.limit == "first_event"
@@ -150,7 +136,7 @@ async def test_keepalive_comments_do_not_count_as_events(server: FaultServer) ->
 
 @pytest.mark.anyio
 async def test_keepalives_after_events_hit_idle(server: FaultServer) -> None:
-    name, url = scenario(server, keepalives(every=0.05, after_events=2))
+    name, url = server.scenario(keepalives(every=0.05, after_events=2))
     events, error = await failing(client_for(url, timeouts=ls.Timeouts(idle=0.4)))
     assert isinstance(error, ls.StreamTimeoutError)
     assert error.limit == "idle"
@@ -160,7 +146,7 @@ async def test_keepalives_after_events_hit_idle(server: FaultServer) -> None:
 
 @pytest.mark.anyio
 async def test_total_limit(server: FaultServer) -> None:
-    _name, url = scenario(server, stream(50, delay=0.05))
+    _name, url = server.scenario(stream(50, delay=0.05))
     events, error = await failing(client_for(url, timeouts=ls.Timeouts(total=0.5, idle=5)))
     assert isinstance(error, ls.StreamTimeoutError)
     assert error.limit == "total"
@@ -172,7 +158,7 @@ async def test_total_limit(server: FaultServer) -> None:
 @pytest.mark.anyio
 async def test_time_spent_by_the_caller_is_not_silence(server: FaultServer) -> None:
     """`idle` runs only while llmstream waits for the network, not while the caller works."""
-    _name, url = scenario(server, stream(3))
+    _name, url = server.scenario(stream(3))
     client = client_for(url, timeouts=ls.Timeouts(idle=0.2))
     async with client:
         async with client.stream(model="m", messages=[ls.user("hi")]) as s:
@@ -186,7 +172,7 @@ async def test_time_spent_by_the_caller_is_not_silence(server: FaultServer) -> N
 
 @pytest.mark.anyio
 async def test_reset_mid_stream(server: FaultServer) -> None:
-    name, url = scenario(server, reset_after(3))
+    name, url = server.scenario(reset_after(3))
     events, error = await failing(client_for(url))
     assert type(error) is ls.APIConnectionError
     assert "the connection failed" in str(error)
@@ -198,7 +184,7 @@ async def test_reset_mid_stream(server: FaultServer) -> None:
 
 @pytest.mark.anyio
 async def test_close_without_done_or_finish(server: FaultServer) -> None:
-    name, url = scenario(server, close_without_finish(4))
+    name, url = server.scenario(close_without_finish(4))
     events, error = await failing(client_for(url))
     assert isinstance(error, ls.IncompleteStreamError)
     assert error.partial is not None
@@ -209,7 +195,7 @@ async def test_close_without_done_or_finish(server: FaultServer) -> None:
 
 @pytest.mark.anyio
 async def test_eof_inside_the_http_body(server: FaultServer) -> None:
-    name, url = scenario(server, eof_mid_body(2))
+    name, url = server.scenario(eof_mid_body(2))
     _events, error = await failing(client_for(url))
     assert type(error) is ls.APIConnectionError
     assert error.partial is not None
@@ -219,7 +205,7 @@ async def test_eof_inside_the_http_body(server: FaultServer) -> None:
 
 @pytest.mark.anyio
 async def test_a_stream_that_dies_before_any_event_is_retried(server: FaultServer) -> None:
-    name, url = scenario(server, close_without_finish(0), reset_after(0), stream(2))
+    name, url = server.scenario(close_without_finish(0), reset_after(0), stream(2))
     _, message = await consume(client_for(url))
     assert message.text == text_of(2)
     assert server.attempts[name] == 3
@@ -227,7 +213,7 @@ async def test_a_stream_that_dies_before_any_event_is_retried(server: FaultServe
 
 @pytest.mark.anyio
 async def test_not_http_at_all(server: FaultServer) -> None:
-    name, url = scenario(server, protocol_garbage())
+    name, url = server.scenario(protocol_garbage())
     _events, error = await failing(client_for(url, retries=1))
     assert type(error) is ls.APIConnectionError
     assert server.attempts[name] == 2
@@ -249,7 +235,7 @@ async def test_connection_refused() -> None:
 
 @pytest.mark.anyio
 async def test_garbage_bytes(server: FaultServer) -> None:
-    name, url = scenario(server, raw(2, b"data: \xff\xfe{not json at all\n\n"))
+    name, url = server.scenario(raw(2, b"data: \xff\xfe{not json at all\n\n"))
     events, error = await failing(client_for(url))
     assert isinstance(error, ls.MalformedChunkError)
     assert error.data is not None
@@ -261,7 +247,7 @@ async def test_garbage_bytes(server: FaultServer) -> None:
 
 @pytest.mark.anyio
 async def test_an_oversized_line(server: FaultServer) -> None:
-    _name, url = scenario(server, raw(1, b"data: " + b"x" * 200_000))
+    _name, url = server.scenario(raw(1, b"data: " + b"x" * 200_000))
     _events, error = await failing(client_for(url, max_line_bytes=64 * 1024))
     assert isinstance(error, ls.MalformedChunkError)
     assert "grew past 65536 bytes" in str(error)
@@ -283,7 +269,7 @@ async def test_sse_edge_cases_over_the_wire(server: FaultServer) -> None:
         + 'data: {"choices":[{"index":0,"delta":{"content":" mundo"},"finish_reason":"stop"}]}\r\r'
         + "data: [DONE]\r\r"
     ).encode()
-    _name, url = scenario(server, raw(0, body))
+    _name, url = server.scenario(raw(0, body))
     _, message = await consume(client_for(url))
     assert message.text == "Olá mundo"
 
@@ -327,7 +313,7 @@ IN_STREAM_ERRORS = [
 async def test_error_event_mid_stream(
     server: FaultServer, provider: type[ls.Provider], payload: bytes, fields: dict[str, Any]
 ) -> None:
-    name, url = scenario(server, raw(2, payload))
+    name, url = server.scenario(raw(2, payload))
     events, error = await failing(client_for(url, provider=provider))
     assert isinstance(error, ls.StreamError)
     assert {key: getattr(error, key) for key in fields} == fields
@@ -342,7 +328,7 @@ async def test_error_event_mid_stream(
 @pytest.mark.anyio
 async def test_error_event_before_any_event_is_retried(server: FaultServer) -> None:
     error_chunk = b'data: {"error": {"message": "overloaded", "type": "server_error"}}\n\n'
-    name, url = scenario(server, raw(0, error_chunk), stream(2))
+    name, url = server.scenario(raw(0, error_chunk), stream(2))
     _, message = await consume(client_for(url))
     assert message.text == text_of(2)
     assert server.attempts[name] == 2
@@ -356,7 +342,7 @@ XAI_TIMEOUT = {
 
 @pytest.mark.anyio
 async def test_json_body_instead_of_sse_is_retried(server: FaultServer) -> None:
-    name, url = scenario(server, status(200, XAI_TIMEOUT), stream(2))
+    name, url = server.scenario(status(200, XAI_TIMEOUT), stream(2))
     _, message = await consume(client_for(url, provider=ls.XAI))
     assert message.text == text_of(2)
     assert server.attempts[name] == 2
@@ -364,7 +350,7 @@ async def test_json_body_instead_of_sse_is_retried(server: FaultServer) -> None:
 
 @pytest.mark.anyio
 async def test_json_body_instead_of_sse_every_time(server: FaultServer) -> None:
-    name, url = scenario(server, status(200, XAI_TIMEOUT))
+    name, url = server.scenario(status(200, XAI_TIMEOUT))
     events, error = await failing(client_for(url, provider=ls.XAI))
     assert isinstance(error, ls.StreamError)
     assert error.message == "Timed out waiting for first token"
@@ -418,7 +404,7 @@ async def test_429_with_retry_header_then_success(
 ) -> None:
     # An HTTP date has one-second resolution: ask for 1.5s, expect at least 0.5s.
     headers = headers or {"retry-after": _http_date(1.5)}
-    name, url = scenario(server, status(429, RATE_LIMITED, headers), stream(2))
+    name, url = server.scenario(status(429, RATE_LIMITED, headers), stream(2))
     start = time.monotonic()
     _, message = await consume(client_for(url))
     assert message.text == text_of(2)
@@ -428,7 +414,7 @@ async def test_429_with_retry_header_then_success(
 
 @pytest.mark.anyio
 async def test_429_asking_for_too_long_is_raised_at_once(server: FaultServer) -> None:
-    name, url = scenario(server, status(429, RATE_LIMITED, {"retry-after": "3600"}))
+    name, url = server.scenario(status(429, RATE_LIMITED, {"retry-after": "3600"}))
     _, error = await failing(client_for(url))
     assert isinstance(error, ls.RateLimitError)
     assert error.retry_after == 3600
@@ -440,7 +426,7 @@ async def test_429_asking_for_too_long_is_raised_at_once(server: FaultServer) ->
 @pytest.mark.anyio
 async def test_500_storm_gives_up_after_max_retries(server: FaultServer) -> None:
     body = {"error": {"message": "The server had an error", "type": "server_error"}}
-    name, url = scenario(server, status(500, body))
+    name, url = server.scenario(status(500, body))
     _, error = await failing(client_for(url))
     assert isinstance(error, ls.ServerError)
     assert error.status_code == 500
@@ -451,8 +437,8 @@ async def test_500_storm_gives_up_after_max_retries(server: FaultServer) -> None
 @pytest.mark.anyio
 async def test_500s_then_success(server: FaultServer) -> None:
     body = {"error": {"message": "The server had an error", "type": "server_error"}}
-    name, url = scenario(
-        server, status(500, body), status(502, b"<html>bad gateway</html>"), stream(3)
+    name, url = server.scenario(
+        status(500, body), status(502, b"<html>bad gateway</html>"), stream(3)
     )
     client = client_for(url)
     async with client:
@@ -478,7 +464,7 @@ async def test_client_errors_are_never_retried(
     server: FaultServer, code: int, error_class: type[ls.APIStatusError]
 ) -> None:
     body = {"error": {"message": "no", "type": "invalid_request_error"}}
-    name, url = scenario(server, status(code, body, {"x-should-retry": "true"}), stream(1))
+    name, url = server.scenario(status(code, body, {"x-should-retry": "true"}), stream(1))
     _, error = await failing(client_for(url))
     assert type(error) is error_class
     assert server.attempts[name] == 1
@@ -486,8 +472,8 @@ async def test_client_errors_are_never_retried(
 
 @pytest.mark.anyio
 async def test_x_should_retry_false_is_honoured(server: FaultServer) -> None:
-    name, url = scenario(
-        server, status(500, {"error": {"message": "no"}}, {"x-should-retry": "false"})
+    name, url = server.scenario(
+        status(500, {"error": {"message": "no"}}, {"x-should-retry": "false"})
     )
     _, error = await failing(client_for(url))
     assert isinstance(error, ls.ServerError)
@@ -496,8 +482,8 @@ async def test_x_should_retry_false_is_honoured(server: FaultServer) -> None:
 
 @pytest.mark.anyio
 async def test_x_should_retry_true_on_a_409(server: FaultServer) -> None:
-    name, url = scenario(
-        server, status(418, {"error": {"message": "teapot"}}, {"x-should-retry": "true"}), stream(1)
+    name, url = server.scenario(
+        status(418, {"error": {"message": "teapot"}}, {"x-should-retry": "true"}), stream(1)
     )
     _, message = await consume(client_for(url))
     assert message.text == text_of(1)
@@ -506,7 +492,7 @@ async def test_x_should_retry_true_on_a_409(server: FaultServer) -> None:
 
 @pytest.mark.anyio
 async def test_max_retries_per_call_overrides_the_client(server: FaultServer) -> None:
-    name, url = scenario(server, status(503, {"error": {"message": "busy"}}))
+    name, url = server.scenario(status(503, {"error": {"message": "busy"}}))
     client = client_for(url, retries=5)
     async with client:
         with pytest.raises(ls.OverloadedError):
@@ -522,8 +508,8 @@ async def test_generate_retries_and_reads_the_reply(server: FaultServer) -> None
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
     headers = {"x-ratelimit-remaining-tokens": "99", "x-ratelimit-limit-tokens": "100"}
-    name, url = scenario(
-        server, status(503, {"error": {"message": "busy"}}), status(200, reply, headers)
+    name, url = server.scenario(
+        status(503, {"error": {"message": "busy"}}), status(200, reply, headers)
     )
     async with client_for(url) as client:
         message = await client.generate(model="m", messages=[ls.user("hi")])

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,18 +23,6 @@ from .support.faults import (
 )
 
 FAST_RETRIES = ls.RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.05)
-_names = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FaultServer]:
-    with FaultServer() as running:
-        yield running
-
-
-def scenario(server: FaultServer, *behaviours: Any) -> tuple[str, str]:
-    name = f"sync{next(_names)}"
-    return name, server.add(name, *behaviours)
 
 
 def run(url: str, **client_options: Any) -> tuple[list[ls.StreamEvent], ls.APIError | None]:
@@ -56,14 +42,14 @@ def texts(events: list[ls.StreamEvent]) -> str:
 
 
 def test_clean_stream(server: FaultServer) -> None:
-    _name, url = scenario(server, stream(4))
+    _name, url = server.scenario(stream(4))
     events, error = run(url)
     assert error is None
     assert texts(events) == text_of(4)
 
 
 def test_stall_hits_idle(server: FaultServer) -> None:
-    name, url = scenario(server, stall(after_events=2))
+    name, url = server.scenario(stall(after_events=2))
     start = time.monotonic()
     events, error = run(url, timeouts=ls.Timeouts(idle=0.3))
     assert isinstance(error, ls.StreamTimeoutError)
@@ -75,7 +61,7 @@ def test_stall_hits_idle(server: FaultServer) -> None:
 
 
 def test_keepalives_hit_first_event(server: FaultServer) -> None:
-    _name, url = scenario(server, keepalives(every=0.05))
+    _name, url = server.scenario(keepalives(every=0.05))
     events, error = run(url, timeouts=ls.Timeouts(first_event=0.4), max_retries=0)
     assert isinstance(error, ls.StreamTimeoutError)
     assert error.limit == "first_event"
@@ -83,7 +69,7 @@ def test_keepalives_hit_first_event(server: FaultServer) -> None:
 
 
 def test_delay_before_headers(server: FaultServer) -> None:
-    name, url = scenario(server, stream(2, before_headers=5))
+    name, url = server.scenario(stream(2, before_headers=5))
     start = time.monotonic()
     _events, error = run(url, timeouts=ls.Timeouts(first_event=0.3), max_retries=1)
     assert isinstance(error, ls.StreamTimeoutError)
@@ -93,7 +79,7 @@ def test_delay_before_headers(server: FaultServer) -> None:
 
 
 def test_total_limit(server: FaultServer) -> None:
-    _name, url = scenario(server, stream(50, delay=0.05))
+    _name, url = server.scenario(stream(50, delay=0.05))
     events, error = run(url, timeouts=ls.Timeouts(total=0.5))
     assert isinstance(error, ls.StreamTimeoutError)
     assert error.limit == "total"
@@ -102,7 +88,7 @@ def test_total_limit(server: FaultServer) -> None:
 
 
 def test_reset(server: FaultServer) -> None:
-    _name, url = scenario(server, reset_after(3))
+    _name, url = server.scenario(reset_after(3))
     _events, error = run(url)
     assert type(error) is ls.APIConnectionError
     assert error.partial is not None
@@ -110,7 +96,7 @@ def test_reset(server: FaultServer) -> None:
 
 
 def test_incomplete(server: FaultServer) -> None:
-    _name, url = scenario(server, close_without_finish(2))
+    _name, url = server.scenario(close_without_finish(2))
     _events, error = run(url)
     assert isinstance(error, ls.IncompleteStreamError)
     assert error.partial is not None
@@ -122,7 +108,7 @@ def test_groq_error_event(server: FaultServer) -> None:
         b'event: error\ndata: {"error": {"message": "Failed to call a function.", "type": '
         b'"invalid_request_error", "code": "tool_use_failed", "status_code": 400}}\n\n'
     )
-    _name, url = scenario(server, raw(1, payload))
+    _name, url = server.scenario(raw(1, payload))
     _events, error = run(url, provider=ls.Groq)
     assert isinstance(error, ls.StreamError)
     assert (error.code, error.status_code) == ("tool_use_failed", 400)
@@ -132,7 +118,7 @@ def test_groq_error_event(server: FaultServer) -> None:
 
 def test_429_then_success(server: FaultServer) -> None:
     body = {"error": {"message": "slow down", "code": "rate_limit_exceeded"}}
-    name, url = scenario(server, status(429, body, {"retry-after-ms": "200"}), stream(2))
+    name, url = server.scenario(status(429, body, {"retry-after-ms": "200"}), stream(2))
     start = time.monotonic()
     events, error = run(url)
     assert error is None
@@ -142,14 +128,14 @@ def test_429_then_success(server: FaultServer) -> None:
 
 
 def test_500_storm(server: FaultServer) -> None:
-    name, url = scenario(server, status(500, {"error": {"message": "oops"}}))
+    name, url = server.scenario(status(500, {"error": {"message": "oops"}}))
     _events, error = run(url)
     assert isinstance(error, ls.ServerError)
     assert server.attempts[name] == 3
 
 
 def test_generate_timeout(server: FaultServer) -> None:
-    _name, url = scenario(server, stream(1, before_headers=5))
+    _name, url = server.scenario(stream(1, before_headers=5))
     with ls.Client(
         ls.OpenAI(api_key=TEST_KEY, base_url=url),
         timeouts=ls.Timeouts(first_event=0.3),

@@ -67,29 +67,10 @@ def test_events_match_by_class_and_validate_from_json() -> None:
     assert adapter.validate_python(ls.TextDelta(text="x").model_dump()) == ls.TextDelta(text="x")
 
 
-def test_the_demo_runs_offline() -> None:
+def run_example(name: str, *args: str) -> str:
+    """Run an example as a user would, with no API key in sight; returns what it printed."""
     result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "demo.py"), "--delay", "0"],
-        capture_output=True,
-        text=True,
-        env={k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")},
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    output = result.stdout
-    assert "offline: replaying recorded" in output
-    assert 'First, the user said: "Say hi in Portuguese."' in output  # reasoning, streamed
-    assert "[reasoning done]" in output
-    assert "Olá!" in output
-    assert '-> calling weather({"location": "Florence,Italy"})' in output
-    assert "<- weather returned '40 C'" in output
-    assert "The weather in Florence, Italy is currently 40°C." in output
-
-
-def _run_example(*args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "agent.py"), "--delay", "0", *args],
+        [sys.executable, str(ROOT / "examples" / name), "--delay", "0", *args],
         capture_output=True,
         text=True,
         env={k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")},
@@ -100,8 +81,19 @@ def _run_example(*args: str) -> str:
     return result.stdout
 
 
+def test_the_demo_runs_offline() -> None:
+    output = run_example("demo.py")
+    assert "offline: replaying recorded" in output
+    assert 'First, the user said: "Say hi in Portuguese."' in output  # reasoning, streamed
+    assert "[reasoning done]" in output
+    assert "Olá!" in output
+    assert '-> calling weather({"location": "Florence,Italy"})' in output
+    assert "<- weather returned '40 C'" in output
+    assert "The weather in Florence, Italy is currently 40°C." in output
+
+
 def test_the_agent_example_runs_offline() -> None:
-    output = _run_example()
+    output = run_example("agent.py")
     assert "offline: replaying thinking-streaming.yaml" in output
     assert "First, the user is asking for the weather in Florence, Italy." in output  # reasoning
     assert '-> weather({"location":"Florence, Italy"})' in output
@@ -111,7 +103,7 @@ def test_the_agent_example_runs_offline() -> None:
 
 
 def test_the_agent_example_on_the_bundled_recording() -> None:
-    output = _run_example("--bundled")
+    output = run_example("agent.py", "--bundled")
     assert '-> weather({"location": "Florence,Italy"})' in output
     assert "answer: The weather in Florence, Italy is currently 40°C." in output
     assert "[2 steps, 596 tokens in, 39 out]" in output

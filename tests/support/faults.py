@@ -263,6 +263,11 @@ class FaultServer:
         self.scenarios[name] = list(behaviours)
         return self.base_url(name)
 
+    def scenario(self, *behaviours: Behaviour) -> tuple[str, str]:
+        """Script a scenario under a fresh name; returns the name and the base URL."""
+        name = f"s{len(self.scenarios)}"
+        return name, self.add(name, *behaviours)
+
     def base_url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.port}/{name}/v1"
 
