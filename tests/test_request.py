@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -293,3 +294,31 @@ def test_a_key_over_plain_http_to_another_host_is_refused() -> None:
     ls.OpenAICompatible("http://127.0.0.1:8000/v1", TEST_KEY)
     ls.OpenAICompatible("http://[::1]:8000/v1", TEST_KEY)
     ls.OpenAICompatible("http://10.0.0.5:8000/v1")  # no key, nothing to leak
+
+
+@pytest.mark.parametrize("sync", [True, False], ids=["sync", "async"])
+def test_a_server_that_ignores_stream_true(sync: bool) -> None:
+    """A whole JSON reply to a stream request is read as the events it would have streamed."""
+    whole = {
+        "id": "r1",
+        "choices": [{"index": 0, "message": {"content": "whole"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 2, "completion_tokens": 1, "total_tokens": 3},
+    }
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=whole))
+    provider = ls.OpenAICompatible("http://127.0.0.1:9/v1")
+    if sync:
+        with ls.Client(provider, transport=transport) as client:
+            with client.stream(model="m", messages=[ls.user("hi")]) as stream:
+                kinds = [event.type for event in stream]
+            text = stream.message.text
+    else:
+
+        async def read() -> tuple[list[str], str]:
+            async with ls.AsyncClient(provider, transport=transport) as client:
+                async with client.stream(model="m", messages=[ls.user("hi")]) as stream:
+                    kinds = [event.type async for event in stream]
+            return kinds, stream.message.text
+
+        kinds, text = anyio.run(read)
+    assert kinds == ["text_delta", "usage", "finish"]
+    assert text == "whole"

@@ -130,7 +130,8 @@ class _StreamState:
             limit, seconds, request_id=self.request_id, partial=self.partial
         )
 
-    def _header_timeout(self) -> StreamTimeoutError:
+    def _deadline_error(self) -> StreamTimeoutError:
+        """The error for the deadline a cancel scope (or httpx's read timeout) just enforced."""
         deadline = self._clock.next_deadline()
         limit, seconds = (deadline[1], deadline[2]) if deadline else ("first_event", 0.0)
         return self._timeout_error(limit, seconds)
@@ -141,6 +142,11 @@ class _StreamState:
             error.partial = self.partial
         self._failure = error
         return error
+
+    @property
+    def _ended_cleanly(self) -> bool:
+        """The stream reached its end without an error: its connection may be reused."""
+        return self._parser is not None and self._parser.finished and self._failure is None
 
     def _stop_watch(self) -> None:
         watch, self._watch = self._watch, None
@@ -202,7 +208,7 @@ class AsyncChatStream(_StreamState):
         if self._closed:
             return
         self._closed = True
-        await self._release(drain=self._parser is not None and self._parser.finished)
+        await self._release(drain=self._ended_cleanly)
 
     # -- opening, with retries ----------------------------------------------------------------
     async def _open(self) -> None:
@@ -234,7 +240,7 @@ class AsyncChatStream(_StreamState):
         except httpx.HTTPError as exc:
             raise call.connection_error(exc, partial=self.partial) from exc
         if scope.cancelled_caught:
-            raise self._header_timeout()
+            raise self._deadline_error()
         self._response = response
         parser = self._started(response)
         if response.status_code >= 400:
@@ -269,8 +275,10 @@ class AsyncChatStream(_StreamState):
         """Read until the parser has events, or the stream is over (then [])."""
         parser, body, clock = self._parser, self._body, self._clock
         assert parser is not None
-        assert body is not None
         parser.raise_held_error()
+        if parser.finished:  # [DONE] came, or the reply was one JSON body: nothing left to read
+            return []
+        assert body is not None
         clock.wait(time.monotonic())
         while not parser.finished:
             try:
@@ -290,7 +298,7 @@ class AsyncChatStream(_StreamState):
         with anyio.CancelScope(deadline=_anyio_deadline(self._clock)) as scope:
             return await self._body.__anext__()
         assert scope.cancelled_caught
-        raise self._header_timeout()
+        raise self._deadline_error()
 
     async def _release(self, *, drain: bool) -> None:
         self._stop_watch()
@@ -395,7 +403,7 @@ class ChatStream(_StreamState):
         if self._closed:
             return
         self._closed = True
-        self._release(drain=self._parser is not None and self._parser.finished)
+        self._release(drain=self._ended_cleanly)
 
     def _open(self) -> None:
         if self._parser is not None or self._closed:
@@ -422,7 +430,7 @@ class ChatStream(_StreamState):
         except httpx.ConnectTimeout:
             raise self._timeout_error("connect", call.timeouts.connect or 0.0) from None
         except httpx.TimeoutException:
-            raise self._header_timeout() from None
+            raise self._deadline_error() from None
         except httpx.HTTPError as exc:
             raise call.connection_error(exc, partial=self.partial) from exc
         self._response = response
@@ -456,8 +464,10 @@ class ChatStream(_StreamState):
     def _read_events(self) -> list[StreamEvent]:
         parser, body, clock = self._parser, self._body, self._clock
         assert parser is not None
-        assert body is not None
         parser.raise_held_error()
+        if parser.finished:
+            return []
+        assert body is not None
         clock.wait(time.monotonic())
         while not parser.finished:
             try:
