@@ -506,3 +506,25 @@ def test_a_whole_reply_where_a_stream_was_expected_becomes_events() -> None:
     events = parser.feed_whole_reply(json.dumps(reply).encode())
     assert kinds(events) == ["text_delta", "usage", "finish"]
     assert parser.finished
+
+
+def test_empty_data_lines_are_heartbeats() -> None:
+    events, message = run(b"data:\n\n", chunk({"content": "x"}), b"data:  \n\n", chunk({}, "stop"))
+    assert kinds(events) == ["text_delta", "finish"]
+    assert message.text == "x"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"choices": [{"index": 0, "message": "just text", "finish_reason": "stop"}]}',
+        b'{"choices": [{"index": 0, "message": {"tool_calls": [1]}, "finish_reason": "stop"}]}',
+        b'{"choices": [{"index": 0, "delta": {"tool_calls": [{"function": "f"}]}}]}',
+    ],
+)
+def test_a_reply_of_an_unexpected_shape_is_malformed(body: bytes) -> None:
+    with pytest.raises(ls.MalformedChunkError, match=r"unexpected shape|not an object"):
+        parse_completion(body, ls.OpenAI(api_key="k"))
+    parser = ChatStreamParser(ls.OpenAI(api_key="k"))
+    with pytest.raises(ls.MalformedChunkError):
+        parser.feed(b"data: " + body + b"\n\n")

@@ -82,11 +82,6 @@ class ChatStreamParser:
         self._held_error: APIError | None = None
         self.finished = False
 
-    @property
-    def keepalive_comments(self) -> int:
-        """SSE comment lines seen so far (keep-alives); they never count as events."""
-        return self._sse.comments
-
     def feed(self, data: bytes) -> list[StreamEvent]:
         self.raise_held_error()
         if self.finished:
@@ -130,10 +125,11 @@ class ChatStreamParser:
 
     def _process(self, sse_events: list[ServerSentEvent]) -> list[StreamEvent]:
         out: list[StreamEvent] = []
-        handle = self._interpreter.handle
         accumulator, provider = self.accumulator, self._provider
         try:
             for event_type, data in sse_events:
+                if not data or data.isspace():
+                    continue  # an empty `data:` line is a heartbeat some servers send
                 if data == _DONE:
                     self._interpreter.end(out)
                     self.finished = True
@@ -141,13 +137,7 @@ class ChatStreamParser:
                 chunk = _loads(data, accumulator, provider)
                 if event_type == "error":
                     raise self._interpreter.stream_error(chunk)
-                try:
-                    handle(chunk, out)
-                except (AttributeError, TypeError, KeyError, IndexError) as exc:
-                    raise self._malformed(
-                        f"a chunk has an unexpected shape ({type(exc).__name__}: {exc})",
-                        data.decode("utf-8", "replace"),
-                    ) from None
+                _handle(self._interpreter, chunk, out, data)
         except APIError as error:
             error.partial = self.accumulator.build()
             if not out:
@@ -156,14 +146,29 @@ class ChatStreamParser:
             self._held_error = error
         return out
 
-    def _malformed(self, message: str, data: str | None = None) -> MalformedChunkError:
+    def _malformed(self, message: str) -> MalformedChunkError:
         return MalformedChunkError(
             message,
-            data=data,
             provider=self._provider.name,
             request_id=self.accumulator.request_id,
             partial=self.accumulator.build(),
         )
+
+
+def _handle(interpreter: ChunkInterpreter, chunk: Any, out: list[StreamEvent], raw: bytes) -> None:
+    """Interpret one chunk; a chunk of an unexpected shape (a string where an object belongs...)
+    is a `MalformedChunkError`, never a bare AttributeError from deep inside."""
+    try:
+        interpreter.handle(chunk, out)
+    except (AttributeError, TypeError, KeyError, IndexError) as exc:
+        accumulator = interpreter.accumulator
+        raise MalformedChunkError(
+            f"a chunk has an unexpected shape ({type(exc).__name__}: {exc})",
+            data=raw.decode("utf-8", "replace"),
+            provider=accumulator.provider,
+            request_id=accumulator.request_id,
+            partial=accumulator.build(),
+        ) from None
 
 
 def _read_whole(
@@ -183,7 +188,7 @@ def _read_whole(
             provider=provider.name,
             request_id=accumulator.request_id,
         )
-    interpreter.handle(reply, out)
+    _handle(interpreter, reply, out, body)
     interpreter.end(out)
 
 
