@@ -272,6 +272,21 @@ async def test_approval_can_replace_the_arguments_or_allow() -> None:
     )
 
 
+@pytest.mark.anyio
+async def test_an_approval_hook_that_fails_stops_the_run_with_its_error() -> None:
+    def broken(tool_call: ls.ToolCall, arguments: dict[str, Any]) -> bool:
+        raise LookupError("the approvals service is down")
+
+    @ls.tool(approval=broken)
+    def delete_file(path: str) -> str:
+        """Delete a file."""
+        return "deleted"
+
+    model = ScriptedModel(Reply(calls=[call("delete_file", {"path": "/x"})]))
+    with pytest.raises(LookupError, match="approvals service is down"):
+        await make_agent(model, delete_file).run("clean up")
+
+
 # -- parallel tools ---------------------------------------------------------------------------
 
 

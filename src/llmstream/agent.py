@@ -30,6 +30,7 @@ from typing import Annotated, Any, Literal
 
 import anyio
 import anyio.from_thread
+import httpx
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import Unpack
@@ -414,12 +415,12 @@ async def _async_copy(client: AsyncClient | Client) -> AsyncIterator[AsyncClient
     own, cannot borrow the caller's pool; a transport that speaks both sync and async (such as
     the replay transport) is shared.
     """
-    transport = client.transport if hasattr(client.transport, "handle_async_request") else None
+    transport = client.transport
     copy = AsyncClient(
         client.provider,
         timeouts=client.timeouts,
         retry_policy=client.retry_policy,
-        transport=transport,  # type: ignore[arg-type]
+        transport=transport if isinstance(transport, httpx.AsyncBaseTransport) else None,
         max_line_bytes=client.max_line_bytes,
     )
     async with copy:
@@ -591,15 +592,23 @@ class AgentRun:
         """Run the calls concurrently; results are reported as they finish, kept in call order."""
         tools = self._active_tools(settings)
         results: list[ToolResult | None] = [None] * len(calls)
+        crashed: list[Exception] = []
 
         async def run_one(position: int, call: ToolCall) -> None:
-            result = await run_tool_call(call, tools, default_timeout=self._agent.tool_timeout)
+            try:
+                result = await run_tool_call(call, tools, default_timeout=self._agent.tool_timeout)
+            except Exception as error:  # an approval hook's own bug: the app must hear of it
+                crashed.append(error)
+                group.cancel_scope.cancel()
+                return
             results[position] = result
             await send.send(result)
 
         async with anyio.create_task_group() as group:
             for position, call in enumerate(calls):
                 group.start_soon(run_one, position, call)
+        if crashed:
+            raise crashed[0]  # as it was raised, not wrapped in an exception group
         return [result for result in results if result is not None]
 
 
