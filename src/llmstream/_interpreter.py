@@ -46,9 +46,9 @@ class ChunkInterpreter:
     # -- one chunk -------------------------------------------------------------------------
     def handle(self, chunk: Any, out: list[StreamEvent]) -> None:
         if not isinstance(chunk, dict):
-            raise MalformedChunkError(
+            raise self._malformed(
                 f"expected a chat-completion chunk (a JSON object), got {type(chunk).__name__}",
-                data=json.dumps(chunk),
+                chunk,
             )
         error = self._error_from(chunk)
         if error is not None:
@@ -68,9 +68,7 @@ class ChunkInterpreter:
         if choices:
             choice = choices[0]
             if not isinstance(choice, dict):
-                raise MalformedChunkError(
-                    "a chunk's choice is not an object", data=json.dumps(chunk)
-                )
+                raise self._malformed("a chunk's choice is not an object", chunk)
             delta = choice.get("delta")
             if delta is None:
                 delta = choice.get("message")
@@ -95,7 +93,12 @@ class ChunkInterpreter:
 
         content = delta.get("content")
         if content:
-            text = content if isinstance(content, str) else _text_of_parts(content)
+            if isinstance(content, str):
+                text = content
+            elif isinstance(content, list):  # a few servers send content as parts
+                text = _text_of_parts(content)
+            else:
+                raise self._malformed("`content` is neither text nor a list of parts", content)
             if text:
                 if acc.reasoning_open:
                     out.append(ReasoningEnd(text=acc.end_reasoning()))
@@ -118,12 +121,10 @@ class ChunkInterpreter:
     def _tool_calls(self, fragments: Any, out: list[StreamEvent]) -> None:
         acc = self.accumulator
         if not isinstance(fragments, list):
-            raise MalformedChunkError("`tool_calls` is not a list", data=json.dumps(fragments))
+            raise self._malformed("`tool_calls` is not a list", fragments)
         for position, fragment in enumerate(fragments):
             if not isinstance(fragment, dict):
-                raise MalformedChunkError(
-                    "a tool-call fragment is not an object", data=json.dumps(fragment)
-                )
+                raise self._malformed("a tool-call fragment is not an object", fragment)
             index = fragment.get("index")
             if not isinstance(index, int):
                 index = position  # whole replies number their calls by position only
@@ -196,6 +197,15 @@ class ChunkInterpreter:
             )
         )
 
+    def _malformed(self, message: str, offending: Any) -> MalformedChunkError:
+        return MalformedChunkError(
+            message,
+            data=json.dumps(offending, ensure_ascii=False)[:2000],
+            provider=self._provider.name,
+            request_id=self.accumulator.request_id,
+            partial=self.accumulator.build(),
+        )
+
     def stream_error(self, payload: Any) -> StreamError:
         """The error a provider reported inside the response, as a `StreamError`."""
         fields = read_error(payload)
@@ -216,14 +226,10 @@ class ChunkInterpreter:
         )
 
 
-def _text_of_parts(content: Any) -> str:
-    """Text of a content given as parts (`[{"type": "text", "text": ...}]`), as a few servers do."""
-    if not isinstance(content, list):
-        raise MalformedChunkError(
-            "`content` is neither text nor a list of parts", data=str(content)
-        )
+def _text_of_parts(parts: list[Any]) -> str:
+    """The text of a content given as parts: `[{"type": "text", "text": ...}, ...]`."""
     return "".join(
         part.get("text", "")
-        for part in content
+        for part in parts
         if isinstance(part, dict) and part.get("type") == "text"
     )
