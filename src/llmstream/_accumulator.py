@@ -72,22 +72,19 @@ class MessageAccumulator:
         self.request_id: str | None = None
         self.limits: RateLimits | None = None
         self.extras: dict[str, Any] = {}
-        self._reasoning_block_start: int | None = None
+        self.reasoning_start: int | None = None
+        """Where the open reasoning block starts in `reasoning`; None when none is open."""
 
     # -- reasoning blocks ------------------------------------------------------------------
-    @property
-    def reasoning_open(self) -> bool:
-        return self._reasoning_block_start is not None
-
     def add_reasoning(self, text: str) -> None:
-        if self._reasoning_block_start is None:
-            self._reasoning_block_start = len(self.reasoning)
+        if self.reasoning_start is None:
+            self.reasoning_start = len(self.reasoning)
         self.reasoning.append(text)
 
     def end_reasoning(self) -> str:
         """Close the open reasoning block and return its text."""
-        start = self._reasoning_block_start or 0
-        self._reasoning_block_start = None
+        start = self.reasoning_start or 0
+        self.reasoning_start = None
         return "".join(self.reasoning[start:])
 
     # -- tool calls ------------------------------------------------------------------------
