@@ -322,3 +322,9 @@ def test_a_server_that_ignores_stream_true(sync: bool) -> None:
         kinds, text = anyio.run(read)
     assert kinds == ["text_delta", "usage", "finish"]
     assert text == "whole"
+
+
+@pytest.mark.parametrize("url", ["ftp://example.com/v1", "http:///v1", "example.com/v1"])
+def test_a_base_url_must_be_http_with_a_host(url: str) -> None:
+    with pytest.raises(ls.ConfigurationError, match="http"):
+        ls.OpenAICompatible(url)

@@ -85,9 +85,16 @@ class PreparedCall:
             waits = [t for t in (limits.first_event, limits.total) if t is not None]
             wait = min(waits) if waits else None
             timeout = httpx.Timeout(connect=limits.connect, read=wait, write=wait, pool=wait)
-        return http.build_request(
-            "POST", self.provider.chat_url, content=self.body, headers=self.headers, timeout=timeout
-        )
+        try:
+            return http.build_request(
+                "POST",
+                self.provider.chat_url,
+                content=self.body,
+                headers=self.headers,
+                timeout=timeout,
+            )
+        except httpx.InvalidURL as exc:
+            raise ConfigurationError(f"cannot send to {self.provider.chat_url!r}: {exc}") from None
 
     def status_error(self, response: httpx.Response, body: bytes) -> APIStatusError:
         error = status_error(

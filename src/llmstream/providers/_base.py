@@ -84,9 +84,10 @@ class Provider:
 
     def _check_transport_security(self, allow_insecure_http: bool) -> None:
         parts = urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https"):
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigurationError(
-                f"base_url must start with https:// or http://, got {self.base_url!r}"
+                "base_url must be an http(s) URL with a host, such as "
+                f"'https://api.example.com/v1'; got {self.base_url!r}"
             )
         if (
             self.api_key is not None
