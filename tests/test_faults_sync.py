@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -144,3 +144,18 @@ def test_generate_timeout(server: FaultServer) -> None:
         with pytest.raises(ls.StreamTimeoutError) as caught:
             client.generate(model="m", messages=[ls.user("hi")])
     assert caught.value.limit == "first_event"
+
+
+def test_finished_streams_do_not_pile_up_in_the_watchdog() -> None:
+    from llmstream._timeouts import EventClock
+    from llmstream._watchdog import Watchdog
+
+    class NoResponse:
+        http_version = "HTTP/1.1"
+        extensions: ClassVar[dict[str, object]] = {}
+
+    watchdog = Watchdog()
+    for _ in range(2000):
+        watch = watchdog.watch(NoResponse(), EventClock(ls.Timeouts(first_event=600)))  # type: ignore[arg-type]
+        watch.cancel()
+    assert len(watchdog._heap) <= 1024

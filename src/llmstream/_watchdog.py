@@ -73,12 +73,11 @@ class Watch:
         self._scheduled_at: float | None = None
         self.fired: tuple[str, float] | None = None
 
-    @property
-    def can_interrupt(self) -> bool:
-        return self._socket is not None
-
     def cancel(self) -> None:
+        """The stream is over: never fire, and let go of its socket."""
         self._cancelled = True
+        self._socket = None
+        self._watchdog._forget_one()
 
     def reschedule(self) -> None:
         """The deadline may have moved earlier: look at it again."""
@@ -98,6 +97,17 @@ class Watchdog:
         self._heap: list[tuple[float, int, Watch]] = []
         self._order = itertools.count()
         self._thread: threading.Thread | None = None
+        self._cancelled_entries = 0
+
+    def _forget_one(self) -> None:
+        """A cancelled watch stays in the heap until its (often distant) time comes; when they
+        are the larger part of a large heap, sweep them out at once."""
+        with self._condition:
+            self._cancelled_entries += 1
+            if self._cancelled_entries > 512 and self._cancelled_entries * 2 > len(self._heap):
+                self._heap = [entry for entry in self._heap if not entry[2]._cancelled]
+                heapq.heapify(self._heap)
+                self._cancelled_entries = 0
 
     def watch(self, response: httpx.Response, clock: _Clock) -> Watch:
         watch = Watch(self, clock, _socket_of(response))
