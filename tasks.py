@@ -36,7 +36,13 @@ def run(*command: str | Path) -> None:
 
 def ensure_venv(extra: str, *, e2e: bool = False) -> None:
     if not PYTHON.exists():
-        venv.create(VENV, with_pip=True)
+        try:
+            venv.create(VENV, with_pip=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise SystemExit(
+                f"could not create {VENV} ({exc}). On Debian and Ubuntu the venv module comes "
+                "apart from Python: sudo apt install python3-venv"
+            ) from None
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     stamp = VENV / f".installed-{extra}{'-e2e' if e2e else ''}"
     # An install with the end-to-end packages also serves the same extra without them.
