@@ -107,3 +107,9 @@ def test_the_agent_example_on_the_bundled_recording() -> None:
     assert '-> weather({"location": "Florence,Italy"})' in output
     assert "answer: The weather in Florence, Italy is currently 40°C." in output
     assert "[2 steps, 596 tokens in, 39 out]" in output
+
+
+def test_every_public_name_is_documented() -> None:
+    pages = [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]
+    text = "".join(page.read_text(encoding="utf-8") for page in pages)
+    assert [name for name in ls.__all__ if name not in text] == []
