@@ -328,3 +328,25 @@ def test_a_server_that_ignores_stream_true(sync: bool) -> None:
 def test_a_base_url_must_be_http_with_a_host(url: str) -> None:
     with pytest.raises(ls.ConfigurationError, match="http"):
         ls.OpenAICompatible(url)
+
+
+@pytest.mark.parametrize("sync", [True, False], ids=["sync", "async"])
+def test_a_whole_reply_larger_than_an_error_body_is_read_whole(sync: bool) -> None:
+    text = "x" * (3 << 20)  # 3 MiB: more than error bodies are read, less than max_line_bytes
+    whole = {"choices": [{"index": 0, "message": {"content": text}, "finish_reason": "stop"}]}
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=whole))
+    provider = ls.OpenAICompatible("http://127.0.0.1:9/v1")
+    if sync:
+        with ls.Client(provider, transport=transport) as client:
+            reply = client.generate(model="m", messages=[ls.user("hi")])
+    else:
+
+        async def ask() -> ls.AssistantMessage:
+            async with ls.AsyncClient(provider, transport=transport) as client:
+                return await client.generate(model="m", messages=[ls.user("hi")])
+
+        reply = anyio.run(ask)
+    assert reply.text == text
+    with ls.Client(provider, transport=transport, max_line_bytes=1 << 20, max_retries=0) as c:
+        with pytest.raises(ls.MalformedChunkError, match="longer than 1048576 bytes"):
+            c.generate(model="m", messages=[ls.user("hi")])

@@ -21,7 +21,14 @@ from ._protocol import parse_completion
 from ._request import ChatRequest, MessageLike, build_body
 from ._retry import RetryPolicy
 from ._sse import DEFAULT_MAX_LINE_BYTES
-from ._streams import AsyncChatStream, ChatStream, read_error_body, read_error_body_sync
+from ._streams import (
+    AsyncChatStream,
+    ChatStream,
+    read_error_body,
+    read_error_body_sync,
+    read_reply_body,
+    read_reply_body_sync,
+)
 from ._timeouts import EventClock, Timeouts
 from .errors import (
     APIConnectionError,
@@ -295,8 +302,8 @@ class AsyncClient(_ClientBase):
       sets the backoff too. Both can be overridden per call.
     - `http_client`: your own `httpx.AsyncClient` to share (it is then yours to close), or
       `transport`: a custom httpx transport (tests use `httpx.MockTransport`).
-    - `max_line_bytes`: the longest SSE line accepted (16 MiB); a longer one raises
-      `MalformedChunkError` instead of filling memory.
+    - `max_line_bytes`: the longest SSE line, or whole JSON reply, accepted (16 MiB); a longer
+      one raises `MalformedChunkError` instead of filling memory.
     """
 
     def __init__(
@@ -346,7 +353,10 @@ class AsyncClient(_ClientBase):
             with anyio.CancelScope(deadline=scope_deadline) as scope:
                 response = await self.http.send(request, stream=True)
                 try:
-                    body = await read_error_body(response)
+                    if response.status_code >= 400:
+                        body = await read_error_body(response)
+                    else:
+                        body = await read_reply_body(response, call)
                 finally:
                     await response.aclose()
         except httpx.ConnectTimeout:
@@ -429,7 +439,10 @@ class Client(_ClientBase):
         try:
             response = self.http.send(request, stream=True)
             try:
-                body = read_error_body_sync(response)
+                if response.status_code >= 400:
+                    body = read_error_body_sync(response)
+                else:
+                    body = read_reply_body_sync(response, call)
             finally:
                 response.close()
         except httpx.ConnectTimeout:

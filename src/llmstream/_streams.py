@@ -25,14 +25,21 @@ from ._protocol import ChatStreamParser
 from ._ratelimits import RateLimits
 from ._timeouts import EventClock
 from ._watchdog import WATCHDOG, Watch
-from .errors import APIError, LLMStreamError, StreamTimeoutError
+from .errors import APIError, LLMStreamError, MalformedChunkError, StreamTimeoutError
 from .events import StreamEvent
 from .messages import AssistantMessage
 
 if TYPE_CHECKING:
     from ._client import PreparedCall
 
-__all__ = ["AsyncChatStream", "ChatStream", "read_error_body", "read_error_body_sync"]
+__all__ = [
+    "AsyncChatStream",
+    "ChatStream",
+    "read_error_body",
+    "read_error_body_sync",
+    "read_reply_body",
+    "read_reply_body_sync",
+]
 
 # After the stream finished, how long to keep reading for the end of the HTTP body, so the
 # connection goes back to the pool instead of being torn down.
@@ -246,7 +253,11 @@ class AsyncChatStream(_StreamState):
         if response.status_code >= 400:
             raise call.status_error(response, await read_error_body(response))
         if call.is_json_response(response):
-            return parser.feed_whole_reply(await read_error_body(response))
+            try:
+                body = await read_reply_body(response, call)
+            except httpx.HTTPError as exc:
+                raise self._read_failed(exc) from exc
+            return parser.feed_whole_reply(body)
         self._watch = WATCHDOG.watch(response, self._clock)
         self._scoped_reads = response.http_version == "HTTP/2"
         self._body = _body_iterator(response)
@@ -340,8 +351,40 @@ def _anyio_deadline(clock: EventClock) -> float:
     return anyio.current_time() + (deadline[0] - time.monotonic())
 
 
+def _too_long(call: PreparedCall, limit: int) -> MalformedChunkError:
+    return MalformedChunkError(
+        f"the reply is longer than {limit} bytes (the client's max_line_bytes); it was not read",
+        provider=call.provider.name,
+    )
+
+
+async def read_reply_body(response: httpx.Response, call: PreparedCall) -> bytes:
+    """A whole JSON reply, up to `max_line_bytes`: a longer one is refused, never cut short.
+    Transport errors propagate, for the caller to type."""
+    parts: list[bytes] = []
+    size = 0
+    async for part in response.aiter_bytes():
+        size += len(part)
+        if size > call.max_line_bytes:
+            raise _too_long(call, call.max_line_bytes)
+        parts.append(part)
+    return b"".join(parts)
+
+
+def read_reply_body_sync(response: httpx.Response, call: PreparedCall) -> bytes:
+    """The sync twin of `read_reply_body`."""
+    parts: list[bytes] = []
+    size = 0
+    for part in response.iter_bytes():
+        size += len(part)
+        if size > call.max_line_bytes:
+            raise _too_long(call, call.max_line_bytes)
+        parts.append(part)
+    return b"".join(parts)
+
+
 async def read_error_body(response: httpx.Response) -> bytes:
-    """A response body that is not a stream (an error, a JSON reply), up to 1 MiB."""
+    """An error response's body, up to 1 MiB; one cut short still says something."""
     parts: list[bytes] = []
     size = 0
     try:
@@ -438,7 +481,11 @@ class ChatStream(_StreamState):
         if response.status_code >= 400:
             raise call.status_error(response, read_error_body_sync(response))
         if call.is_json_response(response):
-            return parser.feed_whole_reply(read_error_body_sync(response))
+            try:
+                body = read_reply_body_sync(response, call)
+            except httpx.HTTPError as exc:
+                raise self._read_failed(exc) from exc
+            return parser.feed_whole_reply(body)
         self._watch = WATCHDOG.watch(response, self._clock)
         self._body = response.iter_raw() if _identity(response) else response.iter_bytes()
         return self._read_events()
