@@ -18,7 +18,7 @@ from openai.lib.streaming.chat import ChatCompletionStreamState
 from openai.types.chat import ChatCompletionChunk
 
 import llmstream as ls
-from llmstream._protocol import ChatStreamParser
+from llmstream._core.parser import ResponseParser
 from llmstream.testing import Cassette
 
 from .support.corpus import PROVIDERS, corpus, expected_usage, seeds
@@ -63,7 +63,7 @@ def _openai_python(body: bytes) -> Any:
 @pytest.mark.parametrize(("body", "provider_key"), _streamed_bodies())
 def test_same_reply_as_openai_python(body: bytes, provider_key: str) -> None:
     provider: ls.Provider = PROVIDERS[provider_key].make()
-    parser = ChatStreamParser(provider)
+    parser = ResponseParser(provider)
     parser.feed(body)
     parser.end()
     ours = parser.accumulator.build()

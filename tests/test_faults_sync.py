@@ -147,8 +147,8 @@ def test_generate_timeout(server: FaultServer) -> None:
 
 
 def test_finished_streams_do_not_pile_up_in_the_watchdog() -> None:
-    from llmstream._timeouts import EventClock
-    from llmstream._watchdog import Watchdog
+    from llmstream._io.timeouts import EventClock
+    from llmstream._io.watchdog import Watchdog
 
     class NoResponse:
         http_version = "HTTP/1.1"

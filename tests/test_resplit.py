@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from llmstream._protocol import ChatStreamParser
+from llmstream._core.parser import ResponseParser
 from llmstream.testing import Cassette
 
 from .support.corpus import PROVIDERS, corpus, seeds
@@ -40,7 +40,7 @@ def _bodies() -> list[Any]:
 
 
 def _events(provider_key: str, pieces: list[bytes]) -> list[dict[str, Any]]:
-    parser = ChatStreamParser(PROVIDERS[provider_key].make())
+    parser = ResponseParser(PROVIDERS[provider_key].make())
     events = []
     for piece in pieces:
         events.extend(parser.feed(piece))

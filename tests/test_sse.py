@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from llmstream._sse import SSEDecoder, SSELineTooLong
+from llmstream._core.sse import SSEDecoder, SSELineTooLong
 
 
 def decode(*pieces: bytes, flush: bool = True) -> list[tuple[str, bytes]]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import llmstream as ls
-from llmstream._protocol import ChatStreamParser, parse_completion
+from llmstream._core.parser import ResponseParser, parse_completion
 
 
 def chunk(delta: dict[str, Any] | None = None, finish: str | None = None, **top: Any) -> bytes:
@@ -24,7 +24,7 @@ USAGE = chunk(choices=[], usage={"prompt_tokens": 5, "completion_tokens": 7, "to
 def run(
     *pieces: bytes, provider: ls.Provider | None = None
 ) -> tuple[list[ls.StreamEvent], ls.AssistantMessage]:
-    parser = ChatStreamParser(provider or ls.OpenAICompatible("http://127.0.0.1:1/v1"))
+    parser = ResponseParser(provider or ls.OpenAICompatible("http://127.0.0.1:1/v1"))
     events = []
     for piece in pieces:
         events.extend(parser.feed(piece))
@@ -302,7 +302,7 @@ def test_a_stream_without_done_but_with_a_finish_reason_is_complete() -> None:
 
 
 def test_a_stream_that_ends_before_finishing_is_incomplete() -> None:
-    parser = ChatStreamParser(ls.OpenAI(api_key="k"))
+    parser = ResponseParser(ls.OpenAI(api_key="k"))
     events = parser.feed(chunk({"content": "half an ans"}))
     assert kinds(events) == ["text_delta"]
     with pytest.raises(ls.IncompleteStreamError) as caught:
@@ -313,7 +313,7 @@ def test_a_stream_that_ends_before_finishing_is_incomplete() -> None:
 
 
 def test_done_without_a_finish_reason_is_incomplete_too() -> None:
-    parser = ChatStreamParser(ls.OpenAI(api_key="k"))
+    parser = ResponseParser(ls.OpenAI(api_key="k"))
     # The text comes out first; the error is raised by the next call.
     assert kinds(parser.feed(chunk({"content": "x"}) + DONE)) == ["text_delta"]
     with pytest.raises(ls.IncompleteStreamError):
@@ -327,7 +327,7 @@ def test_anything_after_done_is_ignored() -> None:
 
 
 def test_a_malformed_chunk_is_held_until_the_events_before_it_are_out() -> None:
-    parser = ChatStreamParser(ls.OpenAI(api_key="k"))
+    parser = ResponseParser(ls.OpenAI(api_key="k"))
     events = parser.feed(chunk({"content": "good"}) + b"data: {not json\n\n")
     assert kinds(events) == ["text_delta"]
     with pytest.raises(ls.MalformedChunkError, match="not valid JSON") as caught:
@@ -341,14 +341,14 @@ def test_a_malformed_chunk_is_held_until_the_events_before_it_are_out() -> None:
     "payload", [b"data: 42\n\n", b"data: [1, 2]\n\n", b'data: "text"\n\n', b"data: {\xff}\n\n"]
 )
 def test_a_chunk_that_is_not_a_json_object_is_malformed(payload: bytes) -> None:
-    parser = ChatStreamParser(ls.OpenAI(api_key="k"))
+    parser = ResponseParser(ls.OpenAI(api_key="k"))
     with pytest.raises(ls.MalformedChunkError):
         parser.feed(payload)
 
 
 def test_an_error_object_in_the_stream() -> None:
     error = {"message": "The server had an error", "type": "server_error", "code": None}
-    parser = ChatStreamParser(ls.OpenAI(api_key="k"))
+    parser = ResponseParser(ls.OpenAI(api_key="k"))
     parser.feed(chunk({"content": "so far"}))
     with pytest.raises(ls.StreamError) as caught:
         parser.feed(b"data: " + json.dumps({"error": error}).encode() + b"\n\n")
@@ -369,7 +369,7 @@ def test_groq_error_event() -> None:
             "status_code": 400,
         }
     }
-    parser = ChatStreamParser(ls.Groq(api_key="k"))
+    parser = ResponseParser(ls.Groq(api_key="k"))
     with pytest.raises(ls.StreamError) as caught:
         parser.feed(b"event: error\ndata: " + json.dumps(error).encode() + b"\n\n")
     assert (caught.value.code, caught.value.status_code) == ("tool_use_failed", 400)
@@ -495,17 +495,27 @@ def test_whole_reply_without_choices_is_malformed() -> None:
         parse_completion(b'{"id": "x"}', ls.OpenAI(api_key="k"))
 
 
-def test_a_whole_reply_where_a_stream_was_expected_becomes_events() -> None:
-    reply = {
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": "Hi"}, "finish_reason": "stop"}
-        ],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-    }
-    parser = ChatStreamParser(ls.OpenAI(api_key="k"))
-    events = parser.feed_whole_reply(json.dumps(reply).encode())
+def test_a_whole_reply_becomes_the_events_it_would_have_streamed() -> None:
+    reply = json.dumps(
+        {
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": "Hi"},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }
+    ).encode()
+    parser = ResponseParser(ls.OpenAI(api_key="k"), headers={"content-type": "application/json"})
+    assert parser.kind == "reply"
+    assert parser.feed(reply[:10]) == []  # a whole reply is read at the end of its body
+    assert parser.feed(reply[10:]) == []
+    events = parser.end()
     assert kinds(events) == ["text_delta", "usage", "finish"]
     assert parser.finished
+    assert parser.partial().text == "Hi"
 
 
 def test_empty_data_lines_are_heartbeats() -> None:
@@ -525,6 +535,6 @@ def test_empty_data_lines_are_heartbeats() -> None:
 def test_a_reply_of_an_unexpected_shape_is_malformed(body: bytes) -> None:
     with pytest.raises(ls.MalformedChunkError, match=r"unexpected shape|not an object"):
         parse_completion(body, ls.OpenAI(api_key="k"))
-    parser = ChatStreamParser(ls.OpenAI(api_key="k"))
+    parser = ResponseParser(ls.OpenAI(api_key="k"))
     with pytest.raises(ls.MalformedChunkError):
         parser.feed(b"data: " + body + b"\n\n")

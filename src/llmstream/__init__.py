@@ -15,83 +15,210 @@ reply = stream.message
 ```
 """
 
-from ._client import AsyncClient, Client
-from ._options import CallOptions, ModelOptions
-from ._ratelimits import RateLimits
-from ._request import MessageLike, ToolChoice, ToolLike
-from ._retry import RetryPolicy
-from ._streams import AsyncChatStream, ChatStream
-from ._timeouts import Timeouts
-from ._usage import Usage
-from .agent import (
-    Agent,
-    AgentEvent,
-    AgentResult,
-    AgentRun,
-    RunFinish,
-    Step,
-    StepFinish,
-    StepSettings,
-    StepStart,
-    StopCondition,
-    SyncAgentRun,
-    ToolResult,
-    has_tool_call,
-    step_count_is,
-)
-from .errors import (
-    APIConnectionError,
-    APIError,
-    APIStatusError,
-    AuthenticationError,
-    BadRequestError,
-    ConfigurationError,
-    ContextLengthError,
-    IncompleteStreamError,
-    LLMStreamError,
-    MalformedChunkError,
-    NotFoundError,
-    OverloadedError,
-    PermissionDeniedError,
-    RateLimitError,
-    ServerError,
-    StreamError,
-    StreamTimeoutError,
-    ToolArgumentsError,
-)
-from .events import (
-    Finish,
-    ReasoningDelta,
-    ReasoningEnd,
-    RefusalDelta,
-    RequestWarning,
-    StreamEvent,
-    TextDelta,
-    ToolCallDelta,
-    ToolCallEnd,
-    ToolCallStart,
-)
-from .messages import (
-    AssistantMessage,
-    ContentPart,
-    FinishReason,
-    ImagePart,
-    Message,
-    SystemMessage,
-    TextPart,
-    ToolCall,
-    ToolMessage,
-    UserMessage,
-    assistant,
-    image,
-    system,
-    tool_result,
-    user,
-)
-from .providers import XAI, Cerebras, Groq, OpenAI, OpenAICompatible, Provider
-from .tools import Approval, Tool, ToolInputError, ToolSpec, tool
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._client import (
+        AsyncClient,
+        Client,
+    )
+    from ._core.ratelimits import (
+        RateLimits,
+    )
+    from ._core.request import (
+        MessageLike,
+        ToolChoice,
+        ToolLike,
+        ToolSpec,
+    )
+    from ._core.usage import (
+        Usage,
+    )
+    from ._io.drivers import (
+        AsyncChatStream,
+        ChatStream,
+    )
+    from ._io.retry import (
+        RetryPolicy,
+    )
+    from ._io.timeouts import (
+        Timeouts,
+    )
+    from ._options import (
+        CallOptions,
+        ModelOptions,
+    )
+    from .agent import (
+        Agent,
+        AgentEvent,
+        AgentResult,
+        AgentRun,
+        RunFinish,
+        Step,
+        StepFinish,
+        StepSettings,
+        StepStart,
+        StopCondition,
+        SyncAgentRun,
+        ToolResult,
+        has_tool_call,
+        step_count_is,
+    )
+    from .errors import (
+        APIConnectionError,
+        APIError,
+        APIStatusError,
+        AuthenticationError,
+        BadRequestError,
+        ConfigurationError,
+        ContextLengthError,
+        IncompleteStreamError,
+        LLMStreamError,
+        MalformedChunkError,
+        NotFoundError,
+        OverloadedError,
+        PermissionDeniedError,
+        RateLimitError,
+        ServerError,
+        StreamError,
+        StreamTimeoutError,
+        ToolArgumentsError,
+    )
+    from .events import (
+        Finish,
+        ReasoningDelta,
+        ReasoningEnd,
+        RefusalDelta,
+        RequestWarning,
+        StreamEvent,
+        TextDelta,
+        ToolCallDelta,
+        ToolCallEnd,
+        ToolCallStart,
+    )
+    from .messages import (
+        AssistantMessage,
+        ContentPart,
+        FinishReason,
+        ImagePart,
+        Message,
+        SystemMessage,
+        TextPart,
+        ToolCall,
+        ToolMessage,
+        UserMessage,
+        assistant,
+        image,
+        system,
+        tool_result,
+        user,
+    )
+    from .providers import (
+        XAI,
+        Cerebras,
+        Groq,
+        OpenAI,
+        OpenAICompatible,
+        Provider,
+    )
+    from .tools import (
+        Approval,
+        Tool,
+        ToolInputError,
+        tool,
+    )
 
 __version__ = "0.1.0"
+
+# Every public name, and the module that defines it. Modules load on first use (PEP 562), so
+# `import llmstream` costs almost nothing, and a program that never builds an agent never
+# loads the agent, the tools or the testing helpers.
+_SOURCES: dict[str, str] = {
+    "AsyncClient": "._client",
+    "Client": "._client",
+    "CallOptions": "._options",
+    "ModelOptions": "._options",
+    "RateLimits": "._core.ratelimits",
+    "MessageLike": "._core.request",
+    "ToolChoice": "._core.request",
+    "ToolLike": "._core.request",
+    "ToolSpec": "._core.request",
+    "RetryPolicy": "._io.retry",
+    "AsyncChatStream": "._io.drivers",
+    "ChatStream": "._io.drivers",
+    "Timeouts": "._io.timeouts",
+    "Usage": "._core.usage",
+    "Agent": ".agent",
+    "AgentEvent": ".agent",
+    "AgentResult": ".agent",
+    "AgentRun": ".agent",
+    "RunFinish": ".agent",
+    "Step": ".agent",
+    "StepFinish": ".agent",
+    "StepSettings": ".agent",
+    "StepStart": ".agent",
+    "StopCondition": ".agent",
+    "SyncAgentRun": ".agent",
+    "ToolResult": ".agent",
+    "has_tool_call": ".agent",
+    "step_count_is": ".agent",
+    "APIConnectionError": ".errors",
+    "APIError": ".errors",
+    "APIStatusError": ".errors",
+    "AuthenticationError": ".errors",
+    "BadRequestError": ".errors",
+    "ConfigurationError": ".errors",
+    "ContextLengthError": ".errors",
+    "IncompleteStreamError": ".errors",
+    "LLMStreamError": ".errors",
+    "MalformedChunkError": ".errors",
+    "NotFoundError": ".errors",
+    "OverloadedError": ".errors",
+    "PermissionDeniedError": ".errors",
+    "RateLimitError": ".errors",
+    "ServerError": ".errors",
+    "StreamError": ".errors",
+    "StreamTimeoutError": ".errors",
+    "ToolArgumentsError": ".errors",
+    "Finish": ".events",
+    "ReasoningDelta": ".events",
+    "ReasoningEnd": ".events",
+    "RefusalDelta": ".events",
+    "RequestWarning": ".events",
+    "StreamEvent": ".events",
+    "TextDelta": ".events",
+    "ToolCallDelta": ".events",
+    "ToolCallEnd": ".events",
+    "ToolCallStart": ".events",
+    "AssistantMessage": ".messages",
+    "ContentPart": ".messages",
+    "FinishReason": ".messages",
+    "ImagePart": ".messages",
+    "Message": ".messages",
+    "SystemMessage": ".messages",
+    "TextPart": ".messages",
+    "ToolCall": ".messages",
+    "ToolMessage": ".messages",
+    "UserMessage": ".messages",
+    "assistant": ".messages",
+    "image": ".messages",
+    "system": ".messages",
+    "tool_result": ".messages",
+    "user": ".messages",
+    "Cerebras": ".providers",
+    "Groq": ".providers",
+    "OpenAI": ".providers",
+    "OpenAICompatible": ".providers",
+    "Provider": ".providers",
+    "XAI": ".providers",
+    "Approval": ".tools",
+    "Tool": ".tools",
+    "ToolInputError": ".tools",
+    "tool": ".tools",
+}
 
 __all__ = [
     "XAI",
@@ -177,3 +304,16 @@ __all__ = [
     "tool_result",
     "user",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _SOURCES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'llmstream' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

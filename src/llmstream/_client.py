@@ -1,208 +1,37 @@
-"""`AsyncClient` and `Client`: one provider, one HTTP connection pool, streams and replies."""
+"""`AsyncClient` and `Client`: one provider, one HTTP connection pool, and every call.
+
+`stream()` and `generate()` are the same exchange through the same driver (`llmstream._io`):
+`generate()` asks for `stream: false` and collects the events of the JSON reply into the
+message. The clients only configure: they turn a call's options into a `Call`.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
-import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
-import anyio
 import httpx
 from typing_extensions import Unpack
 
-from ._http_errors import status_error
+from ._core.request import ChatRequest, MessageLike, encode_body
+from ._core.sse import DEFAULT_MAX_LINE_BYTES
+from ._io.call import Call
+from ._io.drivers import AsyncChatStream, ChatStream
+from ._io.retry import RetryPolicy
+from ._io.timeouts import Timeouts
 from ._options import CallOptions
-from ._protocol import parse_completion
-from ._request import ChatRequest, MessageLike, build_body
-from ._retry import RetryPolicy
-from ._sse import DEFAULT_MAX_LINE_BYTES
-from ._streams import (
-    AsyncChatStream,
-    ChatStream,
-    read_error_body,
-    read_error_body_sync,
-    read_reply_body,
-    read_reply_body_sync,
-)
-from ._timeouts import EventClock, Timeouts
-from .errors import (
-    APIConnectionError,
-    APIError,
-    APIStatusError,
-    ConfigurationError,
-    MalformedChunkError,
-    StreamTimeoutError,
-)
-from .events import RequestWarning
+from .errors import ConfigurationError
 from .messages import AssistantMessage
 from .providers._base import Provider
 
-__all__ = ["AsyncClient", "Client", "PreparedCall"]
+__all__ = ["AsyncClient", "Client"]
 
 logger = logging.getLogger("llmstream")
-T = TypeVar("T")
 _USER_AGENT = "llmstream/0.1.0"
 _REQUEST_FIELDS = frozenset(ChatRequest.__dataclass_fields__) - {"model", "messages"}
-_WAITING_FOR = {
-    "connect": "connecting to the provider",
-    "first_event": "waiting for the first event",
-    "idle": "waiting for the next event",
-    "total": "on the whole call",
-}
-
-
-def _redact(value: Any, secret: str | None) -> Any:
-    """Remove the API key from anything a provider echoed back."""
-    if not secret:
-        return value
-    if isinstance(value, str):
-        return value.replace(secret, "[redacted]")
-    if isinstance(value, dict):
-        return {key: _redact(item, secret) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_redact(item, secret) for item in value]
-    return value
-
-
-@dataclass
-class PreparedCall:
-    """One call, ready to send (and to send again on retry)."""
-
-    provider: Provider
-    body: bytes
-    headers: dict[str, str]
-    warnings: list[RequestWarning]
-    timeouts: Timeouts
-    retry: RetryPolicy
-    max_line_bytes: int
-
-    def build_request(self, http: httpx.AsyncClient | httpx.Client) -> httpx.Request:
-        limits = self.timeouts
-        if isinstance(http, httpx.AsyncClient):
-            # Async reads run under cancel scopes driven by the event clock.
-            timeout = httpx.Timeout(connect=limits.connect, read=None, write=None, pool=None)
-        else:
-            # The sync watchdog takes over once the body flows; until then httpx's read timeout
-            # bounds the wait for the response headers.
-            waits = [t for t in (limits.first_event, limits.total) if t is not None]
-            wait = min(waits) if waits else None
-            timeout = httpx.Timeout(connect=limits.connect, read=wait, write=wait, pool=wait)
-        try:
-            return http.build_request(
-                "POST",
-                self.provider.chat_url,
-                content=self.body,
-                headers=self.headers,
-                timeout=timeout,
-            )
-        except httpx.InvalidURL as exc:
-            raise ConfigurationError(f"cannot send to {self.provider.chat_url!r}: {exc}") from None
-
-    def status_error(self, response: httpx.Response, body: bytes) -> APIStatusError:
-        error = status_error(
-            response.status_code,
-            response.headers,
-            body,
-            provider=self.provider,
-            request_id=self.provider.request_id_from(response.headers),
-        )
-        secret = self.provider.api_key.get_secret_value() if self.provider.api_key else None
-        if secret:
-            error.message = _redact(error.message, secret)
-            error.args = (error.message,)
-            error.body = _redact(error.body, secret)
-        return error
-
-    @staticmethod
-    def is_json_response(response: httpx.Response) -> bool:
-        return "json" in response.headers.get("content-type", "")
-
-    def connection_error(
-        self,
-        exc: Exception,
-        *,
-        request_id: str | None = None,
-        partial: AssistantMessage | None = None,
-    ) -> APIError:
-        """The typed error for an httpx failure: a body that cannot be decoded is malformed,
-        everything else is a connection that failed."""
-        detail = f"{type(exc).__name__}: {exc or 'no detail'}"
-        if isinstance(exc, httpx.DecodingError):
-            return MalformedChunkError(
-                f"the response body could not be decoded ({detail})",
-                provider=self.provider.name,
-                request_id=request_id,
-                partial=partial,
-            )
-        return APIConnectionError(
-            f"the connection failed: {detail}",
-            provider=self.provider.name,
-            request_id=request_id,
-            partial=partial,
-        )
-
-    def timeout_error(
-        self,
-        limit: str,
-        seconds: float,
-        *,
-        request_id: str | None = None,
-        partial: AssistantMessage | None = None,
-    ) -> StreamTimeoutError:
-        return StreamTimeoutError(
-            f"timed out {_WAITING_FOR[limit]}: the {limit} limit of {seconds:g}s passed "
-            f"(set Timeouts({limit}=...) to change it)",
-            limit=limit,
-            seconds=seconds,
-            provider=self.provider.name,
-            request_id=request_id,
-            partial=partial,
-        )
-
-    def _retry_delay(self, error: APIError, attempt: int) -> float | None:
-        delay = self.retry.delay_before_retry(error, attempt)
-        if delay is not None:
-            logger.info(
-                "retrying %s call in %.2fs (attempt %d of %d failed: %s)",
-                self.provider.name,
-                delay,
-                attempt + 1,
-                self.retry.max_retries + 1,
-                error,
-            )
-        return delay
-
-    async def with_retries(self, attempt: Callable[[int], Awaitable[T]]) -> T:
-        """`attempt(0)`, `attempt(1)`... until one succeeds or the policy gives up, which raises
-        the last error. Each attempt cleans up after itself before raising."""
-        number = 0
-        while True:
-            try:
-                return await attempt(number)
-            except APIError as error:
-                delay = self._retry_delay(error, number)
-                if delay is None:
-                    raise
-            await anyio.sleep(delay)
-            number += 1
-
-    def with_retries_sync(self, attempt: Callable[[int], T]) -> T:
-        """The sync twin of `with_retries`."""
-        number = 0
-        while True:
-            try:
-                return attempt(number)
-            except APIError as error:
-                delay = self._retry_delay(error, number)
-                if delay is None:
-                    raise
-            time.sleep(delay)
-            number += 1
 
 
 class _ClientBase:
@@ -244,7 +73,7 @@ class _ClientBase:
         options: Mapping[str, Any],
         *,
         stream: bool,
-    ) -> PreparedCall:
+    ) -> Call:
         fields = dict(options)
         timeouts = fields.pop("timeouts", None) or self.timeouts
         max_retries = fields.pop("max_retries", None)
@@ -256,13 +85,9 @@ class _ClientBase:
                 "extra_body={...}"
             )
         request = ChatRequest(model=model, messages=messages, **fields)
-        body, warnings = build_body(request, self.provider, stream=stream)
+        body, warnings = encode_body(request, self.provider, stream=stream)
         for warning in warnings:
             logger.warning("%s: %s", self.provider.name, warning.message)
-        try:
-            payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        except (TypeError, ValueError) as exc:
-            raise ConfigurationError(f"the request body is not JSON-serialisable: {exc}") from None
         headers = {
             **self.provider.request_headers(),
             "Content-Type": "application/json",
@@ -272,14 +97,15 @@ class _ClientBase:
         retry = self.retry_policy
         if max_retries is not None:
             retry = dataclasses.replace(retry, max_retries=max_retries)
-        return PreparedCall(
+        return Call(
             provider=self.provider,
-            body=payload,
+            body=body,
             headers=headers,
             warnings=warnings,
             timeouts=timeouts,
             retry=retry,
             max_line_bytes=self.max_line_bytes,
+            stream=stream,
         )
 
 
@@ -335,40 +161,26 @@ class AsyncClient(_ClientBase):
         self, *, model: str, messages: Sequence[MessageLike], **options: Unpack[CallOptions]
     ) -> AsyncChatStream:
         """Stream a chat completion: `async with client.stream(...) as stream:`."""
-        return AsyncChatStream(self, self._prepare(model, messages, options, stream=True))
+        return self._call(model, messages, options, stream=True)
 
     async def generate(
         self, *, model: str, messages: Sequence[MessageLike], **options: Unpack[CallOptions]
     ) -> AssistantMessage:
-        """One whole (non-streamed) chat completion."""
-        call = self._prepare(model, messages, options, stream=False)
-        return await call.with_retries(lambda _: self._generate_once(call))
+        """One whole (non-streamed) chat completion: the same call as `stream()`, with
+        `stream: false` in the body, collected into the message."""
+        async with self._call(model, messages, options, stream=False) as reply:
+            return await reply.collect()
 
-    async def _generate_once(self, call: PreparedCall) -> AssistantMessage:
-        clock = EventClock(call.timeouts)
-        deadline = clock.next_deadline()
-        request = call.build_request(self.http)
-        scope_deadline = float("inf") if deadline is None else anyio.current_time() + deadline[2]
-        try:
-            with anyio.CancelScope(deadline=scope_deadline) as scope:
-                response = await self.http.send(request, stream=True)
-                try:
-                    if response.status_code >= 400:
-                        body = await read_error_body(response)
-                    else:
-                        body = await read_reply_body(response, call)
-                finally:
-                    await response.aclose()
-        except httpx.ConnectTimeout:
-            raise call.timeout_error("connect", call.timeouts.connect or 0.0) from None
-        except httpx.HTTPError as exc:
-            raise call.connection_error(exc) from exc
-        if scope.cancelled_caught:
-            assert deadline is not None
-            raise call.timeout_error(deadline[1], deadline[2])
-        if response.status_code >= 400:
-            raise call.status_error(response, body)
-        return parse_completion(body, call.provider, headers=response.headers)
+    def _call(
+        self,
+        model: str,
+        messages: Sequence[MessageLike],
+        options: Mapping[str, Any],
+        *,
+        stream: bool,
+    ) -> AsyncChatStream:
+        """The driver of one call, streamed or whole; the agent iterates it for both."""
+        return AsyncChatStream(self.http, self._prepare(model, messages, options, stream=stream))
 
     async def aclose(self) -> None:
         if self._owns_http:
@@ -425,37 +237,26 @@ class Client(_ClientBase):
         self, *, model: str, messages: Sequence[MessageLike], **options: Unpack[CallOptions]
     ) -> ChatStream:
         """Stream a chat completion: `with client.stream(...) as stream:`."""
-        return ChatStream(self, self._prepare(model, messages, options, stream=True))
+        return self._call(model, messages, options, stream=True)
 
     def generate(
         self, *, model: str, messages: Sequence[MessageLike], **options: Unpack[CallOptions]
     ) -> AssistantMessage:
-        """One whole (non-streamed) chat completion."""
-        call = self._prepare(model, messages, options, stream=False)
-        return call.with_retries_sync(lambda _: self._generate_once(call))
+        """One whole (non-streamed) chat completion: the same call as `stream()`, with
+        `stream: false` in the body, collected into the message."""
+        with self._call(model, messages, options, stream=False) as reply:
+            return reply.collect()
 
-    def _generate_once(self, call: PreparedCall) -> AssistantMessage:
-        request = call.build_request(self.http)
-        try:
-            response = self.http.send(request, stream=True)
-            try:
-                if response.status_code >= 400:
-                    body = read_error_body_sync(response)
-                else:
-                    body = read_reply_body_sync(response, call)
-            finally:
-                response.close()
-        except httpx.ConnectTimeout:
-            raise call.timeout_error("connect", call.timeouts.connect or 0.0) from None
-        except httpx.TimeoutException:
-            deadline = EventClock(call.timeouts).next_deadline()
-            limit, seconds = (deadline[1], deadline[2]) if deadline else ("total", 0.0)
-            raise call.timeout_error(limit, seconds) from None
-        except httpx.HTTPError as exc:
-            raise call.connection_error(exc) from exc
-        if response.status_code >= 400:
-            raise call.status_error(response, body)
-        return parse_completion(body, call.provider, headers=response.headers)
+    def _call(
+        self,
+        model: str,
+        messages: Sequence[MessageLike],
+        options: Mapping[str, Any],
+        *,
+        stream: bool,
+    ) -> ChatStream:
+        """The driver of one call, streamed or whole."""
+        return ChatStream(self.http, self._prepare(model, messages, options, stream=stream))
 
     def close(self) -> None:
         if self._owns_http:

@@ -7,8 +7,8 @@ from typing import Any
 
 from typing_extensions import TypedDict
 
-from ._request import ToolChoice, ToolLike
-from ._timeouts import Timeouts
+from ._core.request import ToolChoice, ToolLike
+from ._io.timeouts import Timeouts
 
 __all__ = ["CallOptions", "ModelOptions"]
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._ratelimits import RateLimits
+    from ._core.ratelimits import RateLimits
     from .messages import AssistantMessage, ToolCall
 
 __all__ = [

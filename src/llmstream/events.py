@@ -21,7 +21,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._usage import Usage
+from ._core.usage import Usage
 from .messages import FinishReason, ToolCall
 
 __all__ = [

@@ -16,8 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._ratelimits import RateLimits
-from ._usage import Usage
+from ._core.ratelimits import RateLimits
+from ._core.usage import Usage
 from .errors import ToolArgumentsError
 
 __all__ = [

@@ -26,8 +26,9 @@ from typing import Any, Generic, TypeVar, cast, overload
 
 import anyio.to_thread
 import pydantic_core
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
+from ._core.request import ToolSpec
 from ._docstrings import parse_docstring
 from ._schema import arguments_model, clean_schema
 from .errors import ConfigurationError
@@ -36,21 +37,6 @@ from .messages import ToolCall
 __all__ = ["Approval", "ApprovalHook", "Tool", "ToolInputError", "ToolSpec", "tool"]
 
 R = TypeVar("R")
-
-
-class ToolSpec(BaseModel):
-    """A tool as the model sees it: a name, a description and a JSON schema for its arguments.
-
-    `strict` asks the provider to hold the arguments to the schema exactly (OpenAI's structured
-    outputs); it is sent as given, `false` by default.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    description: str | None = None
-    parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
-    strict: bool = False
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from .._usage import Usage, normalize_usage
+from .._core.usage import Usage, normalize_usage
 from ..errors import APIStatusError, ConfigurationError
 
 if TYPE_CHECKING:
-    from .._error_bodies import ErrorFields
+    from .._core.error_bodies import ErrorFields
 
 __all__ = ["Provider"]
 

@@ -8,7 +8,7 @@ from ..errors import APIStatusError, AuthenticationError
 from ._base import Provider
 
 if TYPE_CHECKING:
-    from .._error_bodies import ErrorFields
+    from .._core.error_bodies import ErrorFields
 
 __all__ = ["XAI"]
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ._accumulator import MessageAccumulator, normalize_finish_reason
-from ._error_bodies import read_error
-from .errors import IncompleteStreamError, MalformedChunkError, StreamError
-from .events import (
+from ..errors import IncompleteStreamError, MalformedChunkError, StreamError
+from ..events import (
     Finish,
     ReasoningDelta,
     ReasoningEnd,
@@ -25,7 +23,9 @@ from .events import (
     ToolCallEnd,
     ToolCallStart,
 )
-from .providers._base import Provider
+from ..providers._base import Provider
+from .accumulator import MessageAccumulator, normalize_finish_reason
+from .error_bodies import read_error
 
 __all__ = ["ChunkInterpreter"]
 

@@ -12,9 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from .errors import ConfigurationError
-from .events import RequestWarning
-from .messages import (
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import ConfigurationError
+from ..events import RequestWarning
+from ..messages import (
     AssistantMessage,
     ImagePart,
     SystemMessage,
@@ -22,10 +24,32 @@ from .messages import (
     ToolMessage,
     UserMessage,
 )
-from .providers._base import Provider
-from .tools import ToolSpec
+from ..providers._base import Provider
 
-__all__ = ["ChatRequest", "MessageLike", "ToolChoice", "ToolLike", "build_body"]
+__all__ = [
+    "ChatRequest",
+    "MessageLike",
+    "ToolChoice",
+    "ToolLike",
+    "ToolSpec",
+    "build_body",
+    "encode_body",
+]
+
+
+class ToolSpec(BaseModel):
+    """A tool as the model sees it: a name, a description and a JSON schema for its arguments.
+
+    `strict` asks the provider to hold the arguments to the schema exactly (OpenAI's structured
+    outputs); it is sent as given, `false` by default.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    description: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+    strict: bool = False
 
 
 @runtime_checkable
@@ -202,3 +226,15 @@ def build_body(
     if request.extra_body:
         body.update(request.extra_body)  # the escape hatch is sent as given, after every rule
     return body, warnings
+
+
+def encode_body(
+    request: ChatRequest, provider: Provider, *, stream: bool
+) -> tuple[bytes, list[RequestWarning]]:
+    """`build_body`, encoded as the bytes that are sent."""
+    body, warnings = build_body(request, provider, stream=stream)
+    try:
+        payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"the request body is not JSON-serialisable: {exc}") from None
+    return payload, warnings

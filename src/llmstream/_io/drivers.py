@@ -1,14 +1,18 @@
-"""`AsyncChatStream` and `ChatStream`: the thin I/O loops around `ChatStreamParser`.
+"""`AsyncChatStream` and `ChatStream`: the one read loop of each I/O flavour.
 
-Each sends the request (retrying while nothing has reached the caller yet), reads bytes, feeds
-the parser, and hands its events out one at a time. The two are mirror images; everything that
-is not I/O lives in the parser, the prepared call and the event clock.
+Every call goes through one of them: `stream()` iterates it, `generate()` collects it (its body
+asks for `stream: false`, and the JSON reply is read by the same loop), and the agent iterates
+it for both. Each sends the request (retrying while nothing has reached the caller yet), reads
+bytes, feeds the core's `ResponseParser`, and hands its events out one at a time. The two are
+mirror images, their methods in the same order; everything that is not I/O lives in the parser,
+the call and the event clock.
 
-Time limits are kept on events, not bytes (see `_timeouts`). Until the response headers arrive a
-cancel scope (async) or httpx's read timeout (sync) bounds the wait. After that the shared
-watchdog thread holds the deadline and shuts the socket down when it passes, which wakes the
-blocked read at no cost per chunk; the read loop then raises `StreamTimeoutError`. Where the
-socket is shared (HTTP/2) the async stream wraps each read in a cancel scope instead.
+Every byte read after the request is sent is under the same event clock (connect, first_event,
+idle, total), whatever the body holds: events, a whole reply or an error. Until the response
+head arrives a cancel scope (async) or httpx's read timeout (sync) bounds the wait. After that
+the shared watchdog thread holds the deadline and shuts the socket down when it passes, which
+wakes the blocked read at no cost per chunk; the read loop then raises `StreamTimeoutError`.
+Where the socket is shared (HTTP/2) the async stream wraps each read in a cancel scope instead.
 """
 
 from __future__ import annotations
@@ -16,43 +20,33 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncGenerator, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx
 
-from ._protocol import ChatStreamParser
-from ._ratelimits import RateLimits
-from ._timeouts import EventClock
-from ._watchdog import WATCHDOG, Watch
-from .errors import APIError, LLMStreamError, MalformedChunkError, StreamTimeoutError
-from .events import StreamEvent
-from .messages import AssistantMessage
+from .._core.parser import ResponseParser
+from .._core.ratelimits import RateLimits
+from ..errors import APIError, LLMStreamError, StreamTimeoutError
+from ..events import StreamEvent
+from ..messages import AssistantMessage
+from .bodies import async_body, sync_body
+from .call import Call
+from .timeouts import EventClock
+from .watchdog import WATCHDOG, Watch
 
-if TYPE_CHECKING:
-    from ._client import PreparedCall
-
-__all__ = [
-    "AsyncChatStream",
-    "ChatStream",
-    "read_error_body",
-    "read_error_body_sync",
-    "read_reply_body",
-    "read_reply_body_sync",
-]
+__all__ = ["AsyncChatStream", "ChatStream"]
 
 # After the stream finished, how long to keep reading for the end of the HTTP body, so the
 # connection goes back to the pool instead of being torn down.
 _DRAIN_SECONDS = 0.5
-_ERROR_BODY_LIMIT = 1 << 20
 
 
 class _StreamState:
     """What both streams hold: the call, the parser, and the events not yet handed out."""
 
-    def __init__(self, call: PreparedCall) -> None:
+    def __init__(self, call: Call) -> None:
         self._call = call
-        self._parser: ChatStreamParser | None = None
+        self._parser: ResponseParser | None = None
         self._clock = EventClock(call.timeouts)
         self._watch: Watch | None = None
         self._events: list[StreamEvent] = []
@@ -87,7 +81,7 @@ class _StreamState:
                 "the stream has not finished, so there is no final message yet: read every "
                 "event first (or call collect()); `stream.partial` has what arrived so far"
             )
-        return self._parser.accumulator.build()
+        return self._parser.partial()
 
     @property
     def partial(self) -> AssistantMessage:
@@ -101,14 +95,16 @@ class _StreamState:
         self._clock = EventClock(self._call.timeouts)
         self._parser = None
 
-    def _started(self, response: httpx.Response) -> ChatStreamParser:
+    def _started(self, response: httpx.Response) -> None:
+        """The response head is in: from here on the parser reads, under the watchdog."""
         self.response_headers = response.headers
-        self._parser = ChatStreamParser(
+        self._parser = ResponseParser(
             self._call.provider,
+            status=response.status_code,
             headers=response.headers,
             max_line_bytes=self._call.max_line_bytes,
         )
-        return self._parser
+        self._watch = WATCHDOG.watch(response, self._clock)
 
     def _first_batch(self, first: list[StreamEvent]) -> None:
         self._events = [*self._call.warnings, *first]
@@ -124,8 +120,14 @@ class _StreamState:
         return events[0]
 
     def _read_failed(self, exc: httpx.HTTPError) -> APIError:
+        """The error for a read that failed: a time limit that fired, an error body cut short
+        (which still says something), or a broken connection."""
         if self._watch is not None and self._watch.fired is not None:
             return self._timeout_error(*self._watch.fired)
+        if isinstance(exc, httpx.TimeoutException):  # the sync read timeout set from our limits
+            return self._deadline_error()
+        if self._parser is not None and self._parser.kind == "error":
+            return self._parser.status_error()
         return self._call.connection_error(exc, request_id=self.request_id, partial=self.partial)
 
     def _check_watch(self) -> None:
@@ -140,13 +142,18 @@ class _StreamState:
     def _deadline_error(self) -> StreamTimeoutError:
         """The error for the deadline a cancel scope (or httpx's read timeout) just enforced."""
         deadline = self._clock.next_deadline()
-        limit, seconds = (deadline[1], deadline[2]) if deadline else ("first_event", 0.0)
+        if deadline is not None:
+            return self._timeout_error(deadline[1], deadline[2])
+        # No limit of the clock applies now: it was httpx's read timeout, set from our limits.
+        limit, seconds = self._call.read_limit() or ("first_event", 0.0)
         return self._timeout_error(limit, seconds)
 
     def _fail(self, error: LLMStreamError) -> LLMStreamError:
         """Record why the stream ended; every error out of a stream carries `partial`."""
-        if isinstance(error, APIError) and error.partial is None:
-            error.partial = self.partial
+        if isinstance(error, APIError):
+            self._call.redact(error)
+            if error.partial is None:
+                error.partial = self.partial
         self._failure = error
         return error
 
@@ -170,9 +177,9 @@ class AsyncChatStream(_StreamState):
     happen before it.
     """
 
-    def __init__(self, client: Any, call: PreparedCall) -> None:
+    def __init__(self, http: httpx.AsyncClient, call: Call) -> None:
         super().__init__(call)
-        self._client = client
+        self._http = http
         self._response: httpx.Response | None = None
         self._body: AsyncGenerator[bytes, None] | None = None
         self._scoped_reads = False
@@ -230,18 +237,17 @@ class AsyncChatStream(_StreamState):
     async def _attempt(self, number: int) -> list[StreamEvent]:
         try:
             return await self._send_and_read_first(number)
-        except APIError:
+        except APIError as error:
             await self._release(drain=False)
-            raise
+            raise self._call.redact(error)  # noqa: B904 - the same error, cleaned
 
     async def _send_and_read_first(self, number: int) -> list[StreamEvent]:
         self._start_attempt(number)
         call = self._call
-        http = self._client.http
-        request = call.build_request(http)
+        request = call.build_request(self._http)
         try:
             with anyio.CancelScope(deadline=_anyio_deadline(self._clock)) as scope:
-                response = await http.send(request, stream=True)
+                response = await self._http.send(request, stream=True)
         except httpx.ConnectTimeout:
             raise self._timeout_error("connect", call.timeouts.connect or 0.0) from None
         except httpx.HTTPError as exc:
@@ -249,18 +255,9 @@ class AsyncChatStream(_StreamState):
         if scope.cancelled_caught:
             raise self._deadline_error()
         self._response = response
-        parser = self._started(response)
-        if response.status_code >= 400:
-            raise call.status_error(response, await read_error_body(response))
-        if call.is_json_response(response):
-            try:
-                body = await read_reply_body(response, call)
-            except httpx.HTTPError as exc:
-                raise self._read_failed(exc) from exc
-            return parser.feed_whole_reply(body)
-        self._watch = WATCHDOG.watch(response, self._clock)
+        self._started(response)
         self._scoped_reads = response.http_version == "HTTP/2"
-        self._body = _body_iterator(response)
+        self._body = async_body(response)
         return await self._read_events()
 
     # -- reading ------------------------------------------------------------------------------
@@ -283,11 +280,11 @@ class AsyncChatStream(_StreamState):
         return self._deliver(events)
 
     async def _read_events(self) -> list[StreamEvent]:
-        """Read until the parser has events, or the stream is over (then [])."""
+        """Read until the parser has events, or the body is over (then [])."""
         parser, body, clock = self._parser, self._body, self._clock
         assert parser is not None
         parser.raise_held_error()
-        if parser.finished:  # [DONE] came, or the reply was one JSON body: nothing left to read
+        if parser.finished:  # [DONE] came, or the whole body was read: nothing left to read
             return []
         assert body is not None
         clock.wait(time.monotonic())
@@ -330,20 +327,6 @@ class AsyncChatStream(_StreamState):
             await response.aclose()
 
 
-def _identity(response: httpx.Response) -> bool:
-    """Whether raw bytes are the body: no content encoding, and not already read into memory
-    (a mock response built with `content=` has been)."""
-    encoding = str(response.headers.get("content-encoding", "identity"))
-    return encoding == "identity" and not response.is_stream_consumed
-
-
-def _body_iterator(response: httpx.Response) -> AsyncGenerator[bytes, None]:
-    # Without a content encoding, skip httpx's decoding layer: one generator less per read.
-    body = response.aiter_raw() if _identity(response) else response.aiter_bytes()
-    assert isinstance(body, AsyncGenerator)
-    return body
-
-
 def _anyio_deadline(clock: EventClock) -> float:
     deadline = clock.next_deadline()
     if deadline is None:
@@ -351,60 +334,13 @@ def _anyio_deadline(clock: EventClock) -> float:
     return anyio.current_time() + (deadline[0] - time.monotonic())
 
 
-def _too_long(call: PreparedCall, limit: int) -> MalformedChunkError:
-    return MalformedChunkError(
-        f"the reply is longer than {limit} bytes (the client's max_line_bytes); it was not read",
-        provider=call.provider.name,
-    )
-
-
-async def read_reply_body(response: httpx.Response, call: PreparedCall) -> bytes:
-    """A whole JSON reply, up to `max_line_bytes`: a longer one is refused, never cut short.
-    Transport errors propagate, for the caller to type."""
-    parts: list[bytes] = []
-    size = 0
-    async for part in response.aiter_bytes():
-        size += len(part)
-        if size > call.max_line_bytes:
-            raise _too_long(call, call.max_line_bytes)
-        parts.append(part)
-    return b"".join(parts)
-
-
-def read_reply_body_sync(response: httpx.Response, call: PreparedCall) -> bytes:
-    """The sync twin of `read_reply_body`."""
-    parts: list[bytes] = []
-    size = 0
-    for part in response.iter_bytes():
-        size += len(part)
-        if size > call.max_line_bytes:
-            raise _too_long(call, call.max_line_bytes)
-        parts.append(part)
-    return b"".join(parts)
-
-
-async def read_error_body(response: httpx.Response) -> bytes:
-    """An error response's body, up to 1 MiB; one cut short still says something."""
-    parts: list[bytes] = []
-    size = 0
-    try:
-        async for part in response.aiter_bytes():
-            parts.append(part)
-            size += len(part)
-            if size >= _ERROR_BODY_LIMIT:
-                break
-    except httpx.HTTPError:
-        pass  # an error body cut short still says something
-    return b"".join(parts)
-
-
 class ChatStream(_StreamState):
     """The sync twin of `AsyncChatStream`: `with client.stream(...) as stream:`, then
     `for event in stream`."""
 
-    def __init__(self, client: Any, call: PreparedCall) -> None:
+    def __init__(self, http: httpx.Client, call: Call) -> None:
         super().__init__(call)
-        self._client = client
+        self._http = http
         self._response: httpx.Response | None = None
         self._body: Iterator[bytes] | None = None
 
@@ -448,6 +384,7 @@ class ChatStream(_StreamState):
         self._closed = True
         self._release(drain=self._ended_cleanly)
 
+    # -- opening, with retries ----------------------------------------------------------------
     def _open(self) -> None:
         if self._parser is not None or self._closed:
             raise RuntimeError("a stream can be entered only once")
@@ -460,16 +397,16 @@ class ChatStream(_StreamState):
     def _attempt(self, number: int) -> list[StreamEvent]:
         try:
             return self._send_and_read_first(number)
-        except APIError:
+        except APIError as error:
             self._release(drain=False)
-            raise
+            raise self._call.redact(error)  # noqa: B904 - the same error, cleaned
 
     def _send_and_read_first(self, number: int) -> list[StreamEvent]:
         self._start_attempt(number)
         call = self._call
-        http = self._client.http
+        request = call.build_request(self._http)
         try:
-            response = http.send(call.build_request(http), stream=True)
+            response = self._http.send(request, stream=True)
         except httpx.ConnectTimeout:
             raise self._timeout_error("connect", call.timeouts.connect or 0.0) from None
         except httpx.TimeoutException:
@@ -477,19 +414,11 @@ class ChatStream(_StreamState):
         except httpx.HTTPError as exc:
             raise call.connection_error(exc, partial=self.partial) from exc
         self._response = response
-        parser = self._started(response)
-        if response.status_code >= 400:
-            raise call.status_error(response, read_error_body_sync(response))
-        if call.is_json_response(response):
-            try:
-                body = read_reply_body_sync(response, call)
-            except httpx.HTTPError as exc:
-                raise self._read_failed(exc) from exc
-            return parser.feed_whole_reply(body)
-        self._watch = WATCHDOG.watch(response, self._clock)
-        self._body = response.iter_raw() if _identity(response) else response.iter_bytes()
+        self._started(response)
+        self._body = sync_body(response)
         return self._read_events()
 
+    # -- reading ------------------------------------------------------------------------------
     def _next_batch(self) -> StreamEvent:
         if self._parser is None:
             raise RuntimeError(
@@ -509,6 +438,7 @@ class ChatStream(_StreamState):
         return self._deliver(events)
 
     def _read_events(self) -> list[StreamEvent]:
+        """Read until the parser has events, or the body is over (then [])."""
         parser, body, clock = self._parser, self._body, self._clock
         assert parser is not None
         parser.raise_held_error()
@@ -544,18 +474,3 @@ class ChatStream(_StreamState):
             finally:
                 drain_watch.cancel()
         response.close()
-
-
-def read_error_body_sync(response: httpx.Response) -> bytes:
-    """The sync twin of `read_error_body`."""
-    parts: list[bytes] = []
-    size = 0
-    try:
-        for part in response.iter_bytes():
-            parts.append(part)
-            size += len(part)
-            if size >= _ERROR_BODY_LIMIT:
-                break
-    except httpx.HTTPError:
-        pass
-    return b"".join(parts)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from ._ratelimits import RateLimits
-from ._usage import Usage
-from .messages import AssistantMessage, FinishReason, ToolCall
+from ..messages import AssistantMessage, FinishReason, ToolCall
+from .ratelimits import RateLimits
+from .usage import Usage
 
 __all__ = ["MessageAccumulator", "PendingToolCall", "normalize_finish_reason"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from .errors import (
+from ..errors import (
     APIConnectionError,
     APIError,
     APIStatusError,

@@ -7,9 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._error_bodies import ErrorFields, read_error
-from ._ratelimits import RateLimits, retry_after_seconds
-from .errors import (
+from ..errors import (
     APIStatusError,
     AuthenticationError,
     BadRequestError,
@@ -20,7 +18,9 @@ from .errors import (
     RateLimitError,
     ServerError,
 )
-from .providers._base import Provider
+from ..providers._base import Provider
+from .error_bodies import ErrorFields, read_error
+from .ratelimits import RateLimits, retry_after_seconds
 
 __all__ = ["status_error"]
 

@@ -1,0 +1,13 @@
+"""The sans-IO core: request bodies out, response bytes in, typed events and messages out.
+
+Nothing in this package touches a socket, a thread or an event loop; it imports no httpx, anyio
+or threading (tests/test_layers.py fails if it ever does). `llmstream._io` drives it.
+
+- `request`: the JSON body of a call, with each provider's rules;
+- `sse`: the server-sent-events decoder (bytes in, `(event, data)` out);
+- `interpreter`: chat-completion chunks in, typed events out;
+- `accumulator`: the pieces of one reply, built into the `AssistantMessage`;
+- `parser`: one HTTP response's body (events, a whole reply, or an error body) through all three;
+- `error_bodies`, `status_errors`: the errors providers send, read into typed exceptions;
+- `usage`, `ratelimits`: token counts and rate-limit headers, normalised.
+"""

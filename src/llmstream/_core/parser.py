@@ -1,0 +1,271 @@
+"""The sans-IO heart of llmstream: one HTTP response in, typed events and one message out.
+
+`ResponseParser` reads the body of one response to a chat-completions request: feed it bytes as
+they arrive, in pieces of any size, then call `end()` when the body is over. The response head
+(status and headers) decides what the body is:
+
+- an error status (400 and up): an error body, kept up to 1 MiB, raised from `end()` as the
+  `APIStatusError` it describes;
+- a JSON content type: one whole reply (what `generate()` asks for, and what a server that
+  ignores `stream: true` sends), read at `end()` as the events it would have streamed;
+- anything else: server-sent events, turned into events as soon as their bytes arrive.
+
+So every body a call can receive goes through one object, and the I/O drivers have one read
+loop. Nothing here touches a socket; `llmstream._io` drives it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from ..errors import APIError, APIStatusError, MalformedChunkError
+from ..events import StreamEvent
+from ..messages import AssistantMessage
+from ..providers._base import Provider
+from .accumulator import MessageAccumulator
+from .interpreter import ChunkInterpreter
+from .ratelimits import RateLimits
+from .sse import DEFAULT_MAX_LINE_BYTES, ServerSentEvent, SSEDecoder, SSELineTooLong
+from .status_errors import status_error
+
+__all__ = ["BodyKind", "ResponseParser", "body_kind", "parse_completion"]
+
+BodyKind = Literal["events", "reply", "error"]
+"""What a response body holds: server-sent `events`, one JSON `reply`, or an `error` body."""
+
+ERROR_BODY_LIMIT = 1 << 20
+"""How much of an error body is kept: enough for any provider's message, bounded for a hostile
+server. An error body cut there still says something."""
+
+_DONE = b"[DONE]"
+# The C scanner behind json.loads, without its two Python layers: it is most of the cost of a
+# chunk. Anything it does not take whole (leading blanks, trailing text) goes to json.loads.
+_scan_once = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def body_kind(status: int, headers: Mapping[str, str] | None) -> BodyKind:
+    """What a response with this status and these headers carries."""
+    if status >= 400:
+        return "error"
+    content_type = headers.get("content-type", "") if headers is not None else ""
+    return "reply" if "json" in content_type else "events"
+
+
+def _loads(data: bytes, accumulator: MessageAccumulator, provider: Provider) -> Any:
+    try:
+        text = data.decode("utf-8")
+        try:
+            value, end = _scan_once(text, 0)
+            if end == len(text):
+                return value
+        except StopIteration:
+            pass
+        return json.loads(text)
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
+        text = data.decode("utf-8", "replace")
+        raise MalformedChunkError(
+            f"a chunk is not valid JSON ({exc}): {text[:200]!r}",
+            data=text,
+            provider=provider.name,
+            request_id=accumulator.request_id,
+            partial=accumulator.build(),
+        ) from None
+
+
+class ResponseParser:
+    """Reads the body of one chat-completions response (see the module docstring).
+
+    `feed(bytes)` returns the events those bytes completed; `end()` says the body is over and
+    returns the last ones (`Usage`, `Finish`). Once `finished` is true no more input is needed
+    (`[DONE]` came, or an error was raised) and further input is ignored: a client can close the
+    connection without waiting for the server to.
+
+    An error raised after some events in the same `feed()` is held back until those events have
+    been returned: the next call raises it. Every error from a 200 response carries `partial`.
+    """
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        kind: BodyKind | None = None,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    ) -> None:
+        self._provider = provider
+        self.status = status
+        self._headers: Mapping[str, str] = headers if headers is not None else {}
+        self.kind: BodyKind = kind or body_kind(status, headers)
+        self._max_line_bytes = max_line_bytes
+        self._sse = SSEDecoder(max_line_bytes=max_line_bytes)
+        self.accumulator = MessageAccumulator(provider.name)
+        if headers is not None:
+            self.accumulator.request_id = provider.request_id_from(headers)
+            self.accumulator.limits = RateLimits.from_headers(headers)
+        self._interpreter = ChunkInterpreter(provider, self.accumulator)
+        self._body: list[bytes] = []  # a whole reply or an error body, until `end()`
+        self._body_size = 0
+        self._held_error: APIError | None = None
+        self.finished = False
+
+    # -- input ----------------------------------------------------------------------------------
+    def feed(self, data: bytes) -> list[StreamEvent]:
+        self.raise_held_error()
+        if self.finished:
+            return []
+        if self.kind != "events":
+            self._keep(data)
+            return []
+        try:
+            sse_events = self._sse.feed(data)
+        except SSELineTooLong as exc:
+            self.finished = True
+            raise self._malformed(str(exc)) from None
+        return self._process(sse_events)
+
+    def end(self) -> list[StreamEvent]:
+        """The body is over. Raises the error it held, or `IncompleteStreamError` if a stream
+        was cut short."""
+        self.raise_held_error()
+        if self.finished:
+            return []
+        if self.kind == "error":
+            self.finished = True
+            raise self.status_error()
+        if self.kind == "reply":
+            self.finished = True
+            out: list[StreamEvent] = []
+            _read_whole(b"".join(self._body), self._interpreter, self._provider, out)
+            return out
+        out = self._process(self._sse.flush())
+        self.raise_held_error()
+        if not self.finished:
+            self._interpreter.end(out)
+            self.finished = True
+        return out
+
+    def raise_held_error(self) -> None:
+        error, self._held_error = self._held_error, None
+        if error is not None:
+            self.finished = True
+            raise error
+
+    # -- what it has read ---------------------------------------------------------------------
+    def partial(self) -> AssistantMessage:
+        """The message assembled from everything read so far."""
+        return self.accumulator.build()
+
+    def status_error(self) -> APIStatusError:
+        """The error an error response describes, from the part of its body read so far (all of
+        it after `end()`; a body cut short by a broken connection still says something)."""
+        return status_error(
+            self.status,
+            self._headers,
+            b"".join(self._body),
+            provider=self._provider,
+            request_id=self.accumulator.request_id,
+        )
+
+    # -- inside -------------------------------------------------------------------------------
+    def _keep(self, data: bytes) -> None:
+        """Collect a whole reply or an error body, within its bound."""
+        limit = ERROR_BODY_LIMIT if self.kind == "error" else self._max_line_bytes
+        room = limit - self._body_size
+        self._body.append(data[:room])
+        self._body_size += min(len(data), room)
+        if len(data) <= room:
+            return
+        self.finished = True
+        if self.kind == "error":
+            raise self.status_error()
+        raise MalformedChunkError(
+            f"the reply is longer than {limit} bytes (the client's max_line_bytes); it was not "
+            "read",
+            provider=self._provider.name,
+            request_id=self.accumulator.request_id,
+            partial=self.accumulator.build(),
+        )
+
+    def _process(self, sse_events: list[ServerSentEvent]) -> list[StreamEvent]:
+        out: list[StreamEvent] = []
+        accumulator, provider = self.accumulator, self._provider
+        try:
+            for event_type, data in sse_events:
+                if not data or data.isspace():
+                    continue  # an empty `data:` line is a heartbeat some servers send
+                if data == _DONE:
+                    self._interpreter.end(out)
+                    self.finished = True
+                    break
+                chunk = _loads(data, accumulator, provider)
+                if event_type == "error":
+                    raise self._interpreter.stream_error(chunk)
+                _handle(self._interpreter, chunk, out, data)
+        except APIError as error:
+            error.partial = self.accumulator.build()
+            if not out:
+                self.finished = True
+                raise
+            self._held_error = error
+        return out
+
+    def _malformed(self, message: str) -> MalformedChunkError:
+        return MalformedChunkError(
+            message,
+            provider=self._provider.name,
+            request_id=self.accumulator.request_id,
+            partial=self.accumulator.build(),
+        )
+
+
+def _handle(interpreter: ChunkInterpreter, chunk: Any, out: list[StreamEvent], raw: bytes) -> None:
+    """Interpret one chunk; a chunk of an unexpected shape (a string where an object belongs...)
+    is a `MalformedChunkError`, never a bare AttributeError from deep inside."""
+    try:
+        interpreter.handle(chunk, out)
+    except (AttributeError, TypeError, KeyError, IndexError) as exc:
+        accumulator = interpreter.accumulator
+        raise MalformedChunkError(
+            f"a chunk has an unexpected shape ({type(exc).__name__}: {exc})",
+            data=raw.decode("utf-8", "replace"),
+            provider=accumulator.provider,
+            request_id=accumulator.request_id,
+            partial=accumulator.build(),
+        ) from None
+
+
+def _read_whole(
+    body: bytes, interpreter: ChunkInterpreter, provider: Provider, out: list[StreamEvent]
+) -> None:
+    """A whole reply: an error object, or a completion read as one chunk whose `message` is the
+    delta, through the same interpreter as a stream."""
+    accumulator = interpreter.accumulator
+    reply = _loads(body, accumulator, provider)
+    if isinstance(reply, dict):
+        error = provider.error_from_chunk(reply)
+        if error is not None:
+            raise interpreter.stream_error(error)
+    choices = reply.get("choices") if isinstance(reply, dict) else None
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise MalformedChunkError(
+            "the reply has no choices: it is not a chat completion",
+            data=body.decode("utf-8", "replace")[:2000],
+            provider=provider.name,
+            request_id=accumulator.request_id,
+            partial=accumulator.build(),
+        )
+    _handle(interpreter, reply, out, body)
+    interpreter.end(out)
+
+
+def parse_completion(
+    body: bytes, provider: Provider, *, headers: Mapping[str, str] | None = None
+) -> AssistantMessage:
+    """Read a whole (non-streamed) chat completion into an `AssistantMessage`."""
+    parser = ResponseParser(provider, headers=headers, kind="reply")
+    parser.feed(body)
+    parser.end()
+    return parser.partial()

@@ -1,0 +1,130 @@
+"""`Agent`: a model, a system prompt, tools, and the loop that runs them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import anyio
+from typing_extensions import Unpack
+
+from .._client import AsyncClient, Client
+from .._core.request import MessageLike, ToolChoice
+from .._options import ModelOptions
+from ..errors import ConfigurationError
+from ..messages import user
+from ..tools import Tool
+from ._driver import AgentRun, SyncAgentRun, async_copy
+from ._types import AgentResult, PrepareStep, StopCondition
+
+__all__ = ["Agent"]
+
+
+class Agent:
+    """A model, a system prompt, tools, and the loop that runs them.
+
+    - `client`: an `AsyncClient` (or a `Client`: async runs then use an async copy of it).
+    - `tools`: `@ls.tool` functions or other `Tool`s.
+    - `max_steps` (10): the most model calls in one run.
+    - `stop_when`: conditions checked after each step with tool calls (`ls.step_count_is`,
+      `ls.has_tool_call`, or any function of the steps so far).
+    - `tool_choice`: for every step; `prepare_step(number, steps)` may return `StepSettings` to
+      change it, or the active tools, for one step.
+    - `tool_timeout` (60s): the longest one tool call may run, unless the tool sets its own.
+    - `streaming` (True): stream each step; False makes whole calls (events are still yielded).
+    - Any other keyword (`max_tokens`, `temperature`, `reasoning_effort`, `extra_body`...) is
+      passed to every model call.
+    """
+
+    def __init__(
+        self,
+        client: AsyncClient | Client,
+        model: str,
+        *,
+        system: str | None = None,
+        tools: Sequence[Tool[Any]] = (),
+        max_steps: int = 10,
+        stop_when: StopCondition | Sequence[StopCondition] | None = None,
+        tool_choice: ToolChoice | None = None,
+        prepare_step: PrepareStep | None = None,
+        tool_timeout: float | None = 60.0,
+        streaming: bool = True,
+        **options: Unpack[ModelOptions],
+    ) -> None:
+        if not isinstance(client, (AsyncClient, Client)):
+            raise ConfigurationError(
+                f"an Agent needs an ls.AsyncClient or ls.Client, got {client!r}"
+            )
+        if max_steps < 1:
+            raise ConfigurationError("max_steps must be at least 1")
+        for item in tools:
+            if not isinstance(item, Tool):
+                raise ConfigurationError(
+                    f"{item!r} is not a runnable tool: decorate a function with @ls.tool, or use "
+                    "ls.Tool.from_model / ls.Tool.from_schema"
+                )
+        names = [item.name for item in tools]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ConfigurationError(f"two tools share the name(s) {', '.join(duplicates)}")
+        self.client = client
+        self.model = model
+        self.system = system
+        self.tools = {item.name: item for item in tools}
+        self.max_steps = max_steps
+        if stop_when is None:
+            self.stop_when: list[StopCondition] = []
+        elif callable(stop_when):
+            self.stop_when = [stop_when]
+        else:
+            self.stop_when = list(stop_when)
+        self.tool_choice = tool_choice
+        self.prepare_step = prepare_step
+        self.tool_timeout = tool_timeout
+        self.streaming = streaming
+        self.options: dict[str, Any] = dict(options)
+
+    def __repr__(self) -> str:
+        return f"Agent(model={self.model!r}, tools={list(self.tools)}, client={self.client!r})"
+
+    def _conversation(
+        self, prompt: str | Sequence[MessageLike], history: Sequence[MessageLike]
+    ) -> list[MessageLike]:
+        new = [user(prompt)] if isinstance(prompt, str) else list(prompt)
+        return [*history, *new]
+
+    def stream(
+        self, prompt: str | Sequence[MessageLike], *, history: Sequence[MessageLike] = ()
+    ) -> AgentRun:
+        """Run the agent, streaming: `async with agent.stream("...") as run:`."""
+        return AgentRun(self, self._conversation(prompt, history))
+
+    async def run(
+        self, prompt: str | Sequence[MessageLike], *, history: Sequence[MessageLike] = ()
+    ) -> AgentResult:
+        """Run the agent to the end and return the result."""
+        async with self.stream(prompt, history=history) as run:
+            async for _ in run:
+                pass
+        return run.result
+
+    def run_sync(
+        self, prompt: str | Sequence[MessageLike], *, history: Sequence[MessageLike] = ()
+    ) -> AgentResult:
+        """`run`, from sync code: the run gets its own event loop and its own async client."""
+
+        async def isolated() -> AgentResult:
+            async with async_copy(self.client) as client:
+                run = AgentRun(self, self._conversation(prompt, history), client=client)
+                async with run:
+                    async for _ in run:
+                        pass
+                return run.result
+
+        return anyio.run(isolated)
+
+    def stream_sync(
+        self, prompt: str | Sequence[MessageLike], *, history: Sequence[MessageLike] = ()
+    ) -> SyncAgentRun:
+        """`stream`, from sync code: `with agent.stream_sync("...") as run: for event in run`."""
+        return SyncAgentRun(self, self._conversation(prompt, history))
