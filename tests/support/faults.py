@@ -236,6 +236,23 @@ def raw(after_events: int, data: bytes, *, finish: bool = False) -> Behaviour:
     return behave
 
 
+def head_then_stall(
+    code: int = 200,
+    *,
+    content_type: str = "application/json",
+    body: bytes = b"",
+    then: float = 30.0,
+) -> Behaviour:
+    """The status line and headers (and maybe the start of a body), then silence."""
+
+    async def behave(exchange: Exchange) -> None:
+        await exchange.start(code, content_type=content_type)
+        await exchange.send(body)
+        await asyncio.sleep(then)
+
+    return behave
+
+
 def protocol_garbage() -> Behaviour:
     """Not HTTP at all."""
 

@@ -1,4 +1,4 @@
-"""Chunks to events to message: the sans-IO parser, without sockets or cassettes."""
+"""The sans-IO parser (llmstream._core.parser): bytes in, typed events and a message out."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import llmstream as ls
-from llmstream._core.parser import ResponseParser, parse_completion
+from llmstream._core.parser import ERROR_BODY_LIMIT, ResponseParser, body_kind, parse_completion
 
 
 def chunk(delta: dict[str, Any] | None = None, finish: str | None = None, **top: Any) -> bytes:
@@ -538,3 +538,63 @@ def test_a_reply_of_an_unexpected_shape_is_malformed(body: bytes) -> None:
     parser = ResponseParser(ls.OpenAI(api_key="k"))
     with pytest.raises(ls.MalformedChunkError):
         parser.feed(b"data: " + body + b"\n\n")
+
+
+# -- what the response head says the body is -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "content_type", "kind"),
+    [
+        (200, "text/event-stream; charset=utf-8", "events"),
+        (200, "", "events"),
+        (200, "application/json", "reply"),
+        (200, "application/json; charset=utf-8", "reply"),
+        (404, "text/html", "error"),
+        (500, "application/json", "error"),
+    ],
+)
+def test_the_head_decides_what_the_body_is(status: int, content_type: str, kind: str) -> None:
+    assert body_kind(status, {"content-type": content_type}) == kind
+
+
+def test_an_error_body_is_raised_at_its_end_with_what_it_said() -> None:
+    headers = {"content-type": "application/json", "x-request-id": "req_1", "retry-after": "2"}
+    parser = ResponseParser(ls.OpenAI(api_key="k"), status=429, headers=headers)
+    body = b'{"error": {"message": "slow down", "code": "rate_limit_exceeded"}}'
+    assert parser.feed(body[:7]) == []
+    assert parser.feed(body[7:]) == []
+    with pytest.raises(ls.RateLimitError) as caught:
+        parser.end()
+    error = caught.value
+    assert (error.message, error.code, error.retry_after) == ("slow down", "rate_limit_exceeded", 2)
+    assert error.request_id == "req_1"
+    assert parser.finished
+
+
+def test_an_error_body_cut_short_still_says_something() -> None:
+    parser = ResponseParser(ls.OpenAI(api_key="k"), status=502, headers={})
+    parser.feed(b"<html><title>Bad gateway</title>")
+    error = parser.status_error()
+    assert isinstance(error, ls.ServerError)
+    assert "Bad gateway" in error.message
+
+
+def test_an_endless_error_body_is_cut_at_one_mebibyte() -> None:
+    parser = ResponseParser(ls.OpenAI(api_key="k"), status=500, headers={})
+    parser.feed(b"x" * (ERROR_BODY_LIMIT - 1))
+    with pytest.raises(ls.ServerError) as caught:
+        parser.feed(b"yy")
+    assert parser.finished
+    assert len(caught.value.body) == ERROR_BODY_LIMIT
+    assert parser.feed(b"more") == []  # nothing more is read
+
+
+def test_a_whole_reply_longer_than_the_limit_is_refused_not_cut() -> None:
+    parser = ResponseParser(
+        ls.OpenAI(api_key="k"), headers={"content-type": "application/json"}, max_line_bytes=100
+    )
+    parser.feed(b"{" + b" " * 98)
+    with pytest.raises(ls.MalformedChunkError, match="longer than 100 bytes"):
+        parser.feed(b" }")
+    assert parser.finished
