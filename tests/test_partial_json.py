@@ -129,7 +129,8 @@ def test_any_value_cut_anywhere(value: Any, style: str, data: st.DataObject) -> 
 @given(value=json_values, data=st.data())
 def test_mutated_text_agrees_with_json_loads(value: Any, data: st.DataObject) -> None:
     """Insert, delete or replace one character: the reader accepts exactly what json.loads does
-    (without NaN/Infinity), and when both accept they agree."""
+    (without NaN/Infinity), when both accept they agree, and when the text is invalid the error
+    names the same offset however the text is cut."""
     text = json.dumps(value, separators=(",", ":"))
     at = data.draw(st.integers(0, len(text)), label="at")
     new = data.draw(st.sampled_from("{}[]:,\"\\ -+.0123456789eEtrufalsnNI'\x00x/"), label="char")
@@ -138,13 +139,20 @@ def test_mutated_text_agrees_with_json_loads(value: Any, data: st.DataObject) ->
         mutated = text[:at] + new + text[at:]
     else:
         mutated = text[:at] + (new if how == "replace" else "") + text[at + 1 :]
+    cuts = data.draw(st.lists(st.integers(0, len(mutated)), max_size=10), label="cuts")
+    splits = [[mutated], list(mutated), cut(mutated, cuts)]
     try:
         expected = strict_loads(mutated)
     except ValueError:
-        with pytest.raises(PartialJSONError):
-            read(list(mutated))
+        offsets = set()
+        for pieces in splits:
+            with pytest.raises(PartialJSONError) as caught:
+                read(pieces)
+            offsets.add(caught.value.offset)
+        assert len(offsets) == 1, offsets
         return
-    assert strict_equal(read(list(mutated))[1], expected)
+    for pieces in splits:
+        assert strict_equal(read(pieces)[1], expected)
 
 
 # -- strings and escapes ---------------------------------------------------------------------
@@ -531,3 +539,19 @@ def test_items_at_a_nested_path() -> None:
     reader = PartialJSONReader(items_at=("a", 1, "b"))
     reader.feed(text)
     assert reader.take_items() == [2, 3]
+
+
+@settings(derandomize=True, max_examples=100, deadline=None)
+@given(items=st.lists(json_values, max_size=8), data=st.data())
+def test_every_item_is_reported_once_in_order(items: list[Any], data: st.DataObject) -> None:
+    text = json.dumps({"before": items[:1], "items": items, "after": [items]})
+    cuts = data.draw(st.lists(st.integers(0, len(text)), max_size=30), label="cuts")
+    reader = PartialJSONReader(items_at=["items"])
+    seen = []
+    for piece in cut(text, cuts):
+        reader.feed(piece)
+        seen.extend(reader.take_items())
+        # An item is reported only once the partial value holds it whole.
+        assert strict_equal(seen, (reader.value or {}).get("items", [])[: len(seen)])
+    reader.finish()
+    assert strict_equal(seen, items)
