@@ -9,5 +9,6 @@ or threading (tests/test_layers.py fails if it ever does). `llmstream._io` drive
 - `accumulator`: the pieces of one reply, built into the `AssistantMessage`;
 - `parser`: one HTTP response's body (events, a whole reply, or an error body) through all three;
 - `error_bodies`, `status_errors`: the errors providers send, read into typed exceptions;
-- `usage`, `ratelimits`: token counts and rate-limit headers, normalised.
+- `usage`, `ratelimits`: token counts and rate-limit headers, normalised;
+- `partial_json`: JSON text arriving in pieces, read incrementally into growing partial values.
 """
