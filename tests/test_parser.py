@@ -598,3 +598,149 @@ def test_a_whole_reply_longer_than_the_limit_is_refused_not_cut() -> None:
     with pytest.raises(ls.MalformedChunkError, match="longer than 100 bytes"):
         parser.feed(b" }")
     assert parser.finished
+
+
+# -- hostile and odd input ---------------------------------------------------------------------
+
+
+def test_calls_all_numbered_zero_with_fragmented_arguments_stay_apart() -> None:
+    """Ollama-style servers number every call 0; the fragments after a new id are its own."""
+
+    def fragment(**fields: Any) -> bytes:
+        return chunk({"tool_calls": [{"index": 0, **fields}]})
+
+    events, message = run(
+        fragment(id="a", function={"name": "weather", "arguments": '{"city":'}),
+        fragment(function={"arguments": '"Rome"}'}),
+        fragment(id="b", function={"name": "weather", "arguments": '{"city":'}),
+        fragment(function={"arguments": '"Paris"}'}),
+        chunk({}, "tool_calls"),
+    )
+    assert [(c.id, c.arguments) for c in message.tool_calls] == [
+        ("a", '{"city":"Rome"}'),
+        ("b", '{"city":"Paris"}'),
+    ]
+    starts = [e for e in events if isinstance(e, ls.ToolCallStart)]
+    deltas = [e for e in events if isinstance(e, ls.ToolCallDelta)]
+    assert [(s.index, s.id) for s in starts] == [(0, "a"), (1, "b")]
+    assert [d.index for d in deltas] == [0, 0, 1, 1]
+
+
+def test_a_new_id_without_a_name_still_starts_a_new_call() -> None:
+    def fragment(**fields: Any) -> bytes:
+        return chunk({"tool_calls": [{"index": 0, **fields}]})
+
+    _, message = run(
+        fragment(id="a", function={"name": "f", "arguments": "{}"}),
+        fragment(id="b", function={"arguments": "{"}),
+        fragment(function={"name": "g", "arguments": "}"}),
+        chunk({}, "tool_calls"),
+    )
+    assert [(c.id, c.name, c.arguments) for c in message.tool_calls] == [
+        ("a", "f", "{}"),
+        ("b", "g", "{}"),
+    ]
+
+
+def test_other_choices_never_leak_into_the_message() -> None:
+    """With n > 1 chunks interleave answers; the message is choice 0 alone."""
+
+    def choice(index: int, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return {"index": index, "delta": delta, "finish_reason": finish}
+
+    events, message = run(
+        chunk(choices=[choice(0, {"content": "A"})]),
+        chunk(choices=[choice(1, {"content": "B", "refusal": "no"})]),
+        chunk(choices=[choice(2, {}, "length")]),
+        chunk(choices=[choice(1, {"content": "b"}), choice(0, {"content": "a"})]),
+        chunk(choices=[choice(0, {}, "stop")]),
+        DONE,
+    )
+    assert message.text == "Aa"
+    assert message.refusal is None
+    assert (message.finish_reason, message.raw_finish_reason) == ("stop", "stop")
+    assert [e.text for e in events if isinstance(e, ls.TextDelta)] == ["A", "a"]
+
+
+def test_a_whole_reply_with_several_choices_is_choice_zero() -> None:
+    body = {
+        "choices": [
+            {"index": 1, "message": {"content": "other"}, "finish_reason": "length"},
+            {"index": 0, "message": {"content": "mine"}, "finish_reason": "stop"},
+        ]
+    }
+    message = parse_completion(json.dumps(body).encode(), ls.OpenAI(api_key="k"))
+    assert (message.text, message.finish_reason) == ("mine", "stop")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "read_as"),
+    [("id", 12345678901234567890, "12345678901234567890"), ("model", 4, "4"), ("id", "", None)],
+)
+def test_a_numeric_identifier_is_read_as_its_digits(field: str, value: Any, read_as: Any) -> None:
+    _, message = run(chunk({"content": "x"}, "stop", **{field: value}))
+    assert getattr(message, field) == read_as
+
+
+@pytest.mark.parametrize(
+    "piece",
+    [
+        chunk({"tool_calls": [{"index": 0, "id": ["a"], "function": {"name": "f"}}]}),
+        chunk({"tool_calls": [{"index": 0, "id": "a", "function": {"name": True}}]}),
+        b"data: " + b"[" * 3000 + b"]" * 3000 + b"\n\n",
+        b'data: {"choices": [{"index": 0, "delta": {"content": ' + b"[" * 3000 + b"\n\n",
+    ],
+    ids=["call-id-list", "call-name-bool", "deep", "deep-cut"],
+)
+def test_malformed_fields_are_typed_errors_with_partial(piece: bytes) -> None:
+    parser = ResponseParser(ls.OpenAI(api_key="k"))
+    first = parser.feed(chunk({"content": "before "}, id="c1", model="m"))
+    with pytest.raises(ls.MalformedChunkError) as caught:
+        parser.feed(piece)
+        parser.end()
+    assert [e.text for e in first if isinstance(e, ls.TextDelta)] == ["before "]
+    assert caught.value.partial is not None
+    assert caught.value.partial.text == "before "
+
+
+@pytest.mark.parametrize(("field", "value"), [("id", {"not": "text"}), ("model", ["m"])])
+def test_an_identifier_that_is_not_text_is_malformed(field: str, value: Any) -> None:
+    parser = ResponseParser(ls.OpenAI(api_key="k"))
+    with pytest.raises(ls.MalformedChunkError, match=f"`{field}` is not a string") as caught:
+        parser.feed(chunk({"content": "x"}, **{field: value}))
+    assert caught.value.partial is not None
+
+
+@pytest.mark.parametrize("kind", ["reply", "error"])
+def test_deep_nesting_in_a_whole_body_is_handled(kind: str) -> None:
+    status = 200 if kind == "reply" else 500
+    parser = ResponseParser(
+        ls.OpenAI(api_key="k"), status=status, headers={"content-type": "application/json"}
+    )
+    parser.feed(b'{"error": ' + b"[" * 5000 + b"]" * 5000 + b"}")
+    expected = ls.MalformedChunkError if kind == "reply" else ls.ServerError
+    with pytest.raises(expected) as caught:
+        parser.end()
+    assert caught.value.partial is not None or kind == "error"
+
+
+def test_the_last_event_reaches_the_caller_before_the_stream_is_called_incomplete() -> None:
+    """A stream that ends on a `data:` line with no blank line and no finish_reason."""
+    parser = ResponseParser(ls.OpenAI(api_key="k"))
+    events = parser.feed(chunk({"content": "Hel"}) + chunk({"content": "lo"}).rstrip(b"\n"))
+    assert [e.text for e in events if isinstance(e, ls.TextDelta)] == ["Hel"]
+    last = parser.end()  # the unterminated event is dispatched...
+    assert [e.text for e in last if isinstance(e, ls.TextDelta)] == ["lo"]
+    with pytest.raises(ls.IncompleteStreamError) as caught:  # ...and then the stream is cut
+        parser.end()
+    assert caught.value.partial is not None
+    assert caught.value.partial.text == "Hello"
+
+
+def test_a_whole_reply_without_a_finish_reason_shows_its_events_first() -> None:
+    body = {"choices": [{"index": 0, "message": {"content": "Hi"}}]}
+    parser = ResponseParser(ls.OpenAI(api_key="k"), headers={"content-type": "application/json"})
+    parser.feed(json.dumps(body).encode())
+    assert [e.type for e in parser.end()] == ["text_delta"]
+    with pytest.raises(ls.IncompleteStreamError):
+        parser.end()

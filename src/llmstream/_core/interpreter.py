@@ -52,6 +52,7 @@ class ChunkInterpreter:
         self._standard_errors = type(provider).error_from_chunk is Provider.error_from_chunk
         self._standard_usage = type(provider).usage_from_chunk is Provider.usage_from_chunk
         self._raw_usage: dict[str, Any] | None = None
+        self._call_at_wire_index: dict[int, int] = {}
 
     # -- one chunk -------------------------------------------------------------------------
     def handle(self, chunk: Any, out: list[StreamEvent]) -> None:
@@ -66,8 +67,8 @@ class ChunkInterpreter:
                 raise self.stream_error(error)
         acc = self.accumulator
         if acc.id is None:
-            acc.id = chunk.get("id") or None
-            acc.model = chunk.get("model") or None
+            acc.id = self._text_field(chunk, "id")
+            acc.model = self._text_field(chunk, "model")
         not_extras, extras = self._not_extras, acc.extras
         for key in chunk:
             if key not in not_extras:
@@ -78,20 +79,39 @@ class ChunkInterpreter:
         choices = chunk.get("choices")
         if choices:
             choice = choices[0]
-            if not isinstance(choice, dict):
-                raise self._malformed("a chunk's choice is not an object", chunk)
-            delta = choice.get("delta")
-            if delta is None:
-                delta = choice.get("message")
-            if delta:
-                self._delta(delta, out)
-            finish_reason = choice.get("finish_reason")
-            if finish_reason and acc.raw_finish_reason is None:
-                self._finish(str(finish_reason), out)
+            if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+                choice = self._choice_zero(choices, chunk)  # n > 1: the message is choice 0
+            if choice is not None:
+                self._choice(choice, out)
 
         usage = chunk.get("usage") if self._standard_usage else self._usage_from(chunk)
         if usage and isinstance(usage, dict):
             self._raw_usage = usage  # the last report wins: Groq repeats it, nobody adds to it
+
+    def _choice(self, choice: dict[str, Any], out: list[StreamEvent]) -> None:
+        delta = choice.get("delta")
+        if delta is None:
+            delta = choice.get("message")
+        if delta:
+            self._delta(delta, out)
+        finish_reason = choice.get("finish_reason")
+        if finish_reason and self.accumulator.raw_finish_reason is None:
+            self._finish(str(finish_reason), out)
+
+    def _choice_zero(self, choices: Any, chunk: Any) -> dict[str, Any] | None:
+        """The choice with index 0, or None when this chunk carries only others.
+
+        With `n` > 1 (reachable through `extra_body`) chunks interleave several answers; the
+        message is choice 0, and the others are never mixed into it.
+        """
+        if not isinstance(choices, list):
+            raise self._malformed("a chunk's `choices` is not a list", chunk)
+        for choice in choices:
+            if not isinstance(choice, dict):
+                raise self._malformed("a chunk's choice is not an object", chunk)
+            if choice.get("index", 0) == 0:
+                return choice
+        return None
 
     def _delta(self, delta: dict[str, Any], out: list[StreamEvent]) -> None:
         acc = self.accumulator
@@ -136,16 +156,18 @@ class ChunkInterpreter:
         for position, fragment in enumerate(fragments):
             if not isinstance(fragment, dict):
                 raise self._malformed("a tool-call fragment is not an object", fragment)
-            index = fragment.get("index")
-            if not isinstance(index, int):
-                index = position  # whole replies number their calls by position only
+            wire_index = fragment.get("index")
+            if type(wire_index) is not int:
+                wire_index = position  # whole replies number their calls by position only
             function = fragment.get("function") or {}
-            call_id = fragment.get("id")
-            name = function.get("name")
+            call_id = self._text_field(fragment, "id")
+            name = self._text_field(function, "name")
 
+            # Some servers number every call 0: a new id at an index in use is a new call, and
+            # the fragments that follow at that index belong to it.
+            index = self._call_at_wire_index.get(wire_index, wire_index)
             call = acc.tool_calls.get(index)
-            if call is not None and call_id and name and call_id != call.id:
-                # A new call reusing an index (some servers number every call 0).
+            if call is not None and call_id and call_id != call.id:
                 call = None
                 index = acc.free_tool_call_index()
             if call is None:
@@ -154,6 +176,7 @@ class ChunkInterpreter:
                 if acc.reasoning_start is not None:
                     out.append(ReasoningEnd(text=acc.end_reasoning()))
                 call = acc.start_tool_call(index, call_id, name)
+                self._call_at_wire_index[wire_index] = index
                 out.append(ToolCallStart(index=index, id=call.id, name=call.name))
             elif name and not call.name:
                 call.name = name
@@ -161,7 +184,7 @@ class ChunkInterpreter:
             arguments = function.get("arguments")
             if arguments:
                 if not isinstance(arguments, str):  # a few servers send the object itself
-                    arguments = json.dumps(arguments, ensure_ascii=False)
+                    arguments = self._json_text(arguments, "a tool call's arguments")
                 call.arguments.append(arguments)
                 out.append(_tool_call_delta({"index": index, "arguments": arguments}))
 
@@ -208,10 +231,31 @@ class ChunkInterpreter:
             )
         )
 
+    # -- reading fields defensively -------------------------------------------------------------
+    def _text_field(self, holder: dict[str, Any], name: str) -> str | None:
+        """An identifier (`id`, `model`, a tool's `name`) as text: a number is read as its
+        digits, an empty value as absent; anything else is malformed."""
+        value = holder.get(name)
+        if value is None or isinstance(value, str):
+            return value or None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        raise self._malformed(f"`{name}` is not a string: {type(value).__name__}", holder)
+
+    def _json_text(self, value: Any, what: str) -> str:
+        try:
+            return json.dumps(value, ensure_ascii=False)
+        except (ValueError, RecursionError):
+            raise self._malformed(f"{what} cannot be written as JSON text", None) from None
+
     def _malformed(self, message: str, offending: Any) -> MalformedChunkError:
+        try:
+            data = json.dumps(offending, ensure_ascii=False)[:2000]
+        except (ValueError, TypeError, RecursionError):
+            data = repr(offending)[:2000]
         return MalformedChunkError(
             message,
-            data=json.dumps(offending, ensure_ascii=False)[:2000],
+            data=data,
             provider=self._provider.name,
             request_id=self.accumulator.request_id,
             partial=self.accumulator.build(),

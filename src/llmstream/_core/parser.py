@@ -63,10 +63,12 @@ def _loads(data: bytes, accumulator: MessageAccumulator, provider: Provider) -> 
         except StopIteration:
             pass
         return json.loads(text)
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are
+        # both ValueErrors; a RecursionError is JSON nested deeper than Python can hold
         text = data.decode("utf-8", "replace")
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         raise MalformedChunkError(
-            f"a chunk is not valid JSON ({exc}): {text[:200]!r}",
+            f"a chunk is not valid JSON ({reason}): {text[:200]!r}",
             data=text,
             provider=provider.name,
             request_id=accumulator.request_id,
@@ -128,23 +130,31 @@ class ResponseParser:
 
     def end(self) -> list[StreamEvent]:
         """The body is over. Raises the error it held, or `IncompleteStreamError` if a stream
-        was cut short."""
+        was cut short. Events that came before such an error are returned first, and the next
+        call raises it, so that `partial` never holds more than the caller saw."""
         self.raise_held_error()
         if self.finished:
             return []
         if self.kind == "error":
             self.finished = True
             raise self.status_error()
-        if self.kind == "reply":
-            self.finished = True
-            out: list[StreamEvent] = []
-            _read_whole(b"".join(self._body), self._interpreter, self._provider, out)
-            return out
-        out = self._process(self._sse.flush())
-        self.raise_held_error()
-        if not self.finished:
+        out: list[StreamEvent] = []
+        try:
+            if self.kind == "reply":
+                _read_whole(b"".join(self._body), self._interpreter, self._provider, out)
+            else:
+                out = self._process(self._sse.flush())
+                if self._held_error is not None or self.finished:  # an error, or [DONE]
+                    return out
             self._interpreter.end(out)
-            self.finished = True
+        except APIError as error:
+            error.partial = self.accumulator.build()
+            if not out:
+                self.finished = True
+                raise
+            self._held_error = error
+            return out
+        self.finished = True
         return out
 
     def raise_held_error(self) -> None:
@@ -249,7 +259,7 @@ def _read_whole(
         if error is not None:
             raise interpreter.stream_error(error)
     choices = reply.get("choices") if isinstance(reply, dict) else None
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+    if not isinstance(choices, list) or not any(isinstance(c, dict) for c in choices):
         raise MalformedChunkError(
             "the reply has no choices: it is not a chat completion",
             data=body.decode("utf-8", "replace")[:2000],
@@ -258,7 +268,6 @@ def _read_whole(
             partial=accumulator.build(),
         )
     _handle(interpreter, reply, out, body)
-    interpreter.end(out)
 
 
 def parse_completion(
@@ -267,5 +276,6 @@ def parse_completion(
     """Read a whole (non-streamed) chat completion into an `AssistantMessage`."""
     parser = ResponseParser(provider, headers=headers, kind="reply")
     parser.feed(body)
-    parser.end()
+    while not parser.finished:
+        parser.end()
     return parser.partial()

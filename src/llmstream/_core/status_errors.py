@@ -78,7 +78,7 @@ def status_error(
     parsed: Any = None
     try:
         parsed = json.loads(text) if text.strip() else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python can hold
         parsed = None
     fields = read_error(parsed) if parsed is not None else None
     if fields is not None and fields.message:
