@@ -24,10 +24,12 @@ from llmstream.testing import (
 )
 
 FAST = ls.RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.02)
-# A stall longer than the idle limit, short enough that the transport (which can only notice a
-# limit once the stall is over) keeps the suite fast.
-STALL = 0.6
-TIMEOUTS = ls.Timeouts(idle=0.2, first_event=0.3)
+# A stall well past the limit it is meant to hit, short enough that the transport (which can only
+# notice a limit once the stall is over) keeps the suite fast. Each test sets only the limit it
+# tests tight, so a slow machine cannot trip another one.
+STALL = 1.0
+IDLE = ls.Timeouts(first_event=10.0, idle=0.3)
+FIRST_EVENT = ls.Timeouts(first_event=0.3, idle=10.0)
 
 
 def _transport(fake: FakeLLM, **options: Any) -> ls.AsyncClient:
@@ -224,9 +226,9 @@ async def test_stall_after_events_is_an_idle_timeout(
     fake: FakeLLM, route: Callable[..., ls.AsyncClient]
 ) -> None:
     fake.add(Reply("one two three four", faults=[stall(after=2, seconds=STALL)]))
-    events, error = await stream_error(route(fake, timeouts=TIMEOUTS, max_retries=0))
+    events, error = await stream_error(route(fake, timeouts=IDLE, max_retries=0))
     assert type(error) is ls.StreamTimeoutError
-    assert (error.limit, error.seconds) == ("idle", 0.2)
+    assert (error.limit, error.seconds) == ("idle", 0.3)
     assert texts(events) == "one two "
     assert error.partial is not None
     assert error.partial.text == "one two "
@@ -236,7 +238,7 @@ async def test_stall_after_events_is_an_idle_timeout(
 async def test_a_stall_over_the_socket_is_cut_short_by_the_limit(fake: FakeLLM) -> None:
     fake.add(Reply("one two", faults=[stall(after=1, seconds=30)]))
     start = time.monotonic()
-    _, error = await stream_error(_server(fake, timeouts=TIMEOUTS, max_retries=0))
+    _, error = await stream_error(_server(fake, timeouts=IDLE, max_retries=0))
     assert type(error) is ls.StreamTimeoutError
     assert time.monotonic() - start < 5
 
@@ -246,7 +248,7 @@ async def test_stall_before_the_first_event_is_a_first_event_timeout(
     fake: FakeLLM, route: Callable[..., ls.AsyncClient]
 ) -> None:
     fake.add(Reply("late", faults=[stall(after=0, seconds=STALL)]))
-    events, error = await stream_error(route(fake, timeouts=TIMEOUTS, max_retries=0))
+    events, error = await stream_error(route(fake, timeouts=FIRST_EVENT, max_retries=0))
     assert type(error) is ls.StreamTimeoutError
     assert error.limit == "first_event"
     assert events == []
@@ -257,7 +259,7 @@ async def test_a_stall_within_the_limit_is_only_slow(
     fake: FakeLLM, route: Callable[..., ls.AsyncClient]
 ) -> None:
     fake.add(Reply("slow but fine", faults=[stall(after=1, seconds=0.05)]))
-    _, message = await stream_all(route(fake, timeouts=TIMEOUTS))
+    _, message = await stream_all(route(fake, timeouts=IDLE))
     assert message.text == "slow but fine"
 
 
@@ -441,7 +443,7 @@ def test_sync_client_and_faults(over: str) -> None:
     )
     try:
         target = fake if over == "transport" else fake.serve()
-        with target.client(timeouts=TIMEOUTS, max_retries=0) as client:
+        with target.client(timeouts=IDLE, max_retries=0) as client:
             with client.stream(model="m", messages=[ls.user("hi")]) as stream:
                 assert stream.collect().text == "one two three"
             for expected in (ls.StreamTimeoutError, ls.APIConnectionError, ls.RateLimitError):

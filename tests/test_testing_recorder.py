@@ -131,19 +131,18 @@ def test_record_and_replay_with_the_sync_client(tmp_path: Path) -> None:
 @pytest.mark.anyio
 async def test_the_stream_is_passed_on_as_it_arrives(tmp_path: Path) -> None:
     """Recording must not hold events back: the first ones arrive long before a stall ends."""
-    fake = FakeLLM(Reply("one two three", faults=[stall(after=2, seconds=1.0)]))
+    fake = FakeLLM(Reply("one two three", faults=[stall(after=2, seconds=1.5)]))
     with fake.serve() as server:
         recorder = Recorder(tmp_path / "tee.yaml", mode="all")
-        start = time.monotonic()
         arrivals = []
         async with ls.AsyncClient(server.provider(), transport=recorder) as client:
             async with client.stream(model="m", messages=[ls.user("hi")]) as stream:
                 async for event in stream:
-                    arrivals.append((type(event).__name__, time.monotonic() - start))
+                    arrivals.append((type(event).__name__, time.monotonic()))
     fake.close()
+    # "one " reached the caller a whole stall before the end: nothing waited for the body.
     assert arrivals[0][0] == "TextDelta"
-    assert arrivals[0][1] < 0.6
-    assert arrivals[-1][1] >= 1.0
+    assert arrivals[-1][1] - arrivals[0][1] >= 1.4
     [interaction] = Cassette.load(tmp_path / "tee.yaml").interactions
     assert interaction.response.body.endswith("data: [DONE]\n\n")
 
