@@ -41,7 +41,7 @@ QUESTION = [
     ls.user("What's the weather in Florence,Italy?"),
 ]
 # Every character that gets escaped somewhere: in JSON, in a URL, in YAML.
-ODD_KEY = "csk-Odd\"Key\\with/slash+plus=eq%25&amp;?q#h'quote 0123456789"
+ODD_KEY = "csk-Odd\"Key\\with/slash+plus=eq%25&amp;?q#h'quote-0123456789"
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 import llmstream as ls
 from llmstream._docstrings import parse_docstring
-from llmstream.tools import output_text
+from llmstream.messages import output_text
 
 
 @ls.tool

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from typing_extensions import Unpack
 
+from ._core.checks import check_headers, check_type, type_name
 from ._core.request import ChatRequest, MessageLike, encode_body
 from ._core.sse import DEFAULT_MAX_LINE_BYTES
 from ._io.call import Call
@@ -34,6 +35,25 @@ _USER_AGENT = "llmstream/0.1.0"
 _REQUEST_FIELDS = frozenset(ChatRequest.__dataclass_fields__) - {"model", "messages"}
 
 
+def _checked_timeouts(timeouts: object) -> Timeouts | None:
+    if timeouts is not None and not isinstance(timeouts, Timeouts):
+        raise ConfigurationError(
+            f"timeouts must be ls.Timeouts(...), got {type_name(timeouts)}; for example "
+            "timeouts=ls.Timeouts(total=30) for a 30-second limit on the whole call"
+        )
+    return timeouts
+
+
+def _with_max_retries(policy: RetryPolicy, max_retries: object) -> RetryPolicy:
+    if max_retries is None:
+        return policy
+    check_type("max_retries", max_retries, int, "a whole number", "max_retries=3")
+    assert isinstance(max_retries, int)
+    if max_retries < 0:
+        raise ConfigurationError("max_retries must be 0 or more; max_retries=0 turns retries off")
+    return dataclasses.replace(policy, max_retries=max_retries)
+
+
 class _ClientBase:
     def __init__(
         self,
@@ -46,20 +66,22 @@ class _ClientBase:
         http_client: object,
         transport: object,
     ) -> None:
+        name = type(self).__name__
         if not isinstance(provider, Provider):
             raise ConfigurationError(
-                f"a client needs a provider such as ls.OpenAI() or ls.Groq(), got {provider!r}"
+                f"{name} needs a provider such as ls.OpenAI() or ls.Groq(), got "
+                f"{type_name(provider)}; for example ls.{name}(ls.Groq())"
             )
-        policy = retry_policy or RetryPolicy()
-        if max_retries is not None:
-            policy = dataclasses.replace(policy, max_retries=max_retries)
-        if policy.max_retries < 0:
-            raise ConfigurationError("max_retries must be 0 or more")
+        if retry_policy is not None:
+            check_type("retry_policy", retry_policy, RetryPolicy, "an ls.RetryPolicy",
+                       "retry_policy=ls.RetryPolicy(max_retries=5)")  # fmt: skip
+        check_type("max_line_bytes", max_line_bytes, int, "a number of bytes",
+                   "max_line_bytes=32 * 1024 * 1024")  # fmt: skip
         if http_client is not None and transport is not None:
             raise ConfigurationError("pass either http_client or transport, not both")
         self.provider = provider
-        self.timeouts = timeouts or Timeouts()
-        self.retry_policy = policy
+        self.timeouts = _checked_timeouts(timeouts) or Timeouts()
+        self.retry_policy = _with_max_retries(retry_policy or RetryPolicy(), max_retries)
         self.max_line_bytes = max_line_bytes
         self._owns_http = http_client is None
 
@@ -75,9 +97,9 @@ class _ClientBase:
         stream: bool,
     ) -> Call:
         fields = dict(options)
-        timeouts = fields.pop("timeouts", None) or self.timeouts
-        max_retries = fields.pop("max_retries", None)
-        extra_headers = fields.pop("extra_headers", None) or {}
+        timeouts = _checked_timeouts(fields.pop("timeouts", None)) or self.timeouts
+        retry = _with_max_retries(self.retry_policy, fields.pop("max_retries", None))
+        extra_headers = check_headers(fields.pop("extra_headers", None) or {}, "extra_headers")
         unknown = set(fields) - _REQUEST_FIELDS
         if unknown:
             raise ConfigurationError(
@@ -94,9 +116,6 @@ class _ClientBase:
             "User-Agent": _USER_AGENT,
             **extra_headers,
         }
-        retry = self.retry_policy
-        if max_retries is not None:
-            retry = dataclasses.replace(retry, max_retries=max_retries)
         return Call(
             provider=self.provider,
             body=body,
@@ -105,6 +124,7 @@ class _ClientBase:
             timeouts=timeouts,
             retry=retry,
             max_line_bytes=self.max_line_bytes,
+            model=model,
             stream=stream,
         )
 

@@ -3,6 +3,7 @@
 ```
 LLMStreamError
 ├── ConfigurationError          the client or a call was set up wrong (no key, key over plain http)
+├── StreamBusyError             two tasks read one stream at once
 ├── ToolArgumentsError          a tool call's arguments are not valid JSON
 └── APIError                    something went wrong talking to the provider
     ├── APIStatusError          an HTTP error status; subclasses by status
@@ -49,6 +50,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
+    "StreamBusyError",
     "StreamError",
     "StreamTimeoutError",
     "ToolArgumentsError",
@@ -63,6 +65,14 @@ class ConfigurationError(LLMStreamError, ValueError):
     """The client or a call was configured in a way that cannot work."""
 
 
+class StreamBusyError(LLMStreamError, RuntimeError):
+    """Two tasks (or threads) read one stream at the same time.
+
+    A stream hands out its events in order to one reader. To give them to several consumers,
+    read it in one task and pass each event on (an anyio memory object stream, a queue).
+    """
+
+
 class ToolArgumentsError(LLMStreamError, ValueError):
     """A tool call's `arguments` text is not valid JSON."""
 
@@ -75,7 +85,8 @@ class APIError(LLMStreamError):
     """A failure while talking to a provider.
 
     `message` is the provider's own message when it sent one. `partial` is the message assembled
-    before the failure (`None` if the failure came before any of the response).
+    before the failure (an empty one if the failure came before any of the response).
+    `attempts` is how many HTTP requests the call made, retries included.
     """
 
     def __init__(
@@ -85,17 +96,20 @@ class APIError(LLMStreamError):
         provider: str | None = None,
         request_id: str | None = None,
         partial: AssistantMessage | None = None,
+        attempts: int | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.provider = provider
         self.request_id = request_id
         self.partial = partial
+        self.attempts = attempts
 
     def __str__(self) -> str:
         where = f"{self.provider}: " if self.provider else ""
         request = f" [request_id={self.request_id}]" if self.request_id else ""
-        return f"{where}{self.message}{self._details()}{request}"
+        tries = f" (after {self.attempts} attempts)" if (self.attempts or 0) > 1 else ""
+        return f"{where}{self.message}{self._details()}{tries}{request}"
 
     def _details(self) -> str:
         return ""

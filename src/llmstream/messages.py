@@ -14,11 +14,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._core.ratelimits import RateLimits
 from ._core.usage import Usage
-from .errors import ToolArgumentsError
+from .errors import ConfigurationError, ToolArgumentsError
 
 __all__ = [
     "AssistantMessage",
@@ -159,10 +160,18 @@ def user(*content: str | TextPart | ImagePart) -> UserMessage:
     if len(content) == 1 and isinstance(content[0], str):
         return UserMessage(content=content[0])
     if not content:
-        raise ValueError("user() needs some content: a string, or text and image parts")
-    parts: list[TextPart | ImagePart] = [
-        TextPart(text=item) if isinstance(item, str) else item for item in content
-    ]
+        raise ConfigurationError("user() needs some content: a string, or text and image parts")
+    parts: list[TextPart | ImagePart] = []
+    for item in content:
+        if isinstance(item, str):
+            parts.append(TextPart(text=item))
+        elif isinstance(item, (TextPart, ImagePart)):
+            parts.append(item)
+        else:
+            raise ConfigurationError(
+                f"user() takes text and image parts, got {type(item).__name__}; for example "
+                "ls.user('What is in this picture?', ls.image('photo.png'))"
+            )
     return UserMessage(content=parts)
 
 
@@ -171,10 +180,34 @@ def assistant(text: str = "", *, tool_calls: list[ToolCall] | None = None) -> As
     return AssistantMessage(text=text, tool_calls=tool_calls or [])
 
 
-def tool_result(call: ToolCall | str, content: str) -> ToolMessage:
-    """The result of a tool call, given the call (or its id)."""
-    call_id = call.id if isinstance(call, ToolCall) else call
-    return ToolMessage(tool_call_id=call_id, content=content)
+def tool_result(call: ToolCall | str, content: Any) -> ToolMessage:
+    """The result of a tool call, given the call (or its id).
+
+    `content` is what the model is told: text as it is, anything else (a dict, a list, a
+    pydantic model...) as JSON, as the agent does with a tool's return value.
+    """
+    if isinstance(call, ToolCall):
+        call_id = call.id
+    elif isinstance(call, str):
+        call_id = call
+    else:
+        raise ConfigurationError(
+            f"tool_result() answers a ToolCall (or its id), got {type(call).__name__}; for "
+            "example ls.tool_result(reply.tool_calls[0], '40 C')"
+        )
+    return ToolMessage(tool_call_id=call_id, content=output_text(content))
+
+
+def output_text(value: Any) -> str:
+    """A tool's result as the text the model receives: `str` as is, anything else JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, BaseModel):
+        return value.model_dump_json()
+    try:
+        return pydantic_core.to_json(value).decode()
+    except pydantic_core.PydanticSerializationError:
+        return json.dumps(str(value))
 
 
 _IMAGE_SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -205,6 +238,10 @@ def image(
     Bytes and files are sent inline as a base64 `data:` URL; the media type is taken from
     `media_type`, else recognised from the bytes (PNG, JPEG, GIF, WebP), else from the file name.
     """
+    if not isinstance(source, (str, bytes, Path)):
+        raise ConfigurationError(
+            f"image() takes a URL, a file path or the image's bytes, got {type(source).__name__}"
+        )
     if isinstance(source, str) and source.startswith(("http://", "https://", "data:")):
         return ImagePart(url=source, detail=detail)
     if isinstance(source, (str, Path)):
@@ -215,7 +252,7 @@ def image(
         data = source
         media_type = media_type or _sniff_media_type(data)
     if not media_type:
-        raise ValueError(
+        raise ConfigurationError(
             "could not tell the image's media type from its bytes; pass media_type='image/png' "
             "(or the right type)"
         )

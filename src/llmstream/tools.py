@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast, overload
 
 import anyio.to_thread
-import pydantic_core
 from pydantic import BaseModel, ValidationError
 
 from ._core.request import ToolSpec
@@ -247,18 +246,6 @@ def _describe(error: Any) -> str:
     where = ".".join(str(part) for part in error["loc"]) or "(arguments)"
     got = "" if error["type"] == "missing" else f" (got {json.dumps(error.get('input'))[:100]})"
     return f"- {where}: {error['msg']}{got}"
-
-
-def output_text(value: Any) -> str:
-    """A tool's return value as the text the model receives: `str` as is, anything else JSON."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, BaseModel):
-        return value.model_dump_json()
-    try:
-        return pydantic_core.to_json(value).decode()
-    except pydantic_core.PydanticSerializationError:
-        return json.dumps(str(value))
 
 
 @overload

@@ -20,7 +20,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from ..errors import APIError, APIStatusError, MalformedChunkError
+from ..errors import APIError, APIStatusError, IncompleteStreamError, MalformedChunkError
 from ..events import StreamEvent
 from ..messages import AssistantMessage
 from ..providers._base import Provider
@@ -253,6 +253,13 @@ def _read_whole(
     """A whole reply: an error object, or a completion read as one chunk whose `message` is the
     delta, through the same interpreter as a stream."""
     accumulator = interpreter.accumulator
+    if not body.strip():
+        raise IncompleteStreamError(
+            "the reply was empty: the server closed the response before sending it",
+            provider=provider.name,
+            request_id=accumulator.request_id,
+            partial=accumulator.build(),
+        )
     reply = _loads(body, accumulator, provider)
     if isinstance(reply, dict):
         error = provider.error_from_chunk(reply)

@@ -25,6 +25,7 @@ from ..messages import (
     UserMessage,
 )
 from ..providers._base import Provider
+from .checks import check_json_numbers, check_type, type_name
 
 __all__ = [
     "ChatRequest",
@@ -91,10 +92,66 @@ class ChatRequest:
     def __post_init__(self) -> None:
         if not isinstance(self.model, str) or not self.model:
             raise ConfigurationError("model must be a non-empty string, e.g. model='gpt-4o-mini'")
-        if isinstance(self.messages, (str, bytes)) or not self.messages:
+        _check_messages(self.messages)
+        if self.tools is not None and (
+            isinstance(self.tools, (str, bytes, Mapping)) or not isinstance(self.tools, Sequence)
+        ):
             raise ConfigurationError(
-                "messages must be a non-empty list, e.g. messages=[ls.user('Hello')]"
+                f"tools must be a list of tools, got {type_name(self.tools)}; for example "
+                "tools=[weather] with weather an @ls.tool function"
             )
+        for name in ("max_tokens", "max_completion_tokens", "seed"):
+            value = getattr(self, name)
+            if value is not None:
+                check_type(name, value, int, "a whole number", f"{name}=1000")
+        for name in ("temperature", "top_p"):
+            value = getattr(self, name)
+            if value is not None:
+                check_type(name, value, (int, float), "a number", f"{name}=0.2")
+        if self.parallel_tool_calls is not None:
+            check_type("parallel_tool_calls", self.parallel_tool_calls, bool, "True or False",
+                       "parallel_tool_calls=False")  # fmt: skip
+        if self.reasoning_effort is not None:
+            check_type("reasoning_effort", self.reasoning_effort, str, "a string",
+                       "reasoning_effort='low'")  # fmt: skip
+        if self.stop is not None and not (
+            isinstance(self.stop, str)
+            or (isinstance(self.stop, Sequence) and all(isinstance(s, str) for s in self.stop))
+        ):
+            raise ConfigurationError(
+                f"stop must be a string or a list of strings, got {type_name(self.stop)}; for "
+                "example stop=['\\n\\n']"
+            )
+        if self.response_format is not None and not isinstance(self.response_format, Mapping):
+            hint = (
+                "; for structured output from a pydantic model, pass output=YourModel instead"
+                if isinstance(self.response_format, type)
+                else ""
+            )
+            raise ConfigurationError(
+                "response_format takes the chat-completions object, e.g. response_format="
+                f"{{'type': 'json_object'}}; got {type_name(self.response_format)}{hint}"
+            )
+        if self.extra_body is not None and not isinstance(self.extra_body, Mapping):
+            raise ConfigurationError(
+                f"extra_body must be a dict of fields to add to the request body, got "
+                f"{type_name(self.extra_body)}; for example extra_body={{'top_k': 40}}"
+            )
+
+
+def _check_messages(messages: object) -> None:
+    example = "messages=[ls.system('You are terse'), ls.user('Hello')]"
+    if isinstance(messages, (BaseModel, Mapping)):
+        raise ConfigurationError(
+            f"messages must be a list of messages, got one {type_name(messages)}: put it in a "
+            f"list, e.g. {example}"
+        )
+    if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence):
+        raise ConfigurationError(
+            f"messages must be a list of messages, got {type_name(messages)}; for example {example}"
+        )
+    if not messages:
+        raise ConfigurationError(f"messages must not be empty; for example {example}")
 
 
 def _tool_spec(tool: ToolLike) -> ToolSpec | Mapping[str, Any]:
@@ -121,9 +178,16 @@ def tool_to_wire(tool: ToolLike) -> dict[str, Any]:
 
 def _tool_name(tool: ToolLike) -> str:
     spec = _tool_spec(tool)
-    if isinstance(spec, Mapping):
-        return str(spec["function"]["name"])
-    return spec.name
+    if not isinstance(spec, Mapping):
+        return spec.name
+    function = spec.get("function")
+    name = function.get("name") if isinstance(function, Mapping) else None
+    if not isinstance(name, str):
+        raise ConfigurationError(
+            "tool_choice names a tool dict without a function name; pass the tool itself, its "
+            "name, or {'type': 'function', 'function': {'name': '...'}}"
+        )
+    return name
 
 
 def tool_choice_to_wire(choice: ToolChoice) -> Any:
@@ -182,9 +246,20 @@ def message_to_wire(message: MessageLike, provider: Provider) -> dict[str, Any]:
     if isinstance(message, Mapping):
         return dict(message)
     raise ConfigurationError(
-        f"cannot send {message!r} as a message: use ls.system(), ls.user(), ls.tool_result(), an "
-        "AssistantMessage from an earlier call, or a chat-completions message dict"
+        f"cannot send a {type_name(message)} as a message: use ls.system(), ls.user(), "
+        "ls.tool_result(), an AssistantMessage from an earlier call, or a chat-completions "
+        "message dict"
     )
+
+
+def _messages_to_wire(request: ChatRequest, provider: Provider) -> list[dict[str, Any]]:
+    wire = []
+    for position, message in enumerate(request.messages):
+        try:
+            wire.append(message_to_wire(message, provider))
+        except ConfigurationError as error:
+            raise ConfigurationError(f"messages[{position}]: {error}") from None
+    return wire
 
 
 def build_body(
@@ -193,7 +268,7 @@ def build_body(
     """The JSON body for `request`, and a warning for each parameter that had to be dropped."""
     body: dict[str, Any] = {
         "model": request.model,
-        "messages": [message_to_wire(message, provider) for message in request.messages],
+        "messages": _messages_to_wire(request, provider),
     }
     if request.max_tokens is not None:
         body[provider.output_limit_field(request.model)] = request.max_tokens
@@ -234,7 +309,10 @@ def encode_body(
     """`build_body`, encoded as the bytes that are sent."""
     body, warnings = build_body(request, provider, stream=stream)
     try:
-        payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    except (TypeError, ValueError) as exc:
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        check_json_numbers(body)  # says where the NaN or Infinity is
+        raise
+    except (TypeError, RecursionError) as exc:
         raise ConfigurationError(f"the request body is not JSON-serialisable: {exc}") from None
-    return payload, warnings
+    return text.encode(), warnings

@@ -65,6 +65,12 @@ def _error_class(
     return cls
 
 
+def _about_a_model(fields: ErrorFields | None, text: str) -> bool:
+    """A 404 that names a model the provider does not know (the URL itself was right)."""
+    said = f"{fields.code or ''} {fields.type or ''} {fields.message or ''}" if fields else text
+    return "model" in said.lower()
+
+
 def status_error(
     status: int,
     headers: Mapping[str, str],
@@ -87,6 +93,11 @@ def status_error(
         message = f"HTTP {status}: {_summarise_text(text)}"
     else:
         message = f"HTTP {status} with an empty body"
+    if status == 404 and not _about_a_model(fields, text):
+        message += (
+            f" (POST {provider.display_url} was not found: check base_url, which ends "
+            "where /chat/completions would begin, e.g. https://api.example.com/v1)"
+        )
     cls = _error_class(status, fields, provider)
     return cls(
         message,

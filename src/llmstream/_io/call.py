@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -14,7 +15,6 @@ import httpx
 from ..errors import (
     APIConnectionError,
     APIError,
-    APIStatusError,
     ConfigurationError,
     MalformedChunkError,
     StreamTimeoutError,
@@ -38,14 +38,27 @@ _WAITING_FOR = {
 }
 
 
-def _redact(value: Any, secret: str) -> Any:
+# A key shorter than this is a placeholder ("test", "k"), not a secret: replacing it would only
+# garble the provider's message ("Incorrect API [redacted]ey provided").
+_SHORTEST_SECRET = 8
+# Characters API keys are made of: an occurrence must not continue into more of them.
+_KEY_CHARACTERS = r"A-Za-z0-9_\-"
+
+
+def _redactor(secret: str) -> re.Pattern[str] | None:
+    if len(secret) < _SHORTEST_SECRET:
+        return None
+    return re.compile(rf"(?<![{_KEY_CHARACTERS}]){re.escape(secret)}(?![{_KEY_CHARACTERS}])")
+
+
+def _redact(value: Any, pattern: re.Pattern[str]) -> Any:
     """Remove the API key from anything a provider echoed back."""
     if isinstance(value, str):
-        return value.replace(secret, "[redacted]")
+        return pattern.sub("[redacted]", value)
     if isinstance(value, dict):
-        return {key: _redact(item, secret) for key, item in value.items()}
+        return {key: _redact(item, pattern) for key, item in value.items()}
     if isinstance(value, list):
-        return [_redact(item, secret) for item in value]
+        return [_redact(item, pattern) for item in value]
     return value
 
 
@@ -64,6 +77,7 @@ class Call:
     timeouts: Timeouts
     retry: RetryPolicy
     max_line_bytes: int
+    model: str = ""
     stream: bool = True
 
     # -- the request ----------------------------------------------------------------------------
@@ -115,7 +129,7 @@ class Call:
     ) -> APIError:
         """The typed error for an httpx failure: a body that cannot be decoded is malformed,
         everything else is a connection that failed."""
-        detail = f"{type(exc).__name__}: {exc or 'no detail'}"
+        detail = f"{type(exc).__name__}: {str(exc) or 'no detail'}"
         if isinstance(exc, httpx.DecodingError):
             return MalformedChunkError(
                 f"the response body could not be decoded ({detail})",
@@ -124,7 +138,7 @@ class Call:
                 partial=partial,
             )
         return APIConnectionError(
-            f"the connection failed: {detail}",
+            f"the connection failed: {detail} (POST {self.provider.display_url})",
             provider=self.provider.name,
             request_id=request_id,
             partial=partial,
@@ -140,7 +154,7 @@ class Call:
     ) -> StreamTimeoutError:
         return StreamTimeoutError(
             f"timed out {_WAITING_FOR[limit]}: the {limit} limit of {seconds:g}s passed "
-            f"(set Timeouts({limit}=...) to change it)",
+            f"(POST {self.provider.display_url}; set Timeouts({limit}=...) to change it)",
             limit=limit,
             seconds=seconds,
             provider=self.provider.name,
@@ -149,13 +163,17 @@ class Call:
         )
 
     def redact(self, error: APIError) -> APIError:
-        """Take the API key out of what a provider echoed back into an error."""
+        """Take the API key out of what a provider (or a transport) echoed back into an error:
+        real occurrences of a real-looking key only, never pieces of words."""
         key = self.provider.api_key
-        secret = key.get_secret_value() if key is not None else ""
-        if secret and isinstance(error, APIStatusError):
-            error.message = _redact(error.message, secret)
-            error.args = (error.message,)
-            error.body = _redact(error.body, secret)
+        pattern = _redactor(key.get_secret_value()) if key is not None else None
+        if pattern is None:
+            return error
+        error.message = _redact(error.message, pattern)
+        error.args = (error.message,)
+        for name in ("body", "data"):
+            if getattr(error, name, None) is not None:
+                setattr(error, name, _redact(getattr(error, name), pattern))
         return error
 
     # -- retries --------------------------------------------------------------------------------

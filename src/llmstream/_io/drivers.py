@@ -17,6 +17,7 @@ Where the socket is shared (HTTP/2) the async stream wraps each read in a cancel
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncGenerator, Iterator
 from types import TracebackType
@@ -26,7 +27,7 @@ import httpx
 
 from .._core.parser import ResponseParser
 from .._core.ratelimits import RateLimits
-from ..errors import APIError, LLMStreamError, StreamTimeoutError
+from ..errors import APIError, LLMStreamError, StreamBusyError, StreamTimeoutError
 from ..events import StreamEvent
 from ..messages import AssistantMessage
 from .bodies import async_body, sync_body
@@ -35,6 +36,8 @@ from .timeouts import EventClock
 from .watchdog import WATCHDOG, Watch
 
 __all__ = ["AsyncChatStream", "ChatStream"]
+
+logger = logging.getLogger("llmstream")
 
 # After the stream finished, how long to keep reading for the end of the HTTP body, so the
 # connection goes back to the pool instead of being torn down.
@@ -52,6 +55,7 @@ class _StreamState:
         self._events: list[StreamEvent] = []
         self._position = 0
         self._closed = False
+        self._reading = False  # a read is under way: a second reader is a mistake to name
         self._failure: LLMStreamError | None = None
         self.response_headers = httpx.Headers()
         """The HTTP headers of the response (of the last attempt)."""
@@ -94,9 +98,21 @@ class _StreamState:
         self.attempts = number + 1
         self._clock = EventClock(self._call.timeouts)
         self._parser = None
+        call = self._call
+        logger.debug(
+            "%s: POST %s model=%s stream=%s attempt=%d",
+            call.provider.name, call.provider.display_url, call.model, call.stream, self.attempts,
+        )  # fmt: skip
 
     def _started(self, response: httpx.Response) -> None:
         """The response head is in: from here on the parser reads, under the watchdog."""
+        logger.debug(
+            "%s: HTTP %d request_id=%s after %.3fs",
+            self._call.provider.name,
+            response.status_code,
+            self._call.provider.request_id_from(response.headers),
+            time.monotonic() - self._clock.start,
+        )
         self.response_headers = response.headers
         self._parser = ResponseParser(
             self._call.provider,
@@ -107,6 +123,11 @@ class _StreamState:
         self._watch = WATCHDOG.watch(response, self._clock)
 
     def _first_batch(self, first: list[StreamEvent]) -> None:
+        logger.debug(
+            "%s: first event after %.3fs",
+            self._call.provider.name,
+            time.monotonic() - self._clock.start,
+        )
         self._events = [*self._call.warnings, *first]
         self._position = 0
         self._clock.delivered()
@@ -135,6 +156,7 @@ class _StreamState:
             raise self._timeout_error(*self._watch.fired)
 
     def _timeout_error(self, limit: str, seconds: float) -> StreamTimeoutError:
+        logger.debug("%s: the %s limit of %gs fired", self._call.provider.name, limit, seconds)
         return self._call.timeout_error(
             limit, seconds, request_id=self.request_id, partial=self.partial
         )
@@ -149,9 +171,11 @@ class _StreamState:
         return self._timeout_error(limit, seconds)
 
     def _fail(self, error: LLMStreamError) -> LLMStreamError:
-        """Record why the stream ended; every error out of a stream carries `partial`."""
+        """Record why the stream ended; every error out of a stream carries `partial`, and how
+        many attempts the call made."""
         if isinstance(error, APIError):
             self._call.redact(error)
+            error.attempts = self.attempts
             if error.partial is None:
                 error.partial = self.partial
         self._failure = error
@@ -161,6 +185,13 @@ class _StreamState:
     def _ended_cleanly(self) -> bool:
         """The stream reached its end without an error: its connection may be reused."""
         return self._parser is not None and self._parser.finished and self._failure is None
+
+    def _busy(self) -> StreamBusyError:
+        return StreamBusyError(
+            "two readers are reading this stream at once: its events go, in order, to one "
+            "reader. Read it in one task (or thread) and pass each event on, e.g. through an "
+            "anyio memory object stream"
+        )
 
     def _stop_watch(self) -> None:
         watch, self._watch = self._watch, None
@@ -269,11 +300,16 @@ class AsyncChatStream(_StreamState):
             )
         if self._failure is not None or self._closed:
             raise StopAsyncIteration
+        if self._reading:
+            raise self._busy()
+        self._reading = True
         try:
             events = await self._read_events()
         except LLMStreamError as error:
             await self._release(drain=False)
             raise self._fail(error) from error.__cause__
+        finally:
+            self._reading = False
         if not events:
             await self._release(drain=True)
             raise StopAsyncIteration
@@ -427,11 +463,16 @@ class ChatStream(_StreamState):
             )
         if self._failure is not None or self._closed:
             raise StopIteration
+        if self._reading:
+            raise self._busy()
+        self._reading = True
         try:
             events = self._read_events()
         except LLMStreamError as error:
             self._release(drain=False)
             raise self._fail(error) from error.__cause__
+        finally:
+            self._reading = False
         if not events:
             self._release(drain=True)
             raise StopIteration

@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from ..errors import ConfigurationError
+
 __all__ = ["EventClock", "Timeouts"]
 
 
@@ -33,8 +35,13 @@ class Timeouts:
     def __post_init__(self) -> None:
         for name in ("connect", "first_event", "idle", "total"):
             value = getattr(self, name)
-            if value is not None and not value > 0:
-                raise ValueError(f"Timeouts.{name} must be a positive number of seconds or None")
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ConfigurationError(
+                    f"Timeouts.{name} must be a positive number of seconds or None (no limit), "
+                    f"got {value!r}; for example Timeouts({name}=30)"
+                )
 
 
 class EventClock:

@@ -12,8 +12,8 @@ from typing import Any
 
 import anyio
 
-from ..messages import ToolCall
-from ..tools import Approval, Tool, ToolInputError, output_text
+from ..messages import ToolCall, output_text
+from ..tools import Approval, Tool, ToolInputError
 from ._types import ToolFailure, ToolResult
 
 __all__ = ["run_tool_call"]

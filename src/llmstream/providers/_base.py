@@ -12,10 +12,11 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import SecretStr
 
+from .._core.checks import check_api_key, check_base_url, check_headers
 from .._core.usage import Usage, normalize_usage
 from ..errors import APIStatusError, ConfigurationError
 
@@ -67,28 +68,24 @@ class Provider:
         headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
+        owner = type(self).__name__
         if api_key is None and self.api_key_env:
             api_key = os.environ.get(self.api_key_env) or None
         if api_key is None and self.requires_api_key:
             where = f" or set {self.api_key_env}" if self.api_key_env else ""
-            raise ConfigurationError(
-                f"{type(self).__name__} needs an API key: pass {type(self).__name__}(api_key=...)"
-                f"{where}"
-            )
-        self.api_key: SecretStr | None = SecretStr(api_key) if api_key is not None else None
-        self.base_url = (base_url or self.default_base_url).rstrip("/")
-        if not self.base_url:
-            raise ConfigurationError(f"{type(self).__name__} needs a base_url")
-        self.headers = dict(headers or {})
-        self._check_transport_security(allow_insecure_http)
+            raise ConfigurationError(f"{owner} needs an API key: pass {owner}(api_key=...){where}")
+        self.api_key: SecretStr | None = (
+            SecretStr(check_api_key(api_key, owner)) if api_key is not None else None
+        )
+        if base_url is None and not self.default_base_url:
+            raise ConfigurationError(f"{owner} needs a base_url")
+        url = self.default_base_url if base_url is None else base_url
+        parts = check_base_url(url, owner)
+        self.base_url = url.rstrip("/")
+        self.headers = check_headers(headers or {}, "headers")
+        self._check_transport_security(parts, allow_insecure_http)
 
-    def _check_transport_security(self, allow_insecure_http: bool) -> None:
-        parts = urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigurationError(
-                "base_url must be an http(s) URL with a host, such as "
-                f"'https://api.example.com/v1'; got {self.base_url!r}"
-            )
+    def _check_transport_security(self, parts: SplitResult, allow_insecure_http: bool) -> None:
         if (
             self.api_key is not None
             and parts.scheme == "http"
@@ -109,6 +106,15 @@ class Provider:
     @property
     def chat_url(self) -> str:
         return f"{self.base_url}/chat/completions"
+
+    @property
+    def display_url(self) -> str:
+        """`chat_url` as it is safe to show in an error or a log: no credentials, no query."""
+        parts = urlsplit(self.chat_url)
+        host = parts.hostname or ""
+        if parts.port is not None:
+            host = f"{host}:{parts.port}"
+        return f"{parts.scheme}://{host}{parts.path}"
 
     def request_headers(self) -> dict[str, str]:
         headers = {"Accept": "application/json", **self.headers}
