@@ -49,6 +49,68 @@ def test_retries_are_logged_without_the_key(caplog: pytest.LogCaptureFixture) ->
     assert len(retries) == 2
 
 
+def test_a_short_placeholder_key_does_not_garble_messages(server: FaultServer) -> None:
+    """A placeholder key shorter than any real one is not searched for in messages."""
+    body = {"error": {"message": "Incorrect API key provided: k. Check your key.", "code": "x"}}
+    _name, url = server.scenario(status(401, body))
+    with ls.Client(ls.OpenAI(api_key="k", base_url=url)) as client:
+        with pytest.raises(ls.AuthenticationError) as caught:
+            client.generate(model="m", messages=[ls.user("hi")])
+    assert caught.value.message == "Incorrect API key provided: k. Check your key."
+
+
+def test_a_real_key_is_redacted_wherever_it_appears(server: FaultServer) -> None:
+    body = {
+        "error": {
+            "message": f"key {TEST_KEY} refused; {TEST_KEY}-suffixed and x{TEST_KEY} are not it",
+            "code": "x",
+        }
+    }
+    _name, url = server.scenario(status(401, body))
+    with ls.Client(ls.OpenAI(api_key=TEST_KEY, base_url=url)) as client:
+        with pytest.raises(ls.AuthenticationError) as caught:
+            client.generate(model="m", messages=[ls.user("hi")])
+    assert caught.value.message == (
+        "key [redacted] refused; [redacted]-suffixed and x[redacted] are not it"
+    )
+
+
+# Keys that cannot go in a header, each holding the test key: the final search finds any trace.
+ODD_KEYS = [
+    f"{TEST_KEY[:20]}\n{TEST_KEY[20:]}",
+    f"{TEST_KEY[:20]}\r\n{TEST_KEY[20:]}",
+    f"{TEST_KEY[:20]}\x00{TEST_KEY[20:]}",
+    f"{TEST_KEY[:20]}é{TEST_KEY[20:]}",
+    f"{TEST_KEY[:20]}\u202e{TEST_KEY[20:]}",
+]
+
+
+@pytest.mark.parametrize("key", ODD_KEYS)
+def test_a_key_with_odd_characters_is_refused_and_never_shown(key: str) -> None:
+    for provider in (ls.OpenAI, ls.Groq, ls.Cerebras, ls.XAI):
+        with pytest.raises(ls.ConfigurationError) as caught:
+            provider(api_key=key)
+        assert TEST_KEY[:12] not in str(caught.value)
+    with pytest.raises(ls.ConfigurationError):
+        ls.OpenAICompatible("https://example.com/v1", key)
+
+
+def test_a_recorded_cassette_keeps_no_key(tmp_path: Path) -> None:
+    from llmstream.testing import FakeLLM, Recorder, Reply
+
+    path = tmp_path / "recorded.yaml"
+    fake = FakeLLM(Reply("Hello"), Reply("again"))
+    with fake.serve() as server:
+        provider = ls.OpenAI(api_key=TEST_KEY, base_url=server.base_url)
+        with ls.Client(provider, transport=Recorder(path, mode="all")) as client:
+            client.generate(model="m", messages=[ls.user("hi")])
+            with client.stream(model="m", messages=[ls.user("hi")]) as stream:
+                stream.collect()
+    text = path.read_text(encoding="utf-8")
+    assert "Hello" in text  # it did record
+    leak_watch.texts.append(text)
+
+
 def test_the_key_never_leaks() -> None:
     """Runs last (see conftest): searches everything the whole suite produced."""
     texts: list[str] = []
@@ -57,6 +119,7 @@ def test_the_key_never_leaks() -> None:
     for record in leak_watch.records:
         texts.extend([record.getMessage(), repr(record.args), str(record.exc_info)])
     texts.extend(leak_watch.warnings)
+    texts.extend(leak_watch.texts)
 
     providers = [
         ls.OpenAI(api_key=TEST_KEY),

@@ -9,6 +9,8 @@ from typing import Any
 errors: list[Any] = []
 records: list[logging.LogRecord] = []
 warnings: list[str] = []
+texts: list[str] = []
+"""Anything else a test produced with the key at hand: files llmstream wrote (cassettes)..."""
 
 
 class RecordAll(logging.Handler):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -39,26 +38,19 @@ _WAITING_FOR = {
 
 
 # A key shorter than this is a placeholder ("test", "k"), not a secret: replacing it would only
-# garble the provider's message ("Incorrect API [redacted]ey provided").
+# garble the provider's message ("Incorrect API [redacted]ey provided"). A real key is replaced
+# wherever it appears, even inside a longer word: any trace of it is a leak.
 _SHORTEST_SECRET = 8
-# Characters API keys are made of: an occurrence must not continue into more of them.
-_KEY_CHARACTERS = r"A-Za-z0-9_\-"
 
 
-def _redactor(secret: str) -> re.Pattern[str] | None:
-    if len(secret) < _SHORTEST_SECRET:
-        return None
-    return re.compile(rf"(?<![{_KEY_CHARACTERS}]){re.escape(secret)}(?![{_KEY_CHARACTERS}])")
-
-
-def _redact(value: Any, pattern: re.Pattern[str]) -> Any:
+def _redact(value: Any, secret: str) -> Any:
     """Remove the API key from anything a provider echoed back."""
     if isinstance(value, str):
-        return pattern.sub("[redacted]", value)
+        return value.replace(secret, "[redacted]")
     if isinstance(value, dict):
-        return {key: _redact(item, pattern) for key, item in value.items()}
+        return {key: _redact(item, secret) for key, item in value.items()}
     if isinstance(value, list):
-        return [_redact(item, pattern) for item in value]
+        return [_redact(item, secret) for item in value]
     return value
 
 
@@ -163,17 +155,17 @@ class Call:
         )
 
     def redact(self, error: APIError) -> APIError:
-        """Take the API key out of what a provider (or a transport) echoed back into an error:
-        real occurrences of a real-looking key only, never pieces of words."""
+        """Take the API key out of what a provider (or a transport) echoed back into an error;
+        a placeholder shorter than a real key is left alone."""
         key = self.provider.api_key
-        pattern = _redactor(key.get_secret_value()) if key is not None else None
-        if pattern is None:
+        secret = key.get_secret_value() if key is not None else ""
+        if len(secret) < _SHORTEST_SECRET:
             return error
-        error.message = _redact(error.message, pattern)
+        error.message = _redact(error.message, secret)
         error.args = (error.message,)
         for name in ("body", "data"):
             if getattr(error, name, None) is not None:
-                setattr(error, name, _redact(getattr(error, name), pattern))
+                setattr(error, name, _redact(getattr(error, name), secret))
         return error
 
     # -- retries --------------------------------------------------------------------------------
