@@ -74,7 +74,8 @@ async def test_500_concurrent_streams_with_faults(server: FaultServer) -> None:
     fds_before = open_fds()
     client = ls.AsyncClient(
         ls.OpenAI(api_key=TEST_KEY, base_url="http://127.0.0.1:1/v1"),
-        timeouts=ls.Timeouts(idle=1.0, first_event=20),
+        # idle well under the stall (5s), well over a loaded 2-core machine's scheduling delays
+        timeouts=ls.Timeouts(idle=2.5, first_event=20),
         retry_policy=ls.RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.05),
     )
     outcomes: dict[int, Any] = {}

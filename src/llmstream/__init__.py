@@ -21,36 +21,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._client import (
-        AsyncClient,
-        Client,
-    )
-    from ._core.ratelimits import (
-        RateLimits,
-    )
-    from ._core.request import (
-        MessageLike,
-        ToolChoice,
-        ToolLike,
-        ToolSpec,
-    )
-    from ._core.usage import (
-        Usage,
-    )
-    from ._io.drivers import (
-        AsyncChatStream,
-        ChatStream,
-    )
-    from ._io.retry import (
-        RetryPolicy,
-    )
-    from ._io.timeouts import (
-        Timeouts,
-    )
-    from ._options import (
-        CallOptions,
-        ModelOptions,
-    )
+    from ._client import AsyncClient, Client
+    from ._core.output import NativeOutput, OutputLike, PromptedOutput, ToolOutput
+    from ._core.ratelimits import RateLimits
+    from ._core.request import MessageLike, ToolChoice, ToolLike, ToolSpec
+    from ._core.usage import Usage
+    from ._io.drivers import AsyncChatStream, ChatStream
+    from ._io.retry import RetryPolicy
+    from ._io.timeouts import Timeouts
+    from ._options import CallOptions, ModelOptions
     from .agent import (
         Agent,
         AgentEvent,
@@ -79,9 +58,11 @@ if TYPE_CHECKING:
         LLMStreamError,
         MalformedChunkError,
         NotFoundError,
+        OutputValidationError,
         OverloadedError,
         PermissionDeniedError,
         RateLimitError,
+        RefusalError,
         ServerError,
         StreamBusyError,
         StreamError,
@@ -90,6 +71,7 @@ if TYPE_CHECKING:
     )
     from .events import (
         Finish,
+        OutputDelta,
         ReasoningDelta,
         ReasoningEnd,
         RefusalDelta,
@@ -117,20 +99,8 @@ if TYPE_CHECKING:
         tool_result,
         user,
     )
-    from .providers import (
-        XAI,
-        Cerebras,
-        Groq,
-        OpenAI,
-        OpenAICompatible,
-        Provider,
-    )
-    from .tools import (
-        Approval,
-        Tool,
-        ToolInputError,
-        tool,
-    )
+    from .providers import XAI, Cerebras, Groq, OpenAI, OpenAICompatible, Provider
+    from .tools import Approval, Tool, ToolInputError, tool
 
 __version__ = "0.1.0"
 
@@ -142,16 +112,6 @@ _SOURCES: dict[str, str] = {
     "Client": "._client",
     "CallOptions": "._options",
     "ModelOptions": "._options",
-    "RateLimits": "._core.ratelimits",
-    "MessageLike": "._core.request",
-    "ToolChoice": "._core.request",
-    "ToolLike": "._core.request",
-    "ToolSpec": "._core.request",
-    "RetryPolicy": "._io.retry",
-    "AsyncChatStream": "._io.drivers",
-    "ChatStream": "._io.drivers",
-    "Timeouts": "._io.timeouts",
-    "Usage": "._core.usage",
     "Agent": ".agent",
     "AgentEvent": ".agent",
     "AgentResult": ".agent",
@@ -177,15 +137,18 @@ _SOURCES: dict[str, str] = {
     "LLMStreamError": ".errors",
     "MalformedChunkError": ".errors",
     "NotFoundError": ".errors",
+    "OutputValidationError": ".errors",
     "OverloadedError": ".errors",
     "PermissionDeniedError": ".errors",
     "RateLimitError": ".errors",
+    "RefusalError": ".errors",
     "ServerError": ".errors",
     "StreamBusyError": ".errors",
     "StreamError": ".errors",
     "StreamTimeoutError": ".errors",
     "ToolArgumentsError": ".errors",
     "Finish": ".events",
+    "OutputDelta": ".events",
     "ReasoningDelta": ".events",
     "ReasoningEnd": ".events",
     "RefusalDelta": ".events",
@@ -220,6 +183,20 @@ _SOURCES: dict[str, str] = {
     "Tool": ".tools",
     "ToolInputError": ".tools",
     "tool": ".tools",
+    "NativeOutput": "._core.output",
+    "OutputLike": "._core.output",
+    "PromptedOutput": "._core.output",
+    "ToolOutput": "._core.output",
+    "RateLimits": "._core.ratelimits",
+    "MessageLike": "._core.request",
+    "ToolChoice": "._core.request",
+    "ToolLike": "._core.request",
+    "ToolSpec": "._core.request",
+    "Usage": "._core.usage",
+    "AsyncChatStream": "._io.drivers",
+    "ChatStream": "._io.drivers",
+    "RetryPolicy": "._io.retry",
+    "Timeouts": "._io.timeouts",
 }
 
 __all__ = [
@@ -254,17 +231,23 @@ __all__ = [
     "Message",
     "MessageLike",
     "ModelOptions",
+    "NativeOutput",
     "NotFoundError",
     "OpenAI",
     "OpenAICompatible",
+    "OutputDelta",
+    "OutputLike",
+    "OutputValidationError",
     "OverloadedError",
     "PermissionDeniedError",
+    "PromptedOutput",
     "Provider",
     "RateLimitError",
     "RateLimits",
     "ReasoningDelta",
     "ReasoningEnd",
     "RefusalDelta",
+    "RefusalError",
     "RequestWarning",
     "RetryPolicy",
     "RunFinish",
@@ -293,6 +276,7 @@ __all__ = [
     "ToolInputError",
     "ToolLike",
     "ToolMessage",
+    "ToolOutput",
     "ToolResult",
     "ToolSpec",
     "Usage",

@@ -17,6 +17,7 @@ import httpx
 from typing_extensions import Unpack
 
 from ._core.checks import check_headers, check_type, type_name
+from ._core.output import resolve_output
 from ._core.request import ChatRequest, MessageLike, encode_body
 from ._core.sse import DEFAULT_MAX_LINE_BYTES
 from ._io.call import Call
@@ -100,13 +101,16 @@ class _ClientBase:
         timeouts = _checked_timeouts(fields.pop("timeouts", None)) or self.timeouts
         retry = _with_max_retries(self.retry_policy, fields.pop("max_retries", None))
         extra_headers = check_headers(fields.pop("extra_headers", None) or {}, "extra_headers")
+        output = fields.pop("output", None)
+        resolved = None if output is None else resolve_output(output, self.provider.output_mode)
+        partial_tool_arguments = bool(fields.pop("partial_tool_arguments", False))
         unknown = set(fields) - _REQUEST_FIELDS
         if unknown:
             raise ConfigurationError(
                 f"unknown option(s) {', '.join(sorted(unknown))}; provider-specific fields go in "
                 "extra_body={...}"
             )
-        request = ChatRequest(model=model, messages=messages, **fields)
+        request = ChatRequest(model=model, messages=messages, output=resolved, **fields)
         body, warnings = encode_body(request, self.provider, stream=stream)
         for warning in warnings:
             logger.warning("%s: %s", self.provider.name, warning.message)
@@ -126,6 +130,8 @@ class _ClientBase:
             max_line_bytes=self.max_line_bytes,
             model=model,
             stream=stream,
+            output=resolved,
+            partial_tool_arguments=partial_tool_arguments,
         )
 
 

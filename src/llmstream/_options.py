@@ -7,6 +7,7 @@ from typing import Any
 
 from typing_extensions import TypedDict
 
+from ._core.output import OutputLike
 from ._core.request import ToolChoice, ToolLike
 from ._io.timeouts import Timeouts
 
@@ -34,10 +35,13 @@ class ModelOptions(TypedDict, total=False):
     extra_headers: Mapping[str, str]
     timeouts: Timeouts | None
     max_retries: int | None
+    partial_tool_arguments: bool
 
 
 class CallOptions(ModelOptions, total=False):
-    """Options of one call, besides `model` and `messages`: `ModelOptions` and tools."""
+    """Options of one call, besides `model` and `messages`: `ModelOptions`, tools and the
+    structured output (which an `Agent` manages itself)."""
 
     tools: Sequence[ToolLike] | None
     tool_choice: ToolChoice | None
+    output: OutputLike | None

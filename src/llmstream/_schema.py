@@ -98,3 +98,72 @@ def clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
             name: resolve(definitions[name], frozenset({name})) for name in sorted(recursive)
         }
     return result
+
+
+# Keywords OpenAI's strict mode refuses (structured outputs: "supported schemas"); reported
+# before sending, with the field's path, rather than as the provider's 400.
+_STRICT_UNSUPPORTED = (
+    "patternProperties",
+    "propertyNames",
+    "unevaluatedProperties",
+    "minProperties",
+    "maxProperties",
+    "unevaluatedItems",
+    "contains",
+    "minContains",
+    "maxContains",
+    "uniqueItems",
+)
+
+
+def strict_schema(schema: dict[str, Any], *, name: str) -> dict[str, Any]:
+    """`schema` made to OpenAI's strict rules: every object closed (`additionalProperties:
+    false`) with every property required, `None` defaults dropped (a field that may be None is
+    already nullable in its schema). What strict mode cannot express is a `ConfigurationError`
+    naming the field (`name` starts the path: `Book.author.name`).
+    """
+    if schema.get("type") != "object":
+        raise ConfigurationError(
+            f"{name}: strict mode needs an object at the top of the schema, got "
+            f"{schema.get('type') or 'a union'}"
+        )
+    definitions = schema.get("$defs", {})
+    strict: dict[str, Any] = _strict_node(schema, name)
+    if definitions:
+        strict["$defs"] = {key: _strict_node(value, key) for key, value in definitions.items()}
+    return strict
+
+
+def _strict_node(node: Any, path: str) -> Any:
+    if isinstance(node, list):
+        return [_strict_node(item, path) for item in node]
+    if not isinstance(node, dict):
+        return node
+    for keyword in _STRICT_UNSUPPORTED:
+        if keyword in node:
+            raise ConfigurationError(
+                f"{path}: strict mode does not support `{keyword}`; remove the constraint, or "
+                "turn strict off for this schema"
+            )
+    strict: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "$defs":
+            continue
+        if key == "properties" and isinstance(value, dict):
+            strict[key] = {prop: _strict_node(sub, f"{path}.{prop}") for prop, sub in value.items()}
+        elif key in ("items", "prefixItems"):
+            strict[key] = _strict_node(value, f"{path}[]")
+        elif key == "default" and value is None:
+            continue
+        else:
+            strict[key] = _strict_node(value, path)
+    if node.get("type") == "object":
+        extra = node.get("additionalProperties")
+        if extra not in (None, False):
+            raise ConfigurationError(
+                f"{path}: a mapping with free keys (a dict field) cannot be strict: strict mode "
+                "closes every object. Use a model with named fields, or turn strict off"
+            )
+        strict["additionalProperties"] = False
+        strict["required"] = list(strict.get("properties", {}))
+    return strict

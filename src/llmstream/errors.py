@@ -19,6 +19,8 @@ LLMStreamError
     │   └── StreamTimeoutError      a connect / first_event / idle / total limit fired
     ├── StreamError             the provider reported an error inside a 200 stream
     ├── IncompleteStreamError   the stream ended before the model finished
+    ├── OutputValidationError   the structured output does not validate (or was cut short)
+    ├── RefusalError            the model refused to produce the structured output
     └── MalformedChunkError     a chunk was not valid JSON (or not a chunk at all)
 ```
 
@@ -46,9 +48,11 @@ __all__ = [
     "LLMStreamError",
     "MalformedChunkError",
     "NotFoundError",
+    "OutputValidationError",
     "OverloadedError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RefusalError",
     "ServerError",
     "StreamBusyError",
     "StreamError",
@@ -229,6 +233,28 @@ class StreamError(_ProviderErrorFields):
 
 class IncompleteStreamError(APIError):
     """The stream ended before the model finished (no `finish_reason`): the reply is cut short."""
+
+
+class OutputValidationError(APIError):
+    """The reply does not hold a valid object of the structured output's model.
+
+    `text` is the raw JSON text (the reply's text, or the output tool's arguments), `errors` is
+    pydantic's list of what failed (empty when the reply was cut short or the output tool was
+    not called), and `partial` the whole message.
+    """
+
+    def __init__(self, message: str, *, text: str, errors: list[Any], **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.text = text
+        self.errors = errors
+
+
+class RefusalError(APIError):
+    """The model refused to produce the structured output; `refusal` is what it said."""
+
+    def __init__(self, message: str, *, refusal: str, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.refusal = refusal
 
 
 class MalformedChunkError(APIError):

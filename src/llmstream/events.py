@@ -12,12 +12,13 @@ In one stream, in order:
 - `TextDelta`s and `RefusalDelta`s;
 - per tool call: `ToolCallStart`, `ToolCallDelta`s (argument fragments), then `ToolCallEnd`
   with the whole `ToolCall` once the model has finished;
+- `OutputDelta`s, when the call asked for structured output (`output=`), as the object grows;
 - `Usage` (when the provider reported it), and last `Finish`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +27,7 @@ from .messages import FinishReason, ToolCall
 
 __all__ = [
     "Finish",
+    "OutputDelta",
     "ReasoningDelta",
     "ReasoningEnd",
     "RefusalDelta",
@@ -90,12 +92,33 @@ class ToolCallStart(_Event):
 
 
 class ToolCallDelta(_Event):
-    """A fragment of a tool call's JSON arguments."""
+    """A fragment of a tool call's JSON arguments.
+
+    With `partial_tool_arguments=True` on the call, `partial` is the arguments parsed so far
+    (a consistent prefix of the final object, see `OutputDelta`); otherwise it is None and
+    nothing is parsed until the call ends.
+    """
 
     __match_args__ = ("index", "arguments")
     type: Literal["tool_call_delta"] = "tool_call_delta"
     index: int
     arguments: str
+    partial: Any = None
+
+
+class OutputDelta(_Event):
+    """The structured output parsed so far (`output=` on the call), after each delta that
+    changed it: `{"title": "The Lo"}`, then `{"title": "The Lord"}`...
+
+    Each partial is a consistent prefix of the final object: strings only grow, lists only
+    gain items, a key appears once its name is complete and its value has begun (a number or
+    `true` once it is whole), and nothing shown is ever taken back. The last one equals the
+    final JSON value; `message.output` is that value validated into the model.
+    """
+
+    __match_args__ = ("partial",)
+    type: Literal["output_delta"] = "output_delta"
+    partial: Any
 
 
 class ToolCallEnd(_Event):
@@ -133,6 +156,7 @@ StreamEvent = Annotated[
     | ToolCallStart
     | ToolCallDelta
     | ToolCallEnd
+    | OutputDelta
     | Usage
     | Finish
     | RequestWarning,

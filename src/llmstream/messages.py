@@ -142,6 +142,8 @@ class AssistantMessage(BaseModel):
     limits: RateLimits | None = Field(default=None, repr=False)
     provider: str | None = None
     extras: dict[str, Any] = Field(default_factory=dict, repr=False)
+    output: Any = None
+    """The structured output validated into its model, when the call asked for one (`output=`)."""
 
 
 Message = Annotated[

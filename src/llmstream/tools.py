@@ -29,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from ._core.request import ToolSpec
 from ._docstrings import parse_docstring
-from ._schema import arguments_model, clean_schema
+from ._schema import arguments_model, clean_schema, strict_schema
 from .errors import ConfigurationError
 from .messages import ToolCall
 
@@ -95,7 +95,8 @@ class Tool(Generic[R]):
         self.function = function
         self.name = name
         self.description = description
-        self.parameters = parameters
+        # Strict mode holds the model to the schema only if the schema follows its rules.
+        self.parameters = strict_schema(parameters, name=name) if strict else parameters
         self.strict = strict
         self.timeout = timeout
         self.approval = approval

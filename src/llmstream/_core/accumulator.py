@@ -72,6 +72,7 @@ class MessageAccumulator:
         self.request_id: str | None = None
         self.limits: RateLimits | None = None
         self.extras: dict[str, Any] = {}
+        self.output: Any = None
         self.reasoning_start: int | None = None
         """Where the open reasoning block starts in `reasoning`; None when none is open."""
 
@@ -137,4 +138,5 @@ class MessageAccumulator:
             limits=self.limits,
             provider=self.provider,
             extras=dict(self.extras),
+            output=self.output,
         )

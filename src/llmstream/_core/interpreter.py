@@ -14,6 +14,7 @@ from typing import Any
 from ..errors import IncompleteStreamError, MalformedChunkError, StreamError
 from ..events import (
     Finish,
+    OutputDelta,
     ReasoningDelta,
     ReasoningEnd,
     RefusalDelta,
@@ -26,6 +27,8 @@ from ..events import (
 from ..providers._base import Provider
 from .accumulator import MessageAccumulator, normalize_finish_reason
 from .error_bodies import read_error
+from .output import OutputReader, ResolvedOutput
+from .partial_json import PartialJSONError, PartialJSONReader
 
 __all__ = ["ChunkInterpreter"]
 
@@ -40,7 +43,14 @@ _tool_call_delta = ToolCallDelta.__pydantic_validator__.validate_python
 
 
 class ChunkInterpreter:
-    def __init__(self, provider: Provider, accumulator: MessageAccumulator) -> None:
+    def __init__(
+        self,
+        provider: Provider,
+        accumulator: MessageAccumulator,
+        *,
+        output: ResolvedOutput | None = None,
+        partial_tool_arguments: bool = False,
+    ) -> None:
         self.accumulator = accumulator
         self._provider = provider
         self._reasoning_fields = provider.reasoning_fields
@@ -53,6 +63,14 @@ class ChunkInterpreter:
         self._standard_usage = type(provider).usage_from_chunk is Provider.usage_from_chunk
         self._raw_usage: dict[str, Any] | None = None
         self._call_at_wire_index: dict[int, int] = {}
+        # Structured output, read from the text or from the output tool's arguments; and the
+        # parsed arguments of every call, only when asked for (they cost a reader per call).
+        self._output = OutputReader(output) if output is not None else None
+        self._output_in_text = self._output is not None and self._output.from_tool is None
+        self._output_tool = self._output.from_tool if self._output is not None else None
+        self._arguments: dict[int, PartialJSONReader] | None = (
+            {} if partial_tool_arguments else None
+        )
 
     # -- one chunk -------------------------------------------------------------------------
     def handle(self, chunk: Any, out: list[StreamEvent]) -> None:
@@ -135,6 +153,8 @@ class ChunkInterpreter:
                     out.append(ReasoningEnd(text=acc.end_reasoning()))
                 acc.text.append(text)
                 out.append(_text_delta({"text": text}))
+                if self._output_in_text:
+                    self._output_delta(text, out)
 
         refusal = delta.get("refusal")
         if refusal and isinstance(refusal, str):
@@ -186,7 +206,32 @@ class ChunkInterpreter:
                 if not isinstance(arguments, str):  # a few servers send the object itself
                     arguments = self._json_text(arguments, "a tool call's arguments")
                 call.arguments.append(arguments)
-                out.append(_tool_call_delta({"index": index, "arguments": arguments}))
+                if self._arguments is None:
+                    out.append(_tool_call_delta({"index": index, "arguments": arguments}))
+                else:
+                    partial = self._partial_arguments(index, arguments)
+                    out.append(ToolCallDelta(index=index, arguments=arguments, partial=partial))
+                if call.name == self._output_tool:
+                    self._output_delta(arguments, out)
+
+    def _output_delta(self, text: str, out: list[StreamEvent]) -> None:
+        assert self._output is not None
+        partial = self._output.feed(text)
+        if partial is not OutputReader.UNCHANGED:
+            out.append(OutputDelta(partial=partial))
+
+    def _partial_arguments(self, index: int, fragment: str) -> Any:
+        """The call's arguments parsed so far; None until they begin, or once they stop being
+        JSON (the whole text stays in `ToolCall.arguments`)."""
+        assert self._arguments is not None
+        reader = self._arguments.get(index)
+        if reader is None:
+            reader = self._arguments[index] = PartialJSONReader(ignore_trailing=True)
+        try:
+            reader.feed(fragment)
+        except PartialJSONError:
+            return None
+        return reader.value
 
     def _finish(self, raw_reason: str, out: list[StreamEvent]) -> None:
         acc = self.accumulator
@@ -220,6 +265,9 @@ class ChunkInterpreter:
             for key in self._provider.usage_extras:
                 if key in self._raw_usage:
                     acc.extras[key] = self._raw_usage[key]
+        if self._output is not None:  # before Usage and Finish: a failure is not a clean end
+            acc.output = self._output.finish(acc.build())
+        if acc.usage is not None:
             out.append(acc.usage)
         has_tool_calls = bool(acc.finished_calls)
         out.append(

@@ -26,6 +26,7 @@ from ..messages import AssistantMessage
 from ..providers._base import Provider
 from .accumulator import MessageAccumulator
 from .interpreter import ChunkInterpreter
+from .output import ResolvedOutput
 from .ratelimits import RateLimits
 from .sse import DEFAULT_MAX_LINE_BYTES, ServerSentEvent, SSEDecoder, SSELineTooLong
 from .status_errors import status_error
@@ -96,6 +97,8 @@ class ResponseParser:
         headers: Mapping[str, str] | None = None,
         kind: BodyKind | None = None,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        output: ResolvedOutput | None = None,
+        partial_tool_arguments: bool = False,
     ) -> None:
         self._provider = provider
         self.status = status
@@ -107,7 +110,12 @@ class ResponseParser:
         if headers is not None:
             self.accumulator.request_id = provider.request_id_from(headers)
             self.accumulator.limits = RateLimits.from_headers(headers)
-        self._interpreter = ChunkInterpreter(provider, self.accumulator)
+        self._interpreter = ChunkInterpreter(
+            provider,
+            self.accumulator,
+            output=output,
+            partial_tool_arguments=partial_tool_arguments,
+        )
         self._body: list[bytes] = []  # a whole reply or an error body, until `end()`
         self._body_size = 0
         self._held_error: APIError | None = None
@@ -278,10 +286,14 @@ def _read_whole(
 
 
 def parse_completion(
-    body: bytes, provider: Provider, *, headers: Mapping[str, str] | None = None
+    body: bytes,
+    provider: Provider,
+    *,
+    headers: Mapping[str, str] | None = None,
+    output: ResolvedOutput | None = None,
 ) -> AssistantMessage:
     """Read a whole (non-streamed) chat completion into an `AssistantMessage`."""
-    parser = ResponseParser(provider, headers=headers, kind="reply")
+    parser = ResponseParser(provider, headers=headers, kind="reply", output=output)
     parser.feed(body)
     while not parser.finished:
         parser.end()

@@ -43,7 +43,8 @@ rejected. Duplicate keys: the last wins, in the position of the first. Integers 
 ints (subject to Python's int digit limit, like `json.loads`); other numbers are `float(text)`
 (so `1e400` is inf, as in `json.loads`). Lone surrogate escapes (`\\ud800` not followed by a low
 surrogate escape, or `\\udc00` alone) are accepted and kept as lone surrogates, as `json.loads`
-does. After the top-level value ends only whitespace may follow: any other character raises.
+does. After the top-level value ends only whitespace may follow: any other character raises,
+unless the reader was made with `ignore_trailing=True` (then the rest of the text is skipped).
 
 Errors: `PartialJSONError` (a `ValueError`) at the first character that cannot begin or continue
 valid JSON, raised by the `feed()` that brings it, with its 0-based character offset in the whole
@@ -204,8 +205,11 @@ class _Frame:
 class PartialJSONReader:
     """Reads one JSON value (RFC 8259) from text arriving in pieces, split anywhere."""
 
-    def __init__(self, *, items_at: Sequence[str | int] | None = None) -> None:
+    def __init__(
+        self, *, items_at: Sequence[str | int] | None = None, ignore_trailing: bool = False
+    ) -> None:
         self._items_at = None if items_at is None else tuple(items_at)
+        self._ignore_trailing = ignore_trailing
         self._items: list[Any] = []
         self._state = _VALUE
         self._stack: list[_Frame] = []
@@ -446,6 +450,8 @@ class PartialJSONReader:
         raise self._unexpected(text, pos, "expected ',' or " + ("']'" if is_list else "'}'"))
 
     def _read_trailing(self, text: str, pos: int) -> int:
+        if self._ignore_trailing:  # a closing code fence, a sentence after the object
+            return len(text)
         end = _skip_whitespace(text, pos).end()
         if end < len(text):
             raise self._unexpected(text, end, "extra data after the JSON value")

@@ -26,6 +26,7 @@ from ..messages import (
 )
 from ..providers._base import Provider
 from .checks import check_json_numbers, check_type, type_name
+from .output import ResolvedOutput
 
 __all__ = [
     "ChatRequest",
@@ -88,6 +89,7 @@ class ChatRequest:
     response_format: Mapping[str, Any] | None = None
     extra_body: Mapping[str, Any] | None = None
     extra_headers: Mapping[str, str] = field(default_factory=dict)
+    output: ResolvedOutput | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, str) or not self.model:
@@ -259,6 +261,10 @@ def _messages_to_wire(request: ChatRequest, provider: Provider) -> list[dict[str
             wire.append(message_to_wire(message, provider))
         except ConfigurationError as error:
             raise ConfigurationError(f"messages[{position}]: {error}") from None
+    instruction = request.output.instruction() if request.output is not None else None
+    if instruction is not None:  # prompted output: after the caller's own system messages
+        at = next((i for i, m in enumerate(wire) if m.get("role") != "system"), len(wire))
+        wire.insert(at, {"role": "system", "content": instruction})
     return wire
 
 
@@ -280,14 +286,30 @@ def build_body(
             body[name] = value
     if request.stop is not None:
         body["stop"] = request.stop if isinstance(request.stop, str) else list(request.stop)
-    if request.response_format is not None:
-        body["response_format"] = dict(request.response_format)
-    if request.tools:
-        body["tools"] = [tool_to_wire(tool) for tool in request.tools]
+    output = request.output
+    response_format = request.response_format
+    if output is not None and output.response_format() is not None:
+        if response_format is not None:
+            raise ConfigurationError(
+                "pass either output= or response_format=, not both: output= writes the "
+                "response_format itself"
+            )
+        response_format = output.response_format()
+    if response_format is not None:
+        body["response_format"] = dict(response_format)
+    tools = [tool_to_wire(tool) for tool in request.tools or ()]
+    tool_choice = request.tool_choice
+    output_tool = output.tool() if output is not None else None
+    if output_tool is not None:
+        tools.append(output_tool)
+        if tool_choice is None:  # a call for the object alone: the output tool is forced
+            tool_choice = output_tool["function"]["name"]
+    if tools:
+        body["tools"] = tools
         # Explicit, because a few compatible servers default to "none" when it is missing.
-        body["tool_choice"] = tool_choice_to_wire(request.tool_choice or "auto")
-    elif request.tool_choice is not None:
-        body["tool_choice"] = tool_choice_to_wire(request.tool_choice)
+        body["tool_choice"] = tool_choice_to_wire(tool_choice or "auto")
+    elif tool_choice is not None:
+        body["tool_choice"] = tool_choice_to_wire(tool_choice)
     if stream:
         body["stream"] = True
         body["stream_options"] = {"include_usage": True}

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import anyio
 import httpx
 
+from .._core.output import ResolvedOutput
 from ..errors import (
     APIConnectionError,
     APIError,
@@ -71,6 +72,8 @@ class Call:
     max_line_bytes: int
     model: str = ""
     stream: bool = True
+    output: ResolvedOutput | None = None
+    partial_tool_arguments: bool = False
 
     # -- the request ----------------------------------------------------------------------------
     def build_request(self, http: httpx.AsyncClient | httpx.Client) -> httpx.Request:

@@ -119,6 +119,8 @@ class _StreamState:
             status=response.status_code,
             headers=response.headers,
             max_line_bytes=self._call.max_line_bytes,
+            output=self._call.output,
+            partial_tool_arguments=self._call.partial_tool_arguments,
         )
         self._watch = WATCHDOG.watch(response, self._clock)
 

@@ -9,6 +9,7 @@ import anyio
 from typing_extensions import Unpack
 
 from .._client import AsyncClient, Client
+from .._core.output import OutputLike, resolve_output
 from .._core.request import MessageLike, ToolChoice
 from .._options import ModelOptions
 from ..errors import ConfigurationError
@@ -32,6 +33,10 @@ class Agent:
       change it, or the active tools, for one step.
     - `tool_timeout` (60s): the longest one tool call may run, unless the tool sets its own.
     - `streaming` (True): stream each step; False makes whole calls (events are still yielded).
+    - `output`: a pydantic model (or `ls.NativeOutput` / `ls.ToolOutput` / `ls.PromptedOutput`
+      around one) the answer must be; `result.output` is the validated object. In tool mode the
+      output tool ends the run. An answer that does not validate is sent back to the model with
+      the errors, `output_retries` times (1), before `OutputValidationError` is raised.
     - Any other keyword (`max_tokens`, `temperature`, `reasoning_effort`, `extra_body`...) is
       passed to every model call.
     """
@@ -49,6 +54,8 @@ class Agent:
         prepare_step: PrepareStep | None = None,
         tool_timeout: float | None = 60.0,
         streaming: bool = True,
+        output: OutputLike | None = None,
+        output_retries: int = 1,
         **options: Unpack[ModelOptions],
     ) -> None:
         if not isinstance(client, (AsyncClient, Client)):
@@ -82,6 +89,12 @@ class Agent:
         self.prepare_step = prepare_step
         self.tool_timeout = tool_timeout
         self.streaming = streaming
+        if output_retries < 0:
+            raise ConfigurationError("output_retries must be 0 or more")
+        self.output = (
+            None if output is None else resolve_output(output, client.provider.output_mode)
+        )
+        self.output_retries = output_retries
         self.options: dict[str, Any] = dict(options)
 
     def __repr__(self) -> str:

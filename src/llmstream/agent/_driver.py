@@ -18,9 +18,11 @@ import httpx
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from .._client import AsyncClient, Client
+from .._core.output import ResolvedOutput
 from .._core.request import MessageLike
 from .._core.usage import Usage
-from ..messages import AssistantMessage, SystemMessage, ToolCall, tool_result
+from ..errors import OutputValidationError
+from ..messages import AssistantMessage, SystemMessage, ToolCall, tool_result, user
 from ..tools import Tool
 from ._tool_execution import run_tool_call
 from ._types import (
@@ -157,20 +159,43 @@ class AgentRun:
             messages: list[MessageLike] = list(self._conversation)
             steps: list[Step] = []
             stop_reason: StopReason = "max_steps"
+            output: Any = None
+            retries_left = agent.output_retries
             for number in range(1, agent.max_steps + 1):
                 await send.send(StepStart(step=number))
                 settings = agent.prepare_step(number, steps) if agent.prepare_step else None
-                message = await self._model_call(client, [*system, *messages], settings, send)
-                results = await self._run_tools(message.tool_calls, settings, send)
+                try:
+                    message = await self._model_call(client, [*system, *messages], settings, send)
+                    rejected = None
+                except OutputValidationError as error:
+                    if retries_left == 0 or error.partial is None:
+                        raise
+                    retries_left -= 1
+                    message, rejected = error.partial, error
+                output_call = self._output_call(message)
+                # The output tool ends the run: calls made beside it are not run.
+                calls = [] if output_call and not rejected else message.tool_calls
+                calls = [call for call in calls if call is not output_call]
+                results = await self._run_tools(calls, settings, send)
+                if rejected is not None and output_call is not None:
+                    results.append(_rejection(rejected, output_call))
+                    await send.send(results[-1])
                 step = Step(number=number, message=message, tool_results=results)
                 steps.append(step)
                 messages.append(message)  # exactly as received
                 messages.extend(tool_result(r.call, r.output) for r in results)
+                if rejected is not None and output_call is None:
+                    messages.append(user(_ask_again(rejected, agent.output)))
                 await send.send(
                     StepFinish(
                         step=number, usage=message.usage, finish_reason=message.finish_reason
                     )
                 )
+                if rejected is not None:
+                    continue
+                if message.output is not None:
+                    output, stop_reason = message.output, "done"
+                    break
                 if not message.tool_calls:
                     stop_reason = "done"
                     break
@@ -182,7 +207,7 @@ class AgentRun:
                 if step.usage is not None:
                     usage = usage + step.usage
             self._result = AgentResult(
-                steps=steps, messages=messages, stop_reason=stop_reason, usage=usage
+                steps=steps, messages=messages, stop_reason=stop_reason, usage=usage, output=output
             )
             await send.send(RunFinish(result=self._result))
 
@@ -207,6 +232,10 @@ class AgentRun:
         options: dict[str, Any] = {**agent.options, "tools": tools or None}
         if tool_choice is not None and tools:
             options["tool_choice"] = tool_choice
+        if agent.output is not None:
+            options["output"] = agent.output
+            if agent.output.mode == "tool" and tools and "tool_choice" not in options:
+                options["tool_choice"] = "required"  # a real tool, or the output tool: no prose
         # Streamed or whole, the step is the same call through the same driver: a whole
         # reply's events are read from its JSON by the parser, not rebuilt here.
         call = client._call(agent.model, messages, options, stream=agent.streaming)
@@ -214,6 +243,13 @@ class AgentRun:
             async for event in call:
                 await send.send(event)
         return call.message
+
+    def _output_call(self, message: AssistantMessage) -> ToolCall | None:
+        """In tool mode, the call to the output tool, if the model made one."""
+        spec = self._agent.output
+        if spec is None or spec.mode != "tool":
+            return None
+        return next((call for call in message.tool_calls if call.name == spec.name), None)
 
     async def _run_tools(
         self,
@@ -242,6 +278,36 @@ class AgentRun:
         if crashed:
             raise crashed[0]  # as it was raised, not wrapped in an exception group
         return [result for result in results if result is not None]
+
+
+def _problems(error: OutputValidationError) -> str:
+    lines = [
+        f"- {'.'.join(str(part) for part in problem['loc']) or '(the object)'}: {problem['msg']}"
+        for problem in error.errors
+    ]
+    return "\n".join(lines) or f"- {error.message}"
+
+
+def _rejection(error: OutputValidationError, call: ToolCall) -> ToolResult:
+    """The output tool's arguments did not validate: the model is told why, as a tool result."""
+    return ToolResult(
+        call=call,
+        output=f"Error: the arguments for {call.name} do not fit it:\n{_problems(error)}\n"
+        f"Call {call.name} again with corrected arguments.",
+        is_error=True,
+        failure="invalid_arguments",
+    )
+
+
+def _ask_again(error: OutputValidationError, spec: ResolvedOutput | None) -> str:
+    """The answer did not validate: what the model is asked next."""
+    name = spec.name if spec is not None else "object"
+    if spec is not None and spec.mode == "tool":  # it answered in prose instead of the tool
+        return f"Give your answer by calling the {name} tool."
+    return (
+        f"Your answer is not a valid {name}:\n{_problems(error)}\nAnswer again with only a "
+        "JSON object that fits the schema."
+    )
 
 
 class SyncAgentRun:

@@ -106,7 +106,8 @@ class AgentResult(BaseModel):
 
     `messages` continues the conversation: pass it as `history=` to the next run (the agent adds
     its system message itself). `usage` is summed over the steps; `stop_reason` is `done` (the
-    model answered without calling tools), `max_steps` or `stop_condition`.
+    model answered without calling tools, or called the output tool), `max_steps` or
+    `stop_condition`. With `output=` on the agent, `output` is the answer as a model instance.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -115,6 +116,8 @@ class AgentResult(BaseModel):
     messages: list[Any]
     stop_reason: StopReason
     usage: Usage
+    output: Any = None
+    """The structured output validated into its model, when the agent has `output=`."""
 
     @property
     def text(self) -> str:

@@ -22,6 +22,7 @@ from ..errors import APIStatusError, ConfigurationError
 
 if TYPE_CHECKING:
     from .._core.error_bodies import ErrorFields
+    from .._core.output import OutputMode
 
 __all__ = ["Provider"]
 
@@ -59,6 +60,9 @@ class Provider:
     # Top-level chunk fields that change on every chunk and mean nothing afterwards.
     ignored_chunk_fields: frozenset[str] = frozenset()
     request_id_headers: tuple[str, ...] = ("x-request-id",)
+    # How a bare `output=Model` is asked for: "native" (response_format json_schema, strict),
+    # "tool" (a forced tool call, which every provider with tools supports) or "prompted".
+    output_mode: OutputMode = "tool"
 
     def __init__(
         self,

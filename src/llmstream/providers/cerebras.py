@@ -18,5 +18,6 @@ class Cerebras(Provider):
     name = "cerebras"
     default_base_url = "https://api.cerebras.ai/v1"
     api_key_env = "CEREBRAS_API_KEY"
+    output_mode = "native"
     reasoning_fields = ("reasoning",)
     reasoning_history_field = "reasoning"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .._core.output import OutputMode
 from ._base import Provider
 
 __all__ = ["OpenAICompatible"]
@@ -17,6 +18,9 @@ class OpenAICompatible(Provider):
     server sends, and replayed in history as `reasoning_history_field` (`reasoning_content`, the
     field llama.cpp, vLLM and DeepSeek-style servers read; `None` never replays it). Whether
     `completion_tokens` includes reasoning is inferred from the server's own totals.
+    `output_mode` is how a bare `output=Model` is asked for: "tool" (a forced tool call, which
+    any server with tool calling accepts), "native" (`response_format` with a JSON schema: vLLM,
+    llama.cpp and most others constrain the output to it) or "prompted".
     """
 
     name = "openai-compatible"
@@ -31,6 +35,7 @@ class OpenAICompatible(Provider):
         name: str | None = None,
         api_key_env: str | None = None,
         reasoning_history_field: str | None = "reasoning_content",
+        output_mode: OutputMode = "tool",
         headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
@@ -38,6 +43,7 @@ class OpenAICompatible(Provider):
             self.name = name
         self.api_key_env = api_key_env
         self.reasoning_history_field = reasoning_history_field
+        self.output_mode = output_mode
         super().__init__(
             api_key,
             base_url=base_url,

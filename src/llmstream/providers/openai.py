@@ -39,6 +39,7 @@ class OpenAI(Provider):
     name = "openai"
     default_base_url = "https://api.openai.com/v1"
     api_key_env = "OPENAI_API_KEY"
+    output_mode = "native"
     ignored_chunk_fields = frozenset({"obfuscation"})
 
     def output_limit_field(self, model: str) -> str:
