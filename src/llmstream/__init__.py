@@ -99,7 +99,17 @@ if TYPE_CHECKING:
         tool_result,
         user,
     )
-    from .providers import XAI, Cerebras, Groq, OpenAI, OpenAICompatible, Provider
+    from .providers import (
+        XAI,
+        AzureOpenAI,
+        Cerebras,
+        Groq,
+        OpenAI,
+        OpenAICompatible,
+        OpenRouter,
+        OpenRouterRouting,
+        Provider,
+    )
     from .tools import Approval, Tool, ToolInputError, tool
 
 __version__ = "0.1.0"
@@ -177,6 +187,9 @@ _SOURCES: dict[str, str] = {
     "Groq": ".providers",
     "OpenAI": ".providers",
     "OpenAICompatible": ".providers",
+    "OpenRouterRouting": ".providers",
+    "OpenRouter": ".providers",
+    "AzureOpenAI": ".providers",
     "Provider": ".providers",
     "XAI": ".providers",
     "Approval": ".tools",
@@ -213,6 +226,7 @@ __all__ = [
     "AsyncChatStream",
     "AsyncClient",
     "AuthenticationError",
+    "AzureOpenAI",
     "BadRequestError",
     "CallOptions",
     "Cerebras",
@@ -235,6 +249,8 @@ __all__ = [
     "NotFoundError",
     "OpenAI",
     "OpenAICompatible",
+    "OpenRouter",
+    "OpenRouterRouting",
     "OutputDelta",
     "OutputLike",
     "OutputValidationError",

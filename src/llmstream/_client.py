@@ -20,7 +20,7 @@ from ._core.checks import check_headers, check_type, type_name
 from ._core.output import resolve_output
 from ._core.request import ChatRequest, MessageLike, encode_body
 from ._core.sse import DEFAULT_MAX_LINE_BYTES
-from ._io.call import Call
+from ._io.call import Call, Target
 from ._io.drivers import AsyncChatStream, ChatStream
 from ._io.retry import RetryPolicy
 from ._io.timeouts import Timeouts
@@ -45,6 +45,33 @@ def _checked_timeouts(timeouts: object) -> Timeouts | None:
     return timeouts
 
 
+def _checked_fallbacks(fallbacks: object) -> list[tuple[Provider, str]] | None:
+    """`[(provider, model), ...]`, checked."""
+    if fallbacks is None:
+        return None
+    example = "fallbacks=[(ls.Groq(), 'openai/gpt-oss-120b'), (ls.Cerebras(), 'gpt-oss-120b')]"
+    if isinstance(fallbacks, (str, bytes)) or not isinstance(fallbacks, Sequence):
+        raise ConfigurationError(
+            f"fallbacks must be a list of (provider, model) pairs, got {type_name(fallbacks)}; "
+            f"for example {example}"
+        )
+    checked = []
+    for position, pair in enumerate(fallbacks):
+        if (
+            not isinstance(pair, tuple)
+            or len(pair) != 2
+            or not isinstance(pair[0], Provider)
+            or not isinstance(pair[1], str)
+            or not pair[1]
+        ):
+            raise ConfigurationError(
+                f"fallbacks[{position}] must be a (provider, model) pair, got {pair!r}; for "
+                f"example {example}"
+            )
+        checked.append((pair[0], pair[1]))
+    return checked
+
+
 def _with_max_retries(policy: RetryPolicy, max_retries: object) -> RetryPolicy:
     if max_retries is None:
         return policy
@@ -66,6 +93,7 @@ class _ClientBase:
         max_line_bytes: int,
         http_client: object,
         transport: object,
+        fallbacks: object = None,
     ) -> None:
         name = type(self).__name__
         if not isinstance(provider, Provider):
@@ -84,6 +112,7 @@ class _ClientBase:
         self.timeouts = _checked_timeouts(timeouts) or Timeouts()
         self.retry_policy = _with_max_retries(retry_policy or RetryPolicy(), max_retries)
         self.max_line_bytes = max_line_bytes
+        self.fallbacks = _checked_fallbacks(fallbacks) or []
         self._owns_http = http_client is None
 
     def __repr__(self) -> str:
@@ -102,37 +131,54 @@ class _ClientBase:
         retry = _with_max_retries(self.retry_policy, fields.pop("max_retries", None))
         extra_headers = check_headers(fields.pop("extra_headers", None) or {}, "extra_headers")
         output = fields.pop("output", None)
-        resolved = None if output is None else resolve_output(output, self.provider.output_mode)
         partial_tool_arguments = bool(fields.pop("partial_tool_arguments", False))
+        fallbacks = _checked_fallbacks(fields.pop("fallbacks", None))
+        if fallbacks is None:
+            fallbacks = self.fallbacks
         unknown = set(fields) - _REQUEST_FIELDS
         if unknown:
             raise ConfigurationError(
                 f"unknown option(s) {', '.join(sorted(unknown))}; provider-specific fields go in "
                 "extra_body={...}"
             )
+        targets = [
+            self._target(provider, name, messages, fields, output, extra_headers, stream=stream)
+            for provider, name in [(self.provider, model), *fallbacks]
+        ]
+        return Call(
+            targets=targets,
+            timeouts=timeouts,
+            retry=retry,
+            max_line_bytes=self.max_line_bytes,
+            stream=stream,
+            partial_tool_arguments=partial_tool_arguments,
+        )
+
+    @staticmethod
+    def _target(
+        provider: Provider,
+        model: str,
+        messages: Sequence[MessageLike],
+        fields: Mapping[str, Any],
+        output: object,
+        extra_headers: Mapping[str, str],
+        *,
+        stream: bool,
+    ) -> Target:
+        """The request for one provider: its own body (output limit field, reasoning in
+        history, structured-output mode...) and headers."""
+        resolved = None if output is None else resolve_output(output, provider.output_mode)
         request = ChatRequest(model=model, messages=messages, output=resolved, **fields)
-        body, warnings = encode_body(request, self.provider, stream=stream)
+        body, warnings = encode_body(request, provider, stream=stream)
         for warning in warnings:
-            logger.warning("%s: %s", self.provider.name, warning.message)
+            logger.warning("%s: %s", provider.name, warning.message)
         headers = {
-            **self.provider.request_headers(),
+            **provider.request_headers(),
             "Content-Type": "application/json",
             "User-Agent": _USER_AGENT,
             **extra_headers,
         }
-        return Call(
-            provider=self.provider,
-            body=body,
-            headers=headers,
-            warnings=warnings,
-            timeouts=timeouts,
-            retry=retry,
-            max_line_bytes=self.max_line_bytes,
-            model=model,
-            stream=stream,
-            output=resolved,
-            partial_tool_arguments=partial_tool_arguments,
-        )
+        return Target(provider, model, body, headers, warnings, resolved)
 
 
 def _connection_limits() -> httpx.Limits:
@@ -156,6 +202,9 @@ class AsyncClient(_ClientBase):
       `transport`: a custom httpx transport (tests use `httpx.MockTransport`).
     - `max_line_bytes`: the longest SSE line, or whole JSON reply, accepted (16 MiB); a longer
       one raises `MalformedChunkError` instead of filling memory.
+    - `fallbacks`: `[(provider, model), ...]` to try in turn when a call fails before its first
+      event with a 429, a 5xx, a broken connection or a time limit (after its own retries);
+      `fallbacks=` on a call overrides them. `message.provider` says which one answered.
     """
 
     def __init__(
@@ -168,6 +217,7 @@ class AsyncClient(_ClientBase):
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        fallbacks: Sequence[tuple[Provider, str]] | None = None,
     ) -> None:
         super().__init__(
             provider,
@@ -177,6 +227,7 @@ class AsyncClient(_ClientBase):
             max_line_bytes=max_line_bytes,
             http_client=http_client,
             transport=transport,
+            fallbacks=fallbacks,
         )
         self.transport: httpx.AsyncBaseTransport | None = transport
         self.http = http_client or httpx.AsyncClient(
@@ -244,6 +295,7 @@ class Client(_ClientBase):
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        fallbacks: Sequence[tuple[Provider, str]] | None = None,
     ) -> None:
         super().__init__(
             provider,
@@ -253,6 +305,7 @@ class Client(_ClientBase):
             max_line_bytes=max_line_bytes,
             http_client=http_client,
             transport=transport,
+            fallbacks=fallbacks,
         )
         self.transport: httpx.BaseTransport | None = transport
         self.http = http_client or httpx.Client(

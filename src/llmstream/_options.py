@@ -10,6 +10,7 @@ from typing_extensions import TypedDict
 from ._core.output import OutputLike
 from ._core.request import ToolChoice, ToolLike
 from ._io.timeouts import Timeouts
+from .providers._base import Provider
 
 __all__ = ["CallOptions", "ModelOptions"]
 
@@ -36,6 +37,7 @@ class ModelOptions(TypedDict, total=False):
     timeouts: Timeouts | None
     max_retries: int | None
     partial_tool_arguments: bool
+    fallbacks: Sequence[tuple[Provider, str]] | None
 
 
 class CallOptions(ModelOptions, total=False):

@@ -90,7 +90,8 @@ class APIError(LLMStreamError):
 
     `message` is the provider's own message when it sent one. `partial` is the message assembled
     before the failure (an empty one if the failure came before any of the response).
-    `attempts` is how many HTTP requests the call made, retries included.
+    `attempts` is how many HTTP requests the call made, retries and fallbacks included, and
+    `attempt_errors` what each of them ended with.
     """
 
     def __init__(
@@ -108,6 +109,9 @@ class APIError(LLMStreamError):
         self.request_id = request_id
         self.partial = partial
         self.attempts = attempts
+        self.attempt_errors: list[APIError] = [self]
+        """The error of every attempt the call made, in order, retries and fallbacks included
+        (the last one is this error)."""
 
     def __str__(self) -> str:
         where = f"{self.provider}: " if self.provider else ""

@@ -57,6 +57,9 @@ class ToolCall(BaseModel):
     name: str
     arguments: str = ""
     type: Literal["function"] = "function"
+    provider_state: dict[str, Any] = Field(default_factory=dict, repr=False)
+    """What the provider sent on this call that must go back with it (Gemini's
+    `extra_content` thought signature); replayed unchanged."""
 
     @cached_property
     def parsed_arguments(self) -> Any:
@@ -144,6 +147,10 @@ class AssistantMessage(BaseModel):
     extras: dict[str, Any] = Field(default_factory=dict, repr=False)
     output: Any = None
     """The structured output validated into its model, when the call asked for one (`output=`)."""
+    provider_state: dict[str, Any] = Field(default_factory=dict, repr=False)
+    """What the provider sent that the next request must carry back unchanged (OpenRouter's and
+    the Vercel gateway's `reasoning_details`, with Anthropic signatures and Gemini's encrypted
+    reasoning); replayed in the same fields, in place of the plain reasoning field."""
 
 
 Message = Annotated[

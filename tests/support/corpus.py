@@ -153,6 +153,25 @@ def corpus() -> list[Recording]:
     ]
 
 
+def gateways() -> list[Recording]:
+    """The two-step conversations recorded through OpenRouter, the Vercel AI Gateway and Azure
+    (read from ../shared/cassettes/gateways/, never copied)."""
+    with (SHARED_CASSETTES / "INDEX.tsv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return [
+        Recording(
+            path=SHARED_CASSETTES / row["path"],
+            provider=row["provider"],
+            model=row["model"],
+            scenario=row["scenario"],
+            streamed=row["response"] == "stream",
+            interactions=int(row["interactions"]),
+        )
+        for row in rows
+        if row["path"].startswith("gateways/")
+    ]
+
+
 def seeds() -> list[Path]:
     return sorted(SEEDS.glob("*.yaml"))
 

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from ..messages import AssistantMessage, FinishReason, ToolCall
+from .provider_state import ReasoningDetails, merge_objects
 from .ratelimits import RateLimits
 from .usage import Usage
 
@@ -45,16 +46,25 @@ def normalize_finish_reason(raw: str, *, has_tool_calls: bool) -> FinishReason:
 class PendingToolCall:
     """A tool call still being streamed."""
 
-    __slots__ = ("arguments", "id", "index", "name")
+    __slots__ = ("arguments", "id", "index", "name", "state")
 
     def __init__(self, index: int, id: str, name: str) -> None:
         self.index = index
         self.id = id
         self.name = name
         self.arguments: list[str] = []
+        self.state: dict[str, Any] = {}
+
+    def keep_state(self, name: str, value: Any) -> None:
+        self.state[name] = merge_objects(self.state.get(name), value)
 
     def build(self) -> ToolCall:
-        return ToolCall(id=self.id, name=self.name, arguments="".join(self.arguments))
+        return ToolCall(
+            id=self.id,
+            name=self.name,
+            arguments="".join(self.arguments),
+            provider_state=dict(self.state),
+        )
 
 
 class MessageAccumulator:
@@ -73,6 +83,7 @@ class MessageAccumulator:
         self.limits: RateLimits | None = None
         self.extras: dict[str, Any] = {}
         self.output: Any = None
+        self.reasoning_details = ReasoningDetails()
         self.reasoning_start: int | None = None
         """Where the open reasoning block starts in `reasoning`; None when none is open."""
 
@@ -139,4 +150,9 @@ class MessageAccumulator:
             provider=self.provider,
             extras=dict(self.extras),
             output=self.output,
+            provider_state=(
+                {"reasoning_details": self.reasoning_details.blocks()}
+                if self.reasoning_details
+                else {}
+            ),
         )

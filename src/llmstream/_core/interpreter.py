@@ -29,6 +29,8 @@ from .accumulator import MessageAccumulator, normalize_finish_reason
 from .error_bodies import read_error
 from .output import OutputReader, ResolvedOutput
 from .partial_json import PartialJSONError, PartialJSONReader
+from .provider_state import TOOL_CALL_STATE_FIELDS
+from .think_tags import Piece, ThinkTagSplitter
 
 __all__ = ["ChunkInterpreter"]
 
@@ -63,6 +65,8 @@ class ChunkInterpreter:
         self._standard_usage = type(provider).usage_from_chunk is Provider.usage_from_chunk
         self._raw_usage: dict[str, Any] | None = None
         self._call_at_wire_index: dict[int, int] = {}
+        tags = provider.think_tags
+        self._think_tags = ThinkTagSplitter(*tags) if tags is not None else None
         # Structured output, read from the text or from the output tool's arguments; and the
         # parsed arguments of every call, only when asked for (they cost a reader per call).
         self._output = OutputReader(output) if output is not None else None
@@ -106,6 +110,45 @@ class ChunkInterpreter:
         if usage and isinstance(usage, dict):
             self._raw_usage = usage  # the last report wins: Groq repeats it, nobody adds to it
 
+    def _text(self, text: str, out: list[StreamEvent]) -> None:
+        acc = self.accumulator
+        if acc.reasoning_start is not None:
+            out.append(ReasoningEnd(text=acc.end_reasoning()))
+        acc.text.append(text)
+        out.append(_text_delta({"text": text}))
+        if self._output_in_text:
+            self._output_delta(text, out)
+
+    def _reasoning(self, text: str, out: list[StreamEvent]) -> None:
+        self.accumulator.add_reasoning(text)
+        out.append(_reasoning_delta({"text": text}))
+
+    def _split(self, pieces: list[Piece], out: list[StreamEvent]) -> None:
+        """Content split at `<think>` tags: reasoning and answer, in order."""
+        for kind, piece in pieces:
+            if kind == "reasoning":
+                self._reasoning(piece, out)
+            else:
+                self._text(piece, out)
+
+    def _parts(self, parts: list[Any], out: list[StreamEvent]) -> str:
+        """The text of content given as parts (`{"type": "text", "text": ...}`); `thinking`
+        parts (Mistral's reasoning models) are reasoning, emitted as they come."""
+        text = []
+        for part in parts:
+            if not isinstance(part, dict):
+                continue
+            kind = part.get("type")
+            if kind == "text" and isinstance(part.get("text"), str):
+                text.append(part["text"])
+            elif kind == "thinking":
+                thinking = part.get("thinking")
+                if isinstance(thinking, list):
+                    thinking = "".join(p.get("text") or "" for p in thinking if isinstance(p, dict))
+                if isinstance(thinking, str) and thinking:
+                    self._reasoning(thinking, out)
+        return "".join(text)
+
     def _choice(self, choice: dict[str, Any], out: list[StreamEvent]) -> None:
         delta = choice.get("delta")
         if delta is None:
@@ -133,28 +176,29 @@ class ChunkInterpreter:
 
     def _delta(self, delta: dict[str, Any], out: list[StreamEvent]) -> None:
         acc = self.accumulator
+        reasoning = None
         for field in self._reasoning_fields:
             reasoning = delta.get(field)
             if reasoning and isinstance(reasoning, str):
                 acc.add_reasoning(reasoning)
                 out.append(_reasoning_delta({"text": reasoning}))
                 break
+        details = delta.get("reasoning_details")
+        if details:
+            self._reasoning_details(details, reasoning, out)
 
         content = delta.get("content")
         if content:
             if isinstance(content, str):
                 text = content
             elif isinstance(content, list):  # a few servers send content as parts
-                text = _text_of_parts(content)
+                text = self._parts(content, out)
             else:
                 raise self._malformed("`content` is neither text nor a list of parts", content)
-            if text:
-                if acc.reasoning_start is not None:
-                    out.append(ReasoningEnd(text=acc.end_reasoning()))
-                acc.text.append(text)
-                out.append(_text_delta({"text": text}))
-                if self._output_in_text:
-                    self._output_delta(text, out)
+            if self._think_tags is not None:
+                self._split(self._think_tags.feed(text), out)
+            elif text:
+                self._text(text, out)
 
         refusal = delta.get("refusal")
         if refusal and isinstance(refusal, str):
@@ -168,6 +212,17 @@ class ChunkInterpreter:
             self._tool_calls(tool_calls, out)
         elif delta.get("function_call"):  # the legacy `functions` API: one call, no id
             self._tool_calls([{"index": 0, "function": delta["function_call"]}], out)
+
+    def _reasoning_details(self, details: Any, plain: Any, out: list[StreamEvent]) -> None:
+        """Keep the blocks to send back; their readable text is the reasoning when the provider
+        sent no plain reasoning field beside them."""
+        if not isinstance(details, list):
+            raise self._malformed("`reasoning_details` is not a list", details)
+        acc = self.accumulator
+        readable = acc.reasoning_details.add(details)
+        if readable and not (plain and isinstance(plain, str)):
+            acc.add_reasoning(readable)
+            out.append(_reasoning_delta({"text": readable}))
 
     def _tool_calls(self, fragments: Any, out: list[StreamEvent]) -> None:
         acc = self.accumulator
@@ -200,6 +255,9 @@ class ChunkInterpreter:
                 out.append(ToolCallStart(index=index, id=call.id, name=call.name))
             elif name and not call.name:
                 call.name = name
+            for state in TOOL_CALL_STATE_FIELDS:
+                if fragment.get(state) is not None:
+                    call.keep_state(state, fragment[state])
 
             arguments = function.get("arguments")
             if arguments:
@@ -248,6 +306,8 @@ class ChunkInterpreter:
         Raises `IncompleteStreamError` when the model never said it had finished.
         """
         acc = self.accumulator
+        if self._think_tags is not None:  # a tag cut short at the very end is text after all
+            self._split(self._think_tags.flush(), out)
         if acc.reasoning_start is not None:
             out.append(ReasoningEnd(text=acc.end_reasoning()))
         if acc.raw_finish_reason is None:
@@ -327,12 +387,3 @@ class ChunkInterpreter:
             request_id=self.accumulator.request_id,
             partial=self.accumulator.build(),
         )
-
-
-def _text_of_parts(parts: list[Any]) -> str:
-    """The text of a content given as parts: `[{"type": "text", "text": ...}, ...]`."""
-    return "".join(
-        part.get("text", "")
-        for part in parts
-        if isinstance(part, dict) and part.get("type") == "text"
-    )

@@ -21,6 +21,7 @@ from ..messages import (
     ImagePart,
     SystemMessage,
     TextPart,
+    ToolCall,
     ToolMessage,
     UserMessage,
 )
@@ -204,6 +205,16 @@ def tool_choice_to_wire(choice: ToolChoice) -> Any:
     return {"type": "function", "function": {"name": name}}
 
 
+def _tool_call_to_wire(call: ToolCall) -> dict[str, Any]:
+    wire: dict[str, Any] = {
+        "id": call.id,
+        "type": "function",
+        "function": {"name": call.name, "arguments": call.arguments},
+    }
+    wire.update(call.provider_state)  # e.g. Gemini's extra_content thought signature
+    return wire
+
+
 def _content_to_wire(content: str | list[TextPart | ImagePart]) -> Any:
     if isinstance(content, str):
         return content
@@ -226,17 +237,17 @@ def message_to_wire(message: MessageLike, provider: Provider) -> dict[str, Any]:
         if message.text:
             wire["content"] = message.text
         if message.tool_calls:
-            wire["tool_calls"] = [
-                {
-                    "id": call.id,
-                    "type": "function",
-                    "function": {"name": call.name, "arguments": call.arguments},
-                }
-                for call in message.tool_calls
-            ]
+            wire["tool_calls"] = [_tool_call_to_wire(call) for call in message.tool_calls]
         elif not message.text:
             wire["content"] = ""  # an assistant message needs content or tool calls
-        if message.reasoning and provider.reasoning_history_field:
+        # Provider state goes back as it came. Reasoning blocks, when the provider wants them,
+        # replace the plain reasoning field: they are what it verifies.
+        state = dict(message.provider_state)
+        details = state.pop("reasoning_details", None)
+        wire.update(state)
+        if details and provider.replays_reasoning_details(details):
+            wire["reasoning_details"] = details
+        elif message.reasoning and provider.reasoning_history_field:
             wire[provider.reasoning_history_field] = message.reasoning
         return wire
     if isinstance(message, UserMessage):
@@ -314,6 +325,7 @@ def build_body(
         body["stream"] = True
         body["stream_options"] = {"include_usage": True}
 
+    provider.adapt_body(request.model, body)
     warnings = []
     for name, reason in provider.rejected_parameters(request.model, body).items():
         value = body.pop(name)

@@ -1,4 +1,5 @@
-"""One call, ready to send: its body, headers and limits, its retries, and its typed errors."""
+"""One call, ready to send: where it may go, its limits, its retries and fallbacks, and its
+typed errors."""
 
 from __future__ import annotations
 
@@ -22,10 +23,10 @@ from ..errors import (
 from ..events import RequestWarning
 from ..messages import AssistantMessage
 from ..providers._base import Provider
-from .retry import RetryPolicy
+from .retry import RetryPolicy, is_retryable
 from .timeouts import Timeouts
 
-__all__ = ["Call"]
+__all__ = ["Call", "Target"]
 
 logger = logging.getLogger("llmstream")
 T = TypeVar("T")
@@ -55,64 +56,16 @@ def _redact(value: Any, secret: str) -> Any:
     return value
 
 
-@dataclass
-class Call:
-    """One call, ready to send (and to send again on retry).
-
-    `stream` says whether the body asks for server-sent events; the drivers read either answer
-    the same way.
-    """
+@dataclass(frozen=True)
+class Target:
+    """One provider and model a call can go to, with the request made for that provider."""
 
     provider: Provider
+    model: str
     body: bytes
     headers: dict[str, str]
     warnings: list[RequestWarning]
-    timeouts: Timeouts
-    retry: RetryPolicy
-    max_line_bytes: int
-    model: str = ""
-    stream: bool = True
     output: ResolvedOutput | None = None
-    partial_tool_arguments: bool = False
-
-    # -- the request ----------------------------------------------------------------------------
-    def build_request(self, http: httpx.AsyncClient | httpx.Client) -> httpx.Request:
-        limits = self.timeouts
-        if isinstance(http, httpx.AsyncClient):
-            # Async waits run under cancel scopes and the watchdog, driven by the event clock.
-            timeout = httpx.Timeout(connect=limits.connect, read=None, write=None, pool=None)
-        else:
-            # The sync watchdog takes over once the response head is in; until then httpx's read
-            # timeout bounds the wait for it.
-            read = self.read_limit()
-            wait = read[1] if read else None
-            timeout = httpx.Timeout(connect=limits.connect, read=wait, write=wait, pool=wait)
-        try:
-            return http.build_request(
-                "POST",
-                self.provider.chat_url,
-                content=self.body,
-                headers=self.headers,
-                timeout=timeout,
-            )
-        except httpx.InvalidURL as exc:
-            raise ConfigurationError(f"cannot send to {self.provider.chat_url!r}: {exc}") from None
-
-    def read_limit(self) -> tuple[str, float] | None:
-        """The limit that bounds a sync request's wait for the response head, as httpx's read
-        timeout: the shorter of `first_event` and `total`, or None when neither is set."""
-        limits = [
-            (seconds, name)
-            for name, seconds in (
-                ("first_event", self.timeouts.first_event),
-                ("total", self.timeouts.total),
-            )
-            if seconds is not None
-        ]
-        if not limits:
-            return None
-        seconds, name = min(limits)
-        return name, seconds
 
     # -- typed errors ---------------------------------------------------------------------------
     def connection_error(
@@ -171,43 +124,125 @@ class Call:
                 setattr(error, name, _redact(getattr(error, name), secret))
         return error
 
-    # -- retries --------------------------------------------------------------------------------
-    def _retry_delay(self, error: APIError, attempt: int) -> float | None:
-        delay = self.retry.delay_before_retry(error, attempt)
+
+@dataclass
+class Call:
+    """One call, ready to send (and to send again on retry, or elsewhere on fallback).
+
+    `targets` are where it may go, in order: the client's provider and model first, then each
+    fallback. `stream` says whether the bodies ask for server-sent events; the drivers read
+    either answer the same way.
+    """
+
+    targets: list[Target]
+    timeouts: Timeouts
+    retry: RetryPolicy
+    max_line_bytes: int
+    stream: bool = True
+    partial_tool_arguments: bool = False
+
+    # -- the request ----------------------------------------------------------------------------
+    def build_request(
+        self, http: httpx.AsyncClient | httpx.Client, target: Target
+    ) -> httpx.Request:
+        limits = self.timeouts
+        if isinstance(http, httpx.AsyncClient):
+            # Async waits run under cancel scopes and the watchdog, driven by the event clock.
+            timeout = httpx.Timeout(connect=limits.connect, read=None, write=None, pool=None)
+        else:
+            # The sync watchdog takes over once the response head is in; until then httpx's read
+            # timeout bounds the wait for it.
+            read = self.read_limit()
+            wait = read[1] if read else None
+            timeout = httpx.Timeout(connect=limits.connect, read=wait, write=wait, pool=wait)
+        chat_url = target.provider.chat_url
+        try:
+            return http.build_request(
+                "POST", chat_url, content=target.body, headers=target.headers, timeout=timeout
+            )
+        except httpx.InvalidURL as exc:
+            raise ConfigurationError(f"cannot send to {chat_url!r}: {exc}") from None
+
+    def read_limit(self) -> tuple[str, float] | None:
+        """The limit that bounds a sync request's wait for the response head, as httpx's read
+        timeout: the shorter of `first_event` and `total`, or None when neither is set."""
+        limits = [
+            (seconds, name)
+            for name, seconds in (
+                ("first_event", self.timeouts.first_event),
+                ("total", self.timeouts.total),
+            )
+            if seconds is not None
+        ]
+        if not limits:
+            return None
+        seconds, name = min(limits)
+        return name, seconds
+
+    # -- retries and fallbacks ------------------------------------------------------------------
+    def _next_step(
+        self, error: APIError, number: int, position: int, failures: list[APIError]
+    ) -> float | None:
+        """After a failed attempt: the seconds to wait before retrying the same target, None to
+        move on to the next target; raises the error when neither applies."""
+        failures.append(error)
+        delay = self.retry.delay_before_retry(error, number)
+        target = self.targets[position]
         if delay is not None:
             logger.info(
                 "retrying %s call in %.2fs (attempt %d of %d failed: %s)",
-                self.provider.name,
+                target.provider.name,
                 delay,
-                attempt + 1,
+                number + 1,
                 self.retry.max_retries + 1,
                 error,
             )
-        return delay
+            return delay
+        if position + 1 < len(self.targets) and is_retryable(error):
+            following = self.targets[position + 1]
+            logger.info(
+                "falling back from %s (%s) to %s (%s): %s",
+                target.provider.name,
+                target.model,
+                following.provider.name,
+                following.model,
+                error,
+            )
+            return None
+        error.attempt_errors = list(failures)
+        raise error
 
-    async def with_retries(self, attempt: Callable[[int], Awaitable[T]]) -> T:
-        """`attempt(0)`, `attempt(1)`... until one succeeds or the policy gives up, which raises
-        the last error. Each attempt cleans up after itself before raising."""
-        number = 0
-        while True:
-            try:
-                return await attempt(number)
-            except APIError as error:
-                delay = self._retry_delay(error, number)
+    async def with_retries(self, attempt: Callable[[Target, int], Awaitable[T]]) -> T:
+        """`attempt(target, 0)`, `attempt(target, 1)`... on each target in turn until one
+        succeeds: retries as the policy allows, then the next target for a failure that is
+        worth another try. The last error is raised with every attempt's error on it. Each
+        attempt cleans up after itself before raising."""
+        failures: list[APIError] = []
+        for position, target in enumerate(self.targets):
+            number = 0
+            while True:
+                try:
+                    return await attempt(target, number)
+                except APIError as error:
+                    delay = self._next_step(error, number, position, failures)
                 if delay is None:
-                    raise
-            await anyio.sleep(delay)
-            number += 1
+                    break
+                await anyio.sleep(delay)
+                number += 1
+        raise AssertionError("unreachable: the last target raises its error")
 
-    def with_retries_sync(self, attempt: Callable[[int], T]) -> T:
+    def with_retries_sync(self, attempt: Callable[[Target, int], T]) -> T:
         """The sync twin of `with_retries`."""
-        number = 0
-        while True:
-            try:
-                return attempt(number)
-            except APIError as error:
-                delay = self._retry_delay(error, number)
+        failures: list[APIError] = []
+        for position, target in enumerate(self.targets):
+            number = 0
+            while True:
+                try:
+                    return attempt(target, number)
+                except APIError as error:
+                    delay = self._next_step(error, number, position, failures)
                 if delay is None:
-                    raise
-            time.sleep(delay)
-            number += 1
+                    break
+                time.sleep(delay)
+                number += 1
+        raise AssertionError("unreachable: the last target raises its error")

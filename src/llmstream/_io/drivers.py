@@ -31,7 +31,7 @@ from ..errors import APIError, LLMStreamError, StreamBusyError, StreamTimeoutErr
 from ..events import StreamEvent
 from ..messages import AssistantMessage
 from .bodies import async_body, sync_body
-from .call import Call
+from .call import Call, Target
 from .timeouts import EventClock
 from .watchdog import WATCHDOG, Watch
 
@@ -49,6 +49,7 @@ class _StreamState:
 
     def __init__(self, call: Call) -> None:
         self._call = call
+        self._target = call.targets[0]  # where the current attempt goes
         self._parser: ResponseParser | None = None
         self._clock = EventClock(call.timeouts)
         self._watch: Watch | None = None
@@ -65,7 +66,7 @@ class _StreamState:
     @property
     def request_id(self) -> str | None:
         """The provider's request id, from the response headers."""
-        return self._call.provider.request_id_from(self.response_headers)
+        return self._target.provider.request_id_from(self.response_headers)
 
     @property
     def limits(self) -> RateLimits:
@@ -75,7 +76,7 @@ class _StreamState:
     @property
     def warnings(self) -> list[str]:
         """What llmstream changed in the request before sending it (also yielded as events)."""
-        return [warning.message for warning in self._call.warnings]
+        return [warning.message for warning in self._target.warnings]
 
     @property
     def message(self) -> AssistantMessage:
@@ -91,35 +92,36 @@ class _StreamState:
     def partial(self) -> AssistantMessage:
         """The message assembled from everything received so far."""
         if self._parser is None:
-            return AssistantMessage(provider=self._call.provider.name)
+            return AssistantMessage(provider=self._target.provider.name)
         return self._parser.partial()
 
-    def _start_attempt(self, number: int) -> None:
-        self.attempts = number + 1
+    def _start_attempt(self, target: Target) -> None:
+        self._target = target
+        self.attempts += 1
         self._clock = EventClock(self._call.timeouts)
         self._parser = None
-        call = self._call
         logger.debug(
             "%s: POST %s model=%s stream=%s attempt=%d",
-            call.provider.name, call.provider.display_url, call.model, call.stream, self.attempts,
+            target.provider.name, target.provider.display_url, target.model, self._call.stream,
+            self.attempts,
         )  # fmt: skip
 
     def _started(self, response: httpx.Response) -> None:
         """The response head is in: from here on the parser reads, under the watchdog."""
         logger.debug(
             "%s: HTTP %d request_id=%s after %.3fs",
-            self._call.provider.name,
+            self._target.provider.name,
             response.status_code,
-            self._call.provider.request_id_from(response.headers),
+            self._target.provider.request_id_from(response.headers),
             time.monotonic() - self._clock.start,
         )
         self.response_headers = response.headers
         self._parser = ResponseParser(
-            self._call.provider,
+            self._target.provider,
             status=response.status_code,
             headers=response.headers,
             max_line_bytes=self._call.max_line_bytes,
-            output=self._call.output,
+            output=self._target.output,
             partial_tool_arguments=self._call.partial_tool_arguments,
         )
         self._watch = WATCHDOG.watch(response, self._clock)
@@ -127,10 +129,10 @@ class _StreamState:
     def _first_batch(self, first: list[StreamEvent]) -> None:
         logger.debug(
             "%s: first event after %.3fs",
-            self._call.provider.name,
+            self._target.provider.name,
             time.monotonic() - self._clock.start,
         )
-        self._events = [*self._call.warnings, *first]
+        self._events = [*self._target.warnings, *first]
         self._position = 0
         self._clock.delivered()
         if self._watch is not None:
@@ -151,15 +153,15 @@ class _StreamState:
             return self._deadline_error()
         if self._parser is not None and self._parser.kind == "error":
             return self._parser.status_error()
-        return self._call.connection_error(exc, request_id=self.request_id, partial=self.partial)
+        return self._target.connection_error(exc, request_id=self.request_id, partial=self.partial)
 
     def _check_watch(self) -> None:
         if self._watch is not None and self._watch.fired is not None:
             raise self._timeout_error(*self._watch.fired)
 
     def _timeout_error(self, limit: str, seconds: float) -> StreamTimeoutError:
-        logger.debug("%s: the %s limit of %gs fired", self._call.provider.name, limit, seconds)
-        return self._call.timeout_error(
+        logger.debug("%s: the %s limit of %gs fired", self._target.provider.name, limit, seconds)
+        return self._target.timeout_error(
             limit, seconds, request_id=self.request_id, partial=self.partial
         )
 
@@ -176,7 +178,7 @@ class _StreamState:
         """Record why the stream ended; every error out of a stream carries `partial`, and how
         many attempts the call made."""
         if isinstance(error, APIError):
-            self._call.redact(error)
+            self._target.redact(error)
             error.attempts = self.attempts
             if error.partial is None:
                 error.partial = self.partial
@@ -267,24 +269,24 @@ class AsyncChatStream(_StreamState):
             raise self._fail(error) from error.__cause__
         self._first_batch(first)
 
-    async def _attempt(self, number: int) -> list[StreamEvent]:
+    async def _attempt(self, target: Target, number: int) -> list[StreamEvent]:
         try:
-            return await self._send_and_read_first(number)
+            return await self._send_and_read_first(target)
         except APIError as error:
             await self._release(drain=False)
-            raise self._call.redact(error)  # noqa: B904 - the same error, cleaned
+            raise target.redact(error)  # noqa: B904 - the same error, cleaned
 
-    async def _send_and_read_first(self, number: int) -> list[StreamEvent]:
-        self._start_attempt(number)
+    async def _send_and_read_first(self, target: Target) -> list[StreamEvent]:
+        self._start_attempt(target)
         call = self._call
-        request = call.build_request(self._http)
+        request = call.build_request(self._http, target)
         try:
             with anyio.CancelScope(deadline=_anyio_deadline(self._clock)) as scope:
                 response = await self._http.send(request, stream=True)
         except httpx.ConnectTimeout:
             raise self._timeout_error("connect", call.timeouts.connect or 0.0) from None
         except httpx.HTTPError as exc:
-            raise call.connection_error(exc, partial=self.partial) from exc
+            raise target.connection_error(exc, partial=self.partial) from exc
         if scope.cancelled_caught:
             raise self._deadline_error()
         self._response = response
@@ -432,17 +434,17 @@ class ChatStream(_StreamState):
             raise self._fail(error) from error.__cause__
         self._first_batch(first)
 
-    def _attempt(self, number: int) -> list[StreamEvent]:
+    def _attempt(self, target: Target, number: int) -> list[StreamEvent]:
         try:
-            return self._send_and_read_first(number)
+            return self._send_and_read_first(target)
         except APIError as error:
             self._release(drain=False)
-            raise self._call.redact(error)  # noqa: B904 - the same error, cleaned
+            raise target.redact(error)  # noqa: B904 - the same error, cleaned
 
-    def _send_and_read_first(self, number: int) -> list[StreamEvent]:
-        self._start_attempt(number)
+    def _send_and_read_first(self, target: Target) -> list[StreamEvent]:
+        self._start_attempt(target)
         call = self._call
-        request = call.build_request(self._http)
+        request = call.build_request(self._http, target)
         try:
             response = self._http.send(request, stream=True)
         except httpx.ConnectTimeout:
@@ -450,7 +452,7 @@ class ChatStream(_StreamState):
         except httpx.TimeoutException:
             raise self._deadline_error() from None
         except httpx.HTTPError as exc:
-            raise call.connection_error(exc, partial=self.partial) from exc
+            raise target.connection_error(exc, partial=self.partial) from exc
         self._response = response
         self._started(response)
         self._body = sync_body(response)

@@ -63,6 +63,9 @@ class Provider:
     # How a bare `output=Model` is asked for: "native" (response_format json_schema, strict),
     # "tool" (a forced tool call, which every provider with tools supports) or "prompted".
     output_mode: OutputMode = "tool"
+    # Tags around reasoning written inside `content` (`("<think>", "</think>")`), split out into
+    # reasoning; None: content is all answer.
+    think_tags: tuple[str, str] | None = None
 
     def __init__(
         self,
@@ -137,6 +140,25 @@ class Provider:
     def output_limit_field(self, model: str) -> str:
         """The body field that carries `max_tokens` for this model."""
         return "max_tokens"
+
+    def adapt_body(self, model: str, body: dict[str, Any]) -> None:
+        """Reshape the request body to this provider's own fields (in place), after the standard
+        ones are set and before `extra_body` is merged: e.g. OpenRouter's `reasoning` object."""
+
+    def replays_reasoning_details(self, details: list[dict[str, Any]]) -> bool:
+        """Whether an assistant message goes back with the `reasoning_details` blocks it was
+        streamed with (in place of the plain reasoning field).
+
+        Blocks that carry what only the provider can check (an Anthropic `signature`, Gemini's
+        or OpenAI's encrypted reasoning) always go back as they came. Blocks of plain text say
+        nothing the plain reasoning field does not, and every compatible server accepts that
+        field, so by default those are replayed as plain reasoning (OpenRouter asks for the
+        blocks in every case).
+        """
+        return any(
+            block.get("type") == "reasoning.encrypted" or block.get("signature")
+            for block in details
+        )
 
     def rejected_parameters(self, model: str, body: Mapping[str, Any]) -> dict[str, str]:
         """Body fields this model refuses, each with the reason, so they are dropped, not sent."""

@@ -20,7 +20,10 @@ class OpenAICompatible(Provider):
     `completion_tokens` includes reasoning is inferred from the server's own totals.
     `output_mode` is how a bare `output=Model` is asked for: "tool" (a forced tool call, which
     any server with tool calling accepts), "native" (`response_format` with a JSON schema: vLLM,
-    llama.cpp and most others constrain the output to it) or "prompted".
+    llama.cpp and most others constrain the output to it) or "prompted". `think_tags=True`
+    splits reasoning that a model writes inside its answer between `<think>` and `</think>`
+    (DeepSeek-R1-style models without a reasoning parser: Groq's `reasoning_format="raw"`,
+    Ollama, vLLM) into reasoning events; a pair of other tags can be given instead.
     """
 
     name = "openai-compatible"
@@ -36,6 +39,7 @@ class OpenAICompatible(Provider):
         api_key_env: str | None = None,
         reasoning_history_field: str | None = "reasoning_content",
         output_mode: OutputMode = "tool",
+        think_tags: bool | tuple[str, str] = False,
         headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
@@ -44,6 +48,11 @@ class OpenAICompatible(Provider):
         self.api_key_env = api_key_env
         self.reasoning_history_field = reasoning_history_field
         self.output_mode = output_mode
+        if think_tags is True:
+            self.think_tags = ("<think>", "</think>")
+        elif think_tags:
+            opening, closing = think_tags
+            self.think_tags = (opening, closing)
         super().__init__(
             api_key,
             base_url=base_url,

@@ -1,0 +1,83 @@
+"""Provider state: what a provider streams that the next request must carry back, unchanged.
+
+Gateways and some providers send opaque data beside the answer and verify it on the next turn:
+
+- `reasoning_details` on the delta or message (OpenRouter, the Vercel AI Gateway): blocks of
+  `{type, index, format, text | summary | data, signature?, id?}` (`reasoning.text`,
+  `reasoning.summary`, `reasoning.encrypted`) that arrive in pieces. Pieces with the same
+  `index` and `type` are one block: their `text`, `summary`, `data` and `signature` are joined,
+  and their other fields taken from the first piece that has them. Anthropic signatures and
+  Gemini's encrypted reasoning are checked by the provider when they come back.
+- `extra_content` on a tool call (Gemini's OpenAI-compatible endpoint:
+  `{"google": {"thought_signature": "..."}}`), merged as objects.
+
+The rule is generic, for any server: what was received in this form is replayed in this form.
+Nothing here knows a provider; the accumulator keeps the state on the message and the request
+builder sends it back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["MESSAGE_STATE_FIELDS", "TOOL_CALL_STATE_FIELDS", "ReasoningDetails", "merge_objects"]
+
+MESSAGE_STATE_FIELDS = ("reasoning_details",)
+"""Fields of an assistant delta (or whole message) that go back on the assistant message."""
+
+TOOL_CALL_STATE_FIELDS = ("extra_content",)
+"""Fields of a tool-call fragment that go back on that tool call."""
+
+# The fields of a reasoning block that arrive in pieces and are joined.
+_JOINED = ("text", "summary", "data", "signature")
+
+
+class ReasoningDetails:
+    """`reasoning_details` blocks merged from their pieces, in the order they began."""
+
+    __slots__ = ("_blocks", "_by_key")
+
+    def __init__(self) -> None:
+        self._blocks: list[dict[str, Any]] = []
+        self._by_key: dict[tuple[Any, Any], dict[str, Any]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._blocks)
+
+    def add(self, pieces: list[Any]) -> str:
+        """Merge a delta's pieces; returns the readable reasoning they carried (the text of
+        `reasoning.text` and `reasoning.summary` pieces), for a provider that sends no plain
+        reasoning field beside them."""
+        readable = []
+        for piece in pieces:
+            if not isinstance(piece, dict):
+                continue  # not a block: nothing a provider could verify
+            key = (piece.get("index"), piece.get("type"))
+            block = self._by_key.get(key)
+            if block is None:
+                block = self._by_key[key] = dict(piece)
+                self._blocks.append(block)
+            else:
+                for name, value in piece.items():
+                    if name in _JOINED and isinstance(value, str):
+                        block[name] = f"{block.get(name) or ''}{value}"
+                    elif value not in (None, "") and block.get(name) in (None, ""):
+                        block[name] = value
+            for name in ("text", "summary"):
+                value = piece.get(name)
+                if isinstance(value, str):
+                    readable.append(value)
+        return "".join(readable)
+
+    def blocks(self) -> list[dict[str, Any]]:
+        return [dict(block) for block in self._blocks]
+
+
+def merge_objects(old: Any, new: Any) -> Any:
+    """`new` merged into `old`: objects key by key (recursively), anything else replaced."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        merged = dict(old)
+        for key, value in new.items():
+            merged[key] = merge_objects(old.get(key), value) if key in old else value
+        return merged
+    return new

@@ -1,0 +1,77 @@
+"""Azure OpenAI: OpenAI's models deployed in an Azure resource."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from ..errors import ConfigurationError
+from .openai import OpenAI
+
+__all__ = ["AzureOpenAI"]
+
+
+class AzureOpenAI(OpenAI):
+    """Azure OpenAI. Reads `AZURE_OPENAI_API_KEY` and `AZURE_OPENAI_ENDPOINT`.
+
+    - `endpoint` is the resource, `https://<resource>.openai.azure.com`. By default calls go to
+      the v1 API, `{endpoint}/openai/v1/chat/completions`, and `model` names the deployment.
+      With `deployment` (and `api_version`, default `2024-10-21`) they go to the older
+      `{endpoint}/openai/deployments/<deployment>/chat/completions?api-version=...` instead.
+    - The key travels in the `api-key` header; `azure_ad_token` (an Entra ID token) is sent as
+      `Authorization: Bearer` in its place.
+    - As on OpenAI, reasoning deployments named after their model (`gpt-5-mini`, `o4-mini`) take
+      `max_completion_tokens` and lose the sampling parameters they refuse, with a warning; for
+      a deployment named otherwise, pass `max_completion_tokens=` yourself.
+    - Streams begin with a chunk of `prompt_filter_results` and carry `content_filter_results`:
+      both are kept in `AssistantMessage.extras`; a filtered reply finishes with
+      `content_filter`.
+    """
+
+    name = "azure"
+    default_base_url = ""
+    api_key_env = "AZURE_OPENAI_API_KEY"
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        endpoint: str | None = None,
+        deployment: str | None = None,
+        api_version: str = "2024-10-21",
+        azure_ad_token: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        endpoint = endpoint or os.environ.get("AZURE_OPENAI_ENDPOINT")
+        if not endpoint:
+            raise ConfigurationError(
+                "AzureOpenAI needs the resource's endpoint: pass AzureOpenAI(endpoint="
+                "'https://<resource>.openai.azure.com') or set AZURE_OPENAI_ENDPOINT"
+            )
+        endpoint = endpoint.rstrip("/")
+        self.deployment = deployment
+        self.api_version = api_version
+        base_url = (
+            f"{endpoint}/openai/deployments/{deployment}" if deployment else f"{endpoint}/openai/v1"
+        )
+        # An Entra ID token replaces the key; the base class checks whichever is used.
+        self.requires_api_key = azure_ad_token is None
+        self._bearer = azure_ad_token is not None
+        super().__init__(
+            azure_ad_token if azure_ad_token is not None else api_key,
+            base_url=base_url,
+            headers=headers,
+        )
+
+    @property
+    def chat_url(self) -> str:
+        if self.deployment:
+            return f"{self.base_url}/chat/completions?api-version={self.api_version}"
+        return f"{self.base_url}/chat/completions"
+
+    def request_headers(self) -> dict[str, str]:
+        headers = super().request_headers()
+        if not self._bearer and self.api_key is not None:
+            del headers["Authorization"]
+            headers["api-key"] = self.api_key.get_secret_value()
+        return headers
