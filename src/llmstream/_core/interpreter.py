@@ -34,14 +34,15 @@ from .think_tags import Piece, ThinkTagSplitter
 
 __all__ = ["ChunkInterpreter"]
 
+# The events made once per chunk are built by their validators directly: the same validation as
+# calling the class, without BaseModel.__init__'s Python frame. (Building them without any
+# validation, with object.__new__ and four __setattr__ calls, measured no cheaper.)
+text_delta = TextDelta.__pydantic_validator__.validate_python
+reasoning_delta = ReasoningDelta.__pydantic_validator__.validate_python
+tool_call_delta = ToolCallDelta.__pydantic_validator__.validate_python
+
 # Fields every chunk has; anything else at the top level is a provider extra worth keeping.
 _STANDARD_FIELDS = frozenset({"id", "object", "created", "model", "choices", "usage", "error"})
-
-# The events made once per chunk are built by their validators directly: the same validation as
-# calling the class, without BaseModel.__init__'s Python frame (a third of an event's cost).
-_text_delta = TextDelta.__pydantic_validator__.validate_python
-_reasoning_delta = ReasoningDelta.__pydantic_validator__.validate_python
-_tool_call_delta = ToolCallDelta.__pydantic_validator__.validate_python
 
 
 class ChunkInterpreter:
@@ -65,8 +66,10 @@ class ChunkInterpreter:
         self._standard_usage = type(provider).usage_from_chunk is Provider.usage_from_chunk
         self._raw_usage: dict[str, Any] | None = None
         self._call_at_wire_index: dict[int, int] = {}
-        tags = provider.think_tags
-        self._think_tags = ThinkTagSplitter(*tags) if tags is not None else None
+        # A provider's chunks repeat the same top-level fields: which of them are extras is
+        # worked out once per set of fields, not once per chunk.
+        self._keys: frozenset[str] = frozenset()
+        self._extra_keys: tuple[str, ...] = ()
         # Structured output, read from the text or from the output tool's arguments; and the
         # parsed arguments of every call, only when asked for (they cost a reader per call).
         self._output = OutputReader(output) if output is not None else None
@@ -75,6 +78,10 @@ class ChunkInterpreter:
         self._arguments: dict[int, PartialJSONReader] | None = (
             {} if partial_tool_arguments else None
         )
+        tags = provider.think_tags
+        self._think_tags = ThinkTagSplitter(*tags) if tags is not None else None
+        # Text that is only text: no tags to split, no structured output to read it as.
+        self._plain_text = self._think_tags is None and not self._output_in_text
 
     # -- one chunk -------------------------------------------------------------------------
     def handle(self, chunk: Any, out: list[StreamEvent]) -> None:
@@ -91,12 +98,14 @@ class ChunkInterpreter:
         if acc.id is None:
             acc.id = self._text_field(chunk, "id")
             acc.model = self._text_field(chunk, "model")
-        not_extras, extras = self._not_extras, acc.extras
-        for key in chunk:
-            if key not in not_extras:
-                value = chunk[key]
-                if value is not None and extras.get(key) != value:
-                    acc.merge_extra(key, value)
+        if chunk.keys() != self._keys:  # other top-level fields than the last chunk's
+            self._keys = frozenset(chunk)
+            self._extra_keys = tuple(key for key in chunk if key not in self._not_extras)
+        extras = acc.extras
+        for key in self._extra_keys:
+            value = chunk[key]
+            if value is not None and extras.get(key) != value:
+                acc.merge_extra(key, value)
 
         choices = chunk.get("choices")
         if choices:
@@ -104,24 +113,53 @@ class ChunkInterpreter:
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:
                 choice = self._choice_zero(choices, chunk)  # n > 1: the message is choice 0
             if choice is not None:
-                self._choice(choice, out)
+                delta = choice.get("delta")
+                if delta is None:
+                    delta = choice.get("message")  # a whole reply: the message is the delta
+                if delta:
+                    content = delta.get("content")
+                    if len(delta) == 1 and type(content) is str and self._plain_text:
+                        if content:  # most chunks: a piece of text and nothing else, inline
+                            if acc.reasoning_start is not None:
+                                out.append(ReasoningEnd(text=acc.end_reasoning()))
+                            acc.text.append(content)
+                            out.append(text_delta({"text": content}))
+                    else:
+                        self._delta(delta, out)
+                finish_reason = choice.get("finish_reason")
+                if finish_reason and acc.raw_finish_reason is None:
+                    self._finish(str(finish_reason), out)
 
         usage = chunk.get("usage") if self._standard_usage else self._usage_from(chunk)
         if usage and isinstance(usage, dict):
             self._raw_usage = usage  # the last report wins: Groq repeats it, nobody adds to it
+
+    def _content(self, content: Any, out: list[StreamEvent]) -> None:
+        """Content that is not plain text read plainly: parts, `<think>` tags, or text that
+        feeds a structured output."""
+        if isinstance(content, str):
+            text = content
+        elif isinstance(content, list):  # a few servers send content as parts
+            text = self._parts(content, out)
+        else:
+            raise self._malformed("`content` is neither text nor a list of parts", content)
+        if self._think_tags is not None:
+            self._split(self._think_tags.feed(text), out)
+        elif text:
+            self._text(text, out)
 
     def _text(self, text: str, out: list[StreamEvent]) -> None:
         acc = self.accumulator
         if acc.reasoning_start is not None:
             out.append(ReasoningEnd(text=acc.end_reasoning()))
         acc.text.append(text)
-        out.append(_text_delta({"text": text}))
+        out.append(text_delta({"text": text}))
         if self._output_in_text:
             self._output_delta(text, out)
 
     def _reasoning(self, text: str, out: list[StreamEvent]) -> None:
         self.accumulator.add_reasoning(text)
-        out.append(_reasoning_delta({"text": text}))
+        out.append(reasoning_delta({"text": text}))
 
     def _split(self, pieces: list[Piece], out: list[StreamEvent]) -> None:
         """Content split at `<think>` tags: reasoning and answer, in order."""
@@ -149,16 +187,6 @@ class ChunkInterpreter:
                     self._reasoning(thinking, out)
         return "".join(text)
 
-    def _choice(self, choice: dict[str, Any], out: list[StreamEvent]) -> None:
-        delta = choice.get("delta")
-        if delta is None:
-            delta = choice.get("message")
-        if delta:
-            self._delta(delta, out)
-        finish_reason = choice.get("finish_reason")
-        if finish_reason and self.accumulator.raw_finish_reason is None:
-            self._finish(str(finish_reason), out)
-
     def _choice_zero(self, choices: Any, chunk: Any) -> dict[str, Any] | None:
         """The choice with index 0, or None when this chunk carries only others.
 
@@ -181,7 +209,7 @@ class ChunkInterpreter:
             reasoning = delta.get(field)
             if reasoning and isinstance(reasoning, str):
                 acc.add_reasoning(reasoning)
-                out.append(_reasoning_delta({"text": reasoning}))
+                out.append(reasoning_delta({"text": reasoning}))
                 break
         details = delta.get("reasoning_details")
         if details:
@@ -189,16 +217,13 @@ class ChunkInterpreter:
 
         content = delta.get("content")
         if content:
-            if isinstance(content, str):
-                text = content
-            elif isinstance(content, list):  # a few servers send content as parts
-                text = self._parts(content, out)
+            if type(content) is str and self._plain_text:  # the common case, inline
+                if acc.reasoning_start is not None:
+                    out.append(ReasoningEnd(text=acc.end_reasoning()))
+                acc.text.append(content)
+                out.append(text_delta({"text": content}))
             else:
-                raise self._malformed("`content` is neither text nor a list of parts", content)
-            if self._think_tags is not None:
-                self._split(self._think_tags.feed(text), out)
-            elif text:
-                self._text(text, out)
+                self._content(content, out)
 
         refusal = delta.get("refusal")
         if refusal and isinstance(refusal, str):
@@ -222,7 +247,7 @@ class ChunkInterpreter:
         readable = acc.reasoning_details.add(details)
         if readable and not (plain and isinstance(plain, str)):
             acc.add_reasoning(readable)
-            out.append(_reasoning_delta({"text": readable}))
+            out.append(reasoning_delta({"text": readable}))
 
     def _tool_calls(self, fragments: Any, out: list[StreamEvent]) -> None:
         acc = self.accumulator
@@ -265,7 +290,7 @@ class ChunkInterpreter:
                     arguments = self._json_text(arguments, "a tool call's arguments")
                 call.arguments.append(arguments)
                 if self._arguments is None:
-                    out.append(_tool_call_delta({"index": index, "arguments": arguments}))
+                    out.append(tool_call_delta({"index": index, "arguments": arguments}))
                 else:
                     partial = self._partial_arguments(index, arguments)
                     out.append(ToolCallDelta(index=index, arguments=arguments, partial=partial))

@@ -1,12 +1,14 @@
 """How a response's bytes are read off httpx.
 
-Without a content encoding the raw bytes are the body, and reading them skips httpx's decoding
-layer: one generator less per read, on the hottest loop of a stream.
+Without a content encoding the raw bytes are the body. Then the transport's own byte stream is
+read directly, without `Response.aiter_raw()`'s layers (a generator, a chunker and a byte count
+per read, on the hottest loop of a stream): httpx's default transports already turn httpcore's
+errors into httpx's inside that stream. The response is marked consumed, as `aiter_raw()` would.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 
@@ -20,11 +22,15 @@ def _raw_is_body(response: httpx.Response) -> bool:
     return encoding == "identity" and not response.is_stream_consumed
 
 
-def async_body(response: httpx.Response) -> AsyncGenerator[bytes, None]:
-    body = response.aiter_raw() if _raw_is_body(response) else response.aiter_bytes()
-    assert isinstance(body, AsyncGenerator)
-    return body
+def async_body(response: httpx.Response) -> AsyncIterator[bytes]:
+    if _raw_is_body(response) and isinstance(response.stream, httpx.AsyncByteStream):
+        response.is_stream_consumed = True
+        return response.stream.__aiter__()
+    return response.aiter_bytes()
 
 
 def sync_body(response: httpx.Response) -> Iterator[bytes]:
-    return response.iter_raw() if _raw_is_body(response) else response.iter_bytes()
+    if _raw_is_body(response) and isinstance(response.stream, httpx.SyncByteStream):
+        response.is_stream_consumed = True
+        return response.stream.__iter__()
+    return response.iter_bytes()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 
 import anyio
@@ -139,7 +139,9 @@ class _StreamState:
             self._watch.reschedule()  # `idle` now applies, and may fall before `first_event`
 
     def _deliver(self, events: list[StreamEvent]) -> StreamEvent:
-        self._clock.delivered()
+        clock = self._clock  # `delivered()`, inline: this runs once per batch of events
+        clock.got_first_event = True
+        clock.waiting_since = None
         self._events = events
         self._position = 1
         return events[0]
@@ -154,10 +156,6 @@ class _StreamState:
         if self._parser is not None and self._parser.kind == "error":
             return self._parser.status_error()
         return self._target.connection_error(exc, request_id=self.request_id, partial=self.partial)
-
-    def _check_watch(self) -> None:
-        if self._watch is not None and self._watch.fired is not None:
-            raise self._timeout_error(*self._watch.fired)
 
     def _timeout_error(self, limit: str, seconds: float) -> StreamTimeoutError:
         logger.debug("%s: the %s limit of %gs fired", self._target.provider.name, limit, seconds)
@@ -216,7 +214,7 @@ class AsyncChatStream(_StreamState):
         super().__init__(call)
         self._http = http
         self._response: httpx.Response | None = None
-        self._body: AsyncGenerator[bytes, None] | None = None
+        self._body: AsyncIterator[bytes] | None = None
         self._scoped_reads = False
 
     async def __aenter__(self) -> AsyncChatStream:
@@ -320,14 +318,17 @@ class AsyncChatStream(_StreamState):
         return self._deliver(events)
 
     async def _read_events(self) -> list[StreamEvent]:
-        """Read until the parser has events, or the body is over (then [])."""
-        parser, body, clock = self._parser, self._body, self._clock
+        """Read until the parser has events, or the body is over (then []). The hottest loop
+        of a stream: the clock and the watch are read inline."""
+        parser, body, clock, watch = self._parser, self._body, self._clock, self._watch
         assert parser is not None
-        parser.raise_held_error()
+        if parser.held_error is not None:
+            parser.raise_held_error()
         if parser.finished:  # [DONE] came, or the whole body was read: nothing left to read
             return []
         assert body is not None
-        clock.wait(time.monotonic())
+        if clock.waiting_since is None:  # the caller asks for more: `idle` runs from now
+            clock.waiting_since = time.monotonic()
         while not parser.finished:
             try:
                 chunk = await (self._scoped_read() if self._scoped_reads else body.__anext__())
@@ -335,7 +336,8 @@ class AsyncChatStream(_StreamState):
                 chunk = None
             except httpx.HTTPError as exc:
                 raise self._read_failed(exc) from exc
-            self._check_watch()
+            if watch is not None and watch.fired is not None:
+                raise self._timeout_error(*watch.fired)
             events = parser.end() if chunk is None else parser.feed(chunk)
             if events:
                 return events
@@ -363,7 +365,9 @@ class AsyncChatStream(_StreamState):
                                 pass
                         except httpx.HTTPError:
                             pass
-                await body.aclose()
+                close = getattr(body, "aclose", None)
+                if close is not None:
+                    await close()
             await response.aclose()
 
 
@@ -484,19 +488,22 @@ class ChatStream(_StreamState):
 
     def _read_events(self) -> list[StreamEvent]:
         """Read until the parser has events, or the body is over (then [])."""
-        parser, body, clock = self._parser, self._body, self._clock
+        parser, body, clock, watch = self._parser, self._body, self._clock, self._watch
         assert parser is not None
-        parser.raise_held_error()
+        if parser.held_error is not None:
+            parser.raise_held_error()
         if parser.finished:
             return []
         assert body is not None
-        clock.wait(time.monotonic())
+        if clock.waiting_since is None:
+            clock.waiting_since = time.monotonic()
         while not parser.finished:
             try:
                 chunk = next(body, None)
             except httpx.HTTPError as exc:
                 raise self._read_failed(exc) from exc
-            self._check_watch()
+            if watch is not None and watch.fired is not None:
+                raise self._timeout_error(*watch.fired)
             events = parser.end() if chunk is None else parser.feed(chunk)
             if events:
                 return events
