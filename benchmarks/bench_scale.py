@@ -8,7 +8,8 @@ runs in a fresh client process, so its peak RSS is its own, and measures only th
 
 - CPU per chunk: `time.process_time()` (every thread of the client process, not the server)
   over the concurrent run, divided by streams x 200;
-- wall time, beside the ideal: the server paces each stream, so the run cannot be shorter;
+- wall time, beside the time the server's pacing alone takes;
+- in flight: streams open at once, on average over the run (from the response to its end);
 - peak RSS and its growth over the start (after imports and one warm-up stream): VmHWM from
   /proc/self/status, reset at the start through /proc/self/clear_refs (ru_maxrss where not);
 - exactness: every llmstream stream's final message must be exactly the text its server sent,
@@ -17,12 +18,14 @@ runs in a fresh client process, so its peak RSS is its own, and measures only th
   difference fails the run (exit status 1).
 
 The server (`--serve`, started here with `subprocess`) is a single-threaded non-blocking
-raw-socket HTTP/1.1 server on 127.0.0.1: stream n answers the request whose user message is
-"stream n", with pre-rendered bytes, one SSE event per `send()` as one HTTP chunk, paced: one
-event every `interval` per stream, where interval = max(1 ms, streams x 40 us) by default, so
-the client sees about one event per read (as from a real provider) at 25,000 events/s in all;
-`--burst` sends every event at once instead (large coalesced reads). After each measurement
-the server reports how late it ran, so a server that could not keep up is visible.
+raw-socket HTTP/1.1 server on 127.0.0.1 with pre-rendered bytes. The request whose user message
+is "stream I of N" gets stream I, once all N requests of the run are in (so that the N streams
+really are in flight together, rather than the first finishing before the last is sent), one
+SSE event per `send()` as one HTTP chunk, paced: one event per stream every
+max(1 ms, N / 20,000 s), i.e. 20,000 events/s in all at 100 and 1,000 streams, which a client
+on a quiet 2-core machine keeps up with, so it reads about one event per read, as from a real
+provider (`--rate`, `--min-interval-ms`; `--rate 0` sends as fast as the sockets take it).
+After each measurement the server reports its CPU time and how late its latest event went out.
 
     python benchmarks/bench_scale.py [--streams 1,100,1000] [--rounds 3] [--backend asyncio]
     python benchmarks/bench_scale.py --quick
@@ -64,7 +67,7 @@ def _raise_nofile() -> None:
 
 # -- the server ------------------------------------------------------------------------------
 
-_STREAM_ID = re.compile(rb"stream (\d+)")
+_REQUEST = re.compile(rb"stream (\d+) of (\d+)")
 _HEAD = (
     b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\n"
     b"cache-control: no-cache\r\nx-request-id: req_%d\r\ntransfer-encoding: chunked\r\n\r\n"
@@ -72,7 +75,7 @@ _HEAD = (
 
 
 class _Connection:
-    __slots__ = ("events", "inbox", "next", "outbox", "server", "sock", "start")
+    __slots__ = ("events", "inbox", "interval", "next", "outbox", "server", "sock", "waiting")
 
     def __init__(self, server: _Server, sock: socket.socket) -> None:
         self.server = server
@@ -81,7 +84,8 @@ class _Connection:
         self.outbox = b""
         self.events: list[bytes] = []  # of the stream being sent; empty between requests
         self.next = 0
-        self.start = 0.0
+        self.interval = 0.0
+        self.waiting = False  # for the other streams of its run to arrive
 
     def readable(self) -> None:
         try:
@@ -97,7 +101,7 @@ class _Connection:
         self.take_request()
 
     def take_request(self) -> None:
-        """Start answering the next complete request, if one is in and none is being sent."""
+        """Take the next complete request, if one is in and none is being answered."""
         if self.events:
             return
         end = self.inbox.find(b"\r\n\r\n")
@@ -118,18 +122,15 @@ class _Connection:
             self.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(stats), stats))
             self.take_request()
             return
-        found = _STREAM_ID.search(body)
-        stream_id = int(found.group(1)) if found else 0
-        self.events = [http_chunk(event) for event in self.server.stream(stream_id)]
+        found = _REQUEST.search(body)
+        stream_id, of = (int(found.group(1)), int(found.group(2))) if found else (0, 1)
+        self.events = [
+            _HEAD % stream_id + http_chunk(event) for event in self.server.stream(stream_id)[:1]
+        ]
+        self.events += [http_chunk(event) for event in self.server.stream(stream_id)[1:]]
         self.events.append(b"0\r\n\r\n")
-        self.write(_HEAD % stream_id + self.events[0])
-        self.next = 1
-        self.start = time.monotonic()
-        if self.server.interval <= 0:
-            while self.events:
-                self.send_next(self.start)
-        else:
-            self.server.schedule(self.start + self.server.interval, self)
+        self.next = 0
+        self.server.arrived(self, of)
 
     def send_next(self, due: float) -> None:
         self.write(self.events[self.next])
@@ -138,8 +139,8 @@ class _Connection:
         if self.next == len(self.events):
             self.events = []
             self.take_request()  # a pipelined request waits for the end of this one
-        elif self.server.interval > 0:
-            self.server.schedule(due + self.server.interval, self)
+        else:
+            self.server.schedule(due + self.interval, self)
 
     def write(self, data: bytes) -> None:
         if self.outbox:
@@ -172,14 +173,20 @@ class _Connection:
 
 
 class _Server:
-    def __init__(self, interval: float, n_chunks: int) -> None:
-        self.interval = interval
+    """Answers "stream I of N" once all N requests of the run are in, so that the N streams
+    really are in flight together; then sends one event of each stream every `interval`, where
+    interval = max(min_interval, N / rate), the streams' schedules spread over the interval
+    (rate 0: as fast as the sockets take the bytes, the streams in turn)."""
+
+    def __init__(self, rate: float, min_interval: float, n_chunks: int) -> None:
+        self.rate = rate
+        self.min_interval = min_interval
         self.n_chunks = n_chunks
         self.selector = selectors.DefaultSelector()
         self.heap: list[tuple[float, int, _Connection]] = []
         self.order = itertools.count()
         self.connections: set[_Connection] = set()
-        self.streams: dict[int, list[bytes]] = {}
+        self.waiting: dict[int, list[_Connection]] = {}
         self.max_late = 0.0
         self.late = 0
         self.events_sent = 0
@@ -187,6 +194,23 @@ class _Server:
 
     def stream(self, stream_id: int) -> list[bytes]:
         return scale_stream(stream_id, self.n_chunks)
+
+    def interval(self, streams: int) -> float:
+        return max(self.min_interval, streams / self.rate) if self.rate > 0 else 0.0
+
+    def arrived(self, connection: _Connection, of: int) -> None:
+        waiting = self.waiting.setdefault(of, [])
+        waiting.append(connection)
+        connection.waiting = True
+        if len(waiting) < of:
+            return
+        del self.waiting[of]
+        now = time.monotonic()
+        interval = self.interval(of)
+        for position, ready in enumerate(waiting):
+            ready.waiting = False
+            ready.interval = interval
+            self.schedule(now + interval * position / of, ready)
 
     def schedule(self, due: float, connection: _Connection) -> None:
         heapq.heappush(self.heap, (due, next(self.order), connection))
@@ -197,6 +221,10 @@ class _Server:
             self.selector.unregister(connection.sock)
             connection.sock.close()
             connection.events = []
+            if connection.waiting:  # a client that gave up: its run will not complete
+                for waiting in self.waiting.values():
+                    if connection in waiting:
+                        waiting.remove(connection)
 
     def take_stats(self) -> dict[str, Any]:
         stats = {
@@ -224,14 +252,17 @@ class _Server:
                 if mask & selectors.EVENT_READ:
                     connection.readable()
             now = time.monotonic()
-            while self.heap and self.heap[0][0] <= now:
+            # At most one pass over the due streams between two looks at the sockets.
+            for _ in range(len(self.heap)):
+                if not self.heap or self.heap[0][0] > now:
+                    break
                 due, _, connection = heapq.heappop(self.heap)
                 if connection in self.connections and connection.events:
                     late = now - due
-                    if late > 0.005:
+                    if late > 0.005 and connection.interval > 0:
                         self.late += 1
-                    self.max_late = max(self.max_late, late)
-                    connection.send_next(due)
+                    self.max_late = max(self.max_late, late if connection.interval > 0 else 0.0)
+                    connection.send_next(max(due, now) if connection.interval <= 0 else due)
 
     def accept(self, listener: socket.socket) -> None:
         while True:
@@ -246,7 +277,7 @@ class _Server:
             self.selector.register(sock, selectors.EVENT_READ, connection)
 
 
-def serve(interval: float, n_chunks: int) -> None:
+def serve(rate: float, min_interval: float, n_chunks: int) -> None:
     _raise_nofile()
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -254,15 +285,15 @@ def serve(interval: float, n_chunks: int) -> None:
     listener.listen(4096)
     print(listener.getsockname()[1], flush=True)
     with contextlib.suppress(KeyboardInterrupt):
-        _Server(interval, n_chunks).serve(listener)
+        _Server(rate, min_interval, n_chunks).serve(listener)
 
 
 class ServerProcess:
     """The server in its own process, for the lifetime of a `with` block."""
 
-    def __init__(self, interval: float, n_chunks: int) -> None:
-        command = [sys.executable, str(Path(__file__).resolve()), "--serve"]
-        command += ["--interval-ms", str(interval * 1000), "--chunks", str(n_chunks)]
+    def __init__(self, rate: float, min_interval_ms: float, n_chunks: int) -> None:
+        command = [sys.executable, str(Path(__file__).resolve()), "--serve", "--rate", str(rate)]
+        command += ["--min-interval-ms", str(min_interval_ms), "--chunks", str(n_chunks)]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
@@ -354,45 +385,60 @@ def _limits() -> Any:
     return httpx.Limits(max_connections=None, max_keepalive_connections=64)
 
 
-def _floor_reader(url: str) -> tuple[Any, Any]:
+# Each reader notes when its response started and when it ended: how many streams were really in
+# flight at once (two clock reads per stream, none per chunk).
+Spans = list[tuple[float, float]]
+
+
+def _floor_reader(url: str, spans: Spans) -> tuple[Any, Any]:
     import httpx
 
     http = httpx.AsyncClient(limits=_limits(), timeout=None)
 
-    async def read(stream_id: int) -> tuple[int, Any]:
+    async def read(stream_id: int, of: int) -> tuple[int, Any]:
         body = {
             "model": "bench",
-            "messages": [{"role": "user", "content": f"stream {stream_id}"}],
+            "messages": [{"role": "user", "content": f"stream {stream_id} of {of}"}],
             "stream": True,
             "stream_options": {"include_usage": True},
         }
         count = 0
         last = None
         async with http.stream("POST", url + "/chat/completions", json=body) as response:
+            opened = time.perf_counter()
             async for line in response.aiter_lines():
                 if line.startswith("data: ") and line != "data: [DONE]":
                     last = json.loads(line[6:])
                     count += 1
+        spans.append((opened, time.perf_counter()))
         return count, last
 
     return http, read
 
 
-def _llmstream_reader(url: str) -> tuple[Any, Any]:
+def _llmstream_reader(url: str, spans: Spans) -> tuple[Any, Any]:
     import llmstream as ls
 
     client = ls.AsyncClient(ls.OpenAICompatible(url))
 
-    async def read(stream_id: int) -> tuple[int, Any]:
+    async def read(stream_id: int, of: int) -> tuple[int, Any]:
         count = 0
-        async with client.stream(model="bench", messages=[ls.user(f"stream {stream_id}")]) as s:
+        messages = [ls.user(f"stream {stream_id} of {of}")]
+        async with client.stream(model="bench", messages=messages) as s:
+            opened = time.perf_counter()
             async for _event in s:
                 count += 1
         message = s.message
+        spans.append((opened, time.perf_counter()))
         usage = message.usage.output_tokens if message.usage is not None else None
         return count, (message.text, message.finish_reason, usage)
 
     return client, read
+
+
+def _max_overlap(spans: Spans) -> int:
+    edges = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+    return max(itertools.accumulate(step for _, step in edges), default=0)
 
 
 def _check(
@@ -425,17 +471,19 @@ async def _client_run(args: argparse.Namespace) -> dict[str, Any]:
     url = f"http://127.0.0.1:{args.port}/v1"
     events = await _expected_llmstream_events(args.chunks) if args.client == "llmstream" else 0
     make = _llmstream_reader if args.client == "llmstream" else _floor_reader
-    owner, read = make(url)
+    spans: Spans = []
+    owner, read = make(url, spans)
     errors: list[str] = []
     # One warm-up stream: connection code, lazy imports and first-use caches are loaded before
     # the start is measured.
-    problem = _check(args.client, WARMUP_ID, await read(WARMUP_ID), args.chunks, events)
+    problem = _check(args.client, WARMUP_ID, await read(WARMUP_ID, 1), args.chunks, events)
     if problem:
         errors.append("warm-up " + problem)
     results: list[tuple[int, Any] | None] = [None] * args.streams
+    spans.clear()
 
     async def one(stream_id: int) -> None:
-        results[stream_id] = await read(stream_id)
+        results[stream_id] = await read(stream_id, args.streams)
 
     gc.collect()
     reset = _reset_peak()
@@ -459,6 +507,8 @@ async def _client_run(args: argparse.Namespace) -> dict[str, Any]:
             errors.append(problem)
     await owner.aclose()
     return {
+        "mean_in_flight": sum(end - start for start, end in spans) / wall,
+        "max_in_flight": _max_overlap(spans),
         "contender": args.client,
         "streams": args.streams,
         "chunks": args.streams * args.chunks,
@@ -494,7 +544,12 @@ def measure(
     command = [sys.executable, str(Path(__file__).resolve()), "--client", contender]
     command += ["--port", str(server.port), "--streams", str(streams)]
     command += ["--chunks", str(n_chunks), "--backend", backend]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
+    except subprocess.TimeoutExpired:
+        raise SystemExit(
+            f"the {contender} client ({streams} streams) hung for 10 minutes"
+        ) from None
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
         sys.stderr.write(done.stderr)
@@ -513,9 +568,10 @@ def run_all(args: argparse.Namespace) -> int:
     _raise_nofile()
     runs: dict[tuple[int, str], list[dict[str, Any]]] = {}
     pacing = (
-        f"one event every {args.interval_ms:g} ms per stream"
-        if args.interval_ms > 0
-        else "every event sent as soon as the socket takes it"
+        f"one event per stream every max({args.min_interval_ms:g} ms, streams / "
+        f"{args.rate:,.0f} per s)"
+        if args.rate > 0
+        else "events sent as fast as the sockets take them"
     )
     print(
         f"\nScale: {args.chunks} chunks per stream, all streams through one client, "
@@ -523,7 +579,7 @@ def run_all(args: argparse.Namespace) -> int:
         f"{pacing}; each measurement a fresh client process; median of {args.rounds} round(s)",
         flush=True,
     )
-    with ServerProcess(args.interval_ms / 1000, args.chunks) as server:
+    with ServerProcess(args.rate, args.min_interval_ms, args.chunks) as server:
         for round_number in range(args.rounds):
             for level in levels:
                 order = CONTENDERS if (round_number + level) % 2 == 0 else CONTENDERS[::-1]
@@ -537,17 +593,17 @@ def run_all(args: argparse.Namespace) -> int:
 def report(
     runs: dict[tuple[int, str], list[dict[str, Any]]], levels: list[int], args: argparse.Namespace
 ) -> int:
-    paced = args.interval_ms > 0
     print(
         f"\n  {'streams':>7} {'':10} {'CPU us/chunk':>12} {'x floor':>7} {'(min..max)':>12} "
-        f"{'wall s':>7} {'peak RSS':>9} {'growth':>8} {'(max)':>7} {'server CPU':>10}"
-        + (f" {'late':>7}" if paced else "")
-        + "  exact"
+        f"{'wall s':>7} {'(paced)':>7} {'in flight':>9} {'peak RSS':>9} {'growth':>8} "
+        f"{'(max)':>7} {'server CPU':>10} {'late':>6}  exact"
     )
     failures: list[str] = []
     summary: dict[tuple[int, str], tuple[float, float]] = {}
     for level in levels:
         floor_runs = runs[(level, "floor")]
+        interval = max(args.min_interval_ms / 1000, level / args.rate) if args.rate > 0 else 0
+        paced = (args.chunks + 1) * interval
         for contender in CONTENDERS:
             samples = runs[(level, contender)]
             per_chunk = statistics.median(r["cpu_s"] / r["chunks"] * 1e6 for r in samples)
@@ -555,6 +611,7 @@ def report(
             growths = [_mib(r["rss_peak_kib"] - r["rss_start_kib"]) for r in samples]
             peak = statistics.median(_mib(r["rss_peak_kib"]) for r in samples)
             wall = statistics.median(r["wall_s"] for r in samples)
+            in_flight = statistics.median(r["mean_in_flight"] for r in samples)
             server_cpu = statistics.median(r["server"]["cpu_s"] for r in samples)
             late = max(r["server"]["max_late_ms"] for r in samples)
             n_errors = sum(r["n_errors"] for r in samples)
@@ -568,10 +625,9 @@ def report(
                 spread = f"({min(ratios):.2f}..{max(ratios):.2f})"
             print(
                 f"  {level:>7,} {contender:10} {per_chunk:12.2f} {ratio:>7} {spread:>12} "
-                f"{wall:7.2f} {peak:7.1f}Mi {statistics.median(growths):6.1f}Mi "
-                f"{max(growths):5.1f}Mi {server_cpu:9.2f}s"
-                + (f" {late:5.0f}ms" if paced else "")
-                + f"  {'yes' if n_errors == 0 else f'NO ({n_errors} wrong)'}"
+                f"{wall:7.2f} {paced:7.2f} {in_flight:9.0f} {peak:7.1f}Mi "
+                f"{statistics.median(growths):6.1f}Mi {max(growths):5.1f}Mi {server_cpu:9.2f}s "
+                f"{late:4.0f}ms  {'yes' if n_errors == 0 else f'NO ({n_errors} wrong)'}"
             )
     top = max(levels)
     ratio, growth = summary[(top, "llmstream")]
@@ -594,7 +650,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--chunks", type=int, default=N_CHUNKS, help="data events per stream")
     parser.add_argument("--backend", default="asyncio", choices=["asyncio", "trio"])
     parser.add_argument(
-        "--interval-ms", type=float, default=0.0, help="pace each stream: one event every N ms"
+        "--rate", type=float, default=20_000, help="events per second, all streams together"
+    )
+    parser.add_argument(
+        "--min-interval-ms", type=float, default=1.0, help="between two events of a stream"
     )
     parser.add_argument("--quick", action="store_true", help="one round")
     # Internal: the server and the client processes.
@@ -605,16 +664,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.quick:  # new defaults: flags given still win
+        parser.set_defaults(rounds=1)
+        args = parser.parse_args(argv)
     if args.serve:
-        serve(args.interval_ms / 1000, args.chunks)
+        serve(args.rate, args.min_interval_ms / 1000, args.chunks)
         return 0
     if args.client:
         args.streams = int(args.streams)
         return client_main(args)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
-    if args.quick:
-        args.rounds = 1
     return run_all(args)
 
 

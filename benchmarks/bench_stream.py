@@ -52,7 +52,8 @@ import llmstream as ls
 
 URL = "https://api.openai.com/v1/chat/completions"
 MESSAGES = [ls.user("benchmark")]
-BACKENDS = ("asyncio", "trio")
+# What a run covers; `--backend` and `--coalesce` change them (in main, before anything runs).
+BACKENDS: tuple[str, ...] = ("asyncio", "trio")
 READS = {"one event per read": 0, "16 KiB reads": 16384}
 GOAL = 0.8
 
@@ -390,6 +391,7 @@ def run_callgrind(args: argparse.Namespace, plan: Plan, samples: dict[Key, list[
             sys.executable, str(Path(__file__).resolve()), "--callgrind-child",
             "--text-chunks", str(args.callgrind_chunks),
             "--tool-chunks", str(args.callgrind_chunks),
+            "--backend", args.backend, "--coalesce", str(args.coalesce),
         ]  # fmt: skip
         env = {**os.environ, "PYTHONHASHSEED": "0"}
         done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
@@ -458,13 +460,19 @@ def make_plan(args: argparse.Namespace) -> Plan:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 rounds, 5,000 text chunks")
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--openai-rounds", type=int, default=3, help="openai-python is slow")
     parser.add_argument(
         "--openai-chunks", type=int, default=2_000, help="the length of openai-python's streams"
     )
     parser.add_argument("--text-chunks", type=int, default=20_000)
     parser.add_argument("--tool-chunks", type=int, default=2_000)
+    parser.add_argument(
+        "--backend", choices=["asyncio", "trio", "both"], default="both", help="both by default"
+    )
+    parser.add_argument(
+        "--coalesce", type=int, default=16384, help="bytes per read of the coalesced case"
+    )
     parser.add_argument("--no-scale", action="store_true", help="skip bench_scale.py")
     parser.add_argument("--no-micro", action="store_true", help="only the scale run")
     parser.add_argument("--callgrind", action="store_true", help="also count instructions")
@@ -475,9 +483,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main() -> int:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
-    args = build_parser().parse_args()
-    if args.quick:
-        args.rounds, args.openai_rounds, args.text_chunks = 3, 1, 5_000
+    parser = build_parser()
+    args = parser.parse_args()
+    if args.quick:  # new defaults: flags given still win
+        parser.set_defaults(rounds=3, openai_rounds=1, text_chunks=5_000)
+        args = parser.parse_args()
+    global BACKENDS, READS
+    if args.backend != "both":
+        BACKENDS = (args.backend,)
+    READS = {"one event per read": 0, f"{args.coalesce / 1024:g} KiB reads": args.coalesce}
     if args.callgrind_child:
         callgrind_child(make_plan(args))
         return 0
