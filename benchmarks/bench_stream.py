@@ -15,11 +15,13 @@ event per network read, 16 KiB reads}. A sample is CPU time of this process
 (`time.process_time`, so that other work on a shared machine disturbs it less) for at least
 20,000 chunks (the tool stream is read 10 times per sample). Each round runs every contender
 once per combination, back to back in an order that rotates, so a noisy neighbour hits them
-alike; the ratio to the floor is taken per round, and the table shows its median and spread
-(min..max). Every result is checked (text, tool arguments, finish reason, counts) outside the
-timed region. Then the scale run (`bench_scale.py`) follows, unless `--no-scale`.
+alike; the ratio to the floor is taken per round, and the table shows its median over the
+rounds (5) and its spread (min..max). openai-python, ~35x the floor, reads 2,000-chunk streams
+in the first 3 rounds only. Every result is checked (text, tool arguments, finish reason,
+counts) outside the timed region. Then the scale run (`bench_scale.py`) follows, unless
+`--no-scale`. See benchmarks/README.md.
 
-    python benchmarks/bench_stream.py                 # everything, about 3 minutes on 2 cores
+    python benchmarks/bench_stream.py                 # everything, under 3 minutes on 2 cores
     python benchmarks/bench_stream.py --quick         # fewer rounds and chunks, about 1 minute
     python benchmarks/bench_stream.py --no-scale --rounds 11
     python benchmarks/bench_stream.py --callgrind --no-scale   # also instructions per chunk
