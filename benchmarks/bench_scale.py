@@ -595,7 +595,7 @@ def report(
 ) -> int:
     print(
         f"\n  {'streams':>7} {'':10} {'CPU us/chunk':>12} {'x floor':>7} {'(min..max)':>12} "
-        f"{'wall s':>7} {'(paced)':>7} {'in flight':>9} {'peak RSS':>9} {'growth':>8} "
+        f"{'wall s':>7} {'(paced)':>7} {'in flight':>10} {'peak RSS':>9} {'growth':>8} "
         f"{'(max)':>7} {'server CPU':>10} {'late':>6}  exact"
     )
     failures: list[str] = []
@@ -612,6 +612,7 @@ def report(
             peak = statistics.median(_mib(r["rss_peak_kib"]) for r in samples)
             wall = statistics.median(r["wall_s"] for r in samples)
             in_flight = statistics.median(r["mean_in_flight"] for r in samples)
+            most = max(r["max_in_flight"] for r in samples)
             server_cpu = statistics.median(r["server"]["cpu_s"] for r in samples)
             late = max(r["server"]["max_late_ms"] for r in samples)
             n_errors = sum(r["n_errors"] for r in samples)
@@ -625,7 +626,7 @@ def report(
                 spread = f"({min(ratios):.2f}..{max(ratios):.2f})"
             print(
                 f"  {level:>7,} {contender:10} {per_chunk:12.2f} {ratio:>7} {spread:>12} "
-                f"{wall:7.2f} {paced:7.2f} {in_flight:9.0f} {peak:7.1f}Mi "
+                f"{wall:7.2f} {paced:7.2f} {f'{in_flight:.0f}/{most}':>10} {peak:7.1f}Mi "
                 f"{statistics.median(growths):6.1f}Mi {max(growths):5.1f}Mi {server_cpu:9.2f}s "
                 f"{late:4.0f}ms  {'yes' if n_errors == 0 else f'NO ({n_errors} wrong)'}"
             )
