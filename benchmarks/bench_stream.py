@@ -384,7 +384,7 @@ def run_callgrind(args: argparse.Namespace, plan: Plan, samples: dict[Key, list[
         print("\n(--callgrind: valgrind is not installed; skipped)")
         return
     print("\nCallgrind: instructions per chunk (valgrind --tool=callgrind), floor and llmstream")
-    print("  (a few minutes: everything runs ~50x slower under valgrind)", flush=True)
+    print("  (a minute or two: everything runs ~50x slower under valgrind)", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
         command = [
