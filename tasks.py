@@ -4,7 +4,7 @@
     python3 tasks.py demo    # install into .venv, then stream the offline demo
     python3 tasks.py test    # install into .venv (with the test tools), then run every test
     python3 tasks.py lint    # ruff and mypy --strict
-    python3 tasks.py bench   # the streaming benchmark
+    python3 tasks.py bench   # the streaming benchmarks, micro and scale (--quick, --no-scale)
 
 Each command creates `.venv/` beside this file on first use and installs what it needs; later
 runs reuse it and install again only when pyproject.toml changed.

@@ -1,0 +1,150 @@
+"""OpenAI-shaped SSE bytes for the benchmarks, standard library only (the scale server uses it).
+
+Every chunk is what api.openai.com sends for gpt-4o-mini, byte for byte in shape: the same keys
+in the same order, compact JSON, one `data:` line and a blank line per event.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = [
+    "SCALE_WORDS",
+    "chunk",
+    "ending",
+    "http_chunk",
+    "scale_pieces",
+    "scale_stream",
+    "scale_text",
+    "text_stream",
+    "tool_stream",
+]
+
+WORDS = ["Hello", " world", ",", " this", " is", " a", " streamed", " answer", " ol\u00e1", "."]
+
+
+def chunk(delta: dict[str, object], finish: str | None = None, chat_id: str = "bench") -> bytes:
+    body = {
+        "id": f"chatcmpl-{chat_id}",
+        "object": "chat.completion.chunk",
+        "created": 1760000000,
+        "model": "gpt-4o-mini-2024-07-18",
+        "service_tier": "default",
+        "system_fingerprint": "fp_bench",
+        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        "usage": None,
+    }
+    return b"data: " + json.dumps(body, separators=(",", ":")).encode() + b"\n\n"
+
+
+def ending(n_out: int, chat_id: str = "bench") -> list[bytes]:
+    """The usage chunk (`stream_options.include_usage`) and `[DONE]`."""
+    usage = {
+        "id": f"chatcmpl-{chat_id}",
+        "object": "chat.completion.chunk",
+        "created": 1760000000,
+        "model": "gpt-4o-mini-2024-07-18",
+        "choices": [],
+        "usage": {"prompt_tokens": 10, "completion_tokens": n_out, "total_tokens": 10 + n_out},
+    }
+    return [
+        b"data: " + json.dumps(usage, separators=(",", ":")).encode() + b"\n\n",
+        b"data: [DONE]\n\n",
+    ]
+
+
+def text_stream(n: int) -> list[bytes]:
+    """A role chunk, n text chunks, the finish chunk, usage and [DONE]: n + 3 data events."""
+    events = [chunk({"role": "assistant", "content": ""})]
+    events += [chunk({"content": WORDS[i % len(WORDS)]}) for i in range(n)]
+    events.append(chunk({}, "stop"))
+    return events + ending(n)
+
+
+def text_of(n: int) -> str:
+    return "".join(WORDS[i % len(WORDS)] for i in range(n))
+
+
+def tool_stream(n: int) -> list[bytes]:
+    """A tool call whose arguments arrive in n pieces: n + 3 data events."""
+    first = {
+        "index": 0,
+        "id": "call_bench",
+        "type": "function",
+        "function": {"name": "write_file", "arguments": ""},
+    }
+    events = [chunk({"role": "assistant", "content": None, "tool_calls": [first]})]
+    events += [
+        chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
+        for piece in tool_pieces(n)
+    ]
+    events.append(chunk({}, "tool_calls"))
+    return events + ending(n)
+
+
+def tool_pieces(n: int) -> list[str]:
+    return ['{"path": "a.txt", "text": "', *["lorem ipsum "] * (n - 2), '"}']
+
+
+# -- the scale run: one stream per request, told apart by its number ----------------------------
+
+SCALE_WORDS = [
+    " Hello",
+    " world",
+    ",",
+    " this",
+    " is",
+    " a",
+    " streamed",
+    " answer",
+    " ol\u00e1",
+    ".",
+]
+
+
+def scale_pieces(stream_id: int, n_chunks: int) -> list[str]:
+    """The text pieces of stream `stream_id`: n_chunks data events in all are a role chunk, these
+    n_chunks - 3 pieces, the finish chunk and usage. The first piece names the stream and the
+    words rotate by its number, so a stream that got another's bytes is caught."""
+    n_text = n_chunks - 3
+    return [f"<{stream_id}>"] + [
+        SCALE_WORDS[(stream_id + k) % len(SCALE_WORDS)] for k in range(1, n_text)
+    ]
+
+
+def scale_text(stream_id: int, n_chunks: int) -> str:
+    return "".join(scale_pieces(stream_id, n_chunks))
+
+
+def scale_stream(stream_id: int, n_chunks: int) -> list[bytes]:
+    """The SSE events of stream `stream_id`, [DONE] included (n_chunks + 1 events). Only the
+    first text chunk is rendered per stream; the rest are shared bytes, so a server can answer
+    a thousand requests at once without spending its time in json.dumps."""
+    shared = _scale_shared(n_chunks)
+    words = shared["words"]
+    rotation = [words[(stream_id + k) % len(words)] for k in range(1, n_chunks - 3)]
+    return [
+        shared["role"],
+        chunk({"content": f"<{stream_id}>"}, chat_id="scale"),
+        *rotation,
+        *shared["end"],
+    ]
+
+
+_SHARED: dict[int, dict[str, Any]] = {}
+
+
+def _scale_shared(n_chunks: int) -> dict[str, Any]:
+    if n_chunks not in _SHARED:
+        _SHARED[n_chunks] = {
+            "role": chunk({"role": "assistant", "content": ""}, chat_id="scale"),
+            "words": [chunk({"content": w}, chat_id="scale") for w in SCALE_WORDS],
+            "end": [chunk({}, "stop", chat_id="scale"), *ending(n_chunks - 3, chat_id="scale")],
+        }
+    return _SHARED[n_chunks]
+
+
+def http_chunk(data: bytes) -> bytes:
+    """One HTTP/1.1 chunk of a `Transfer-Encoding: chunked` body."""
+    return b"%x\r\n%s\r\n" % (len(data), data)
