@@ -9,6 +9,8 @@ whose delta is the complete message.
 from __future__ import annotations
 
 import json
+import operator
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import IncompleteStreamError, MalformedChunkError, StreamError
@@ -33,6 +35,8 @@ from .provider_state import TOOL_CALL_STATE_FIELDS
 from .think_tags import Piece, ThinkTagSplitter
 
 __all__ = ["ChunkInterpreter"]
+
+_NOTHING: Any = object()
 
 # The events made once per chunk are built by their validators directly: the same validation as
 # calling the class, without BaseModel.__init__'s Python frame. (Building them without any
@@ -66,10 +70,14 @@ class ChunkInterpreter:
         self._standard_usage = type(provider).usage_from_chunk is Provider.usage_from_chunk
         self._raw_usage: dict[str, Any] | None = None
         self._call_at_wire_index: dict[int, int] = {}
-        # A provider's chunks repeat the same top-level fields: which of them are extras is
-        # worked out once per set of fields, not once per chunk.
+        # A provider's chunks repeat the same top-level fields, most with the same values:
+        # which fields are extras is worked out once per set of fields, and their values are
+        # compared in one go with the last chunk's before anything is merged.
         self._keys: frozenset[str] = frozenset()
+        self._may_be_error = True
         self._extra_keys: tuple[str, ...] = ()
+        self._extras_of: Callable[[dict[str, Any]], Any] | None = None
+        self._last_extras: Any = _NOTHING
         # Structured output, read from the text or from the output tool's arguments; and the
         # parsed arguments of every call, only when asked for (they cost a reader per call).
         self._output = OutputReader(output) if output is not None else None
@@ -90,7 +98,9 @@ class ChunkInterpreter:
                 f"expected a chat-completion chunk (a JSON object), got {type(chunk).__name__}",
                 chunk,
             )
-        if not self._standard_errors or "error" in chunk or "choices" not in chunk:
+        if chunk.keys() != self._keys:  # other top-level fields than the last chunk's
+            self._fields_changed(chunk)
+        if self._may_be_error:
             error = self._error_from(chunk)
             if error is not None:
                 raise self.stream_error(error)
@@ -98,14 +108,11 @@ class ChunkInterpreter:
         if acc.id is None:
             acc.id = self._text_field(chunk, "id")
             acc.model = self._text_field(chunk, "model")
-        if chunk.keys() != self._keys:  # other top-level fields than the last chunk's
-            self._keys = frozenset(chunk)
-            self._extra_keys = tuple(key for key in chunk if key not in self._not_extras)
-        extras = acc.extras
-        for key in self._extra_keys:
-            value = chunk[key]
-            if value is not None and extras.get(key) != value:
-                acc.merge_extra(key, value)
+        if self._extras_of is not None:
+            values = self._extras_of(chunk)  # one C call; the values rarely change
+            if values != self._last_extras:
+                self._last_extras = values
+                self._keep_extras(chunk)
 
         choices = chunk.get("choices")
         if choices:
@@ -117,15 +124,42 @@ class ChunkInterpreter:
                 if delta is None:
                     delta = choice.get("message")  # a whole reply: the message is the delta
                 if delta:
+                    # Most chunks carry one piece of text, or the next fragment of a tool call's
+                    # arguments, and nothing else: both are read here, inline.
                     content = delta.get("content")
-                    if len(delta) == 1 and type(content) is str and self._plain_text:
-                        if content:  # most chunks: a piece of text and nothing else, inline
+                    if len(delta) != 1:
+                        self._delta(delta, out)
+                    elif type(content) is str and self._plain_text:
+                        if content:
                             if acc.reasoning_start is not None:
                                 out.append(ReasoningEnd(text=acc.end_reasoning()))
                             acc.text.append(content)
                             out.append(text_delta({"text": content}))
                     else:
-                        self._delta(delta, out)
+                        # The next fragment of a call already open, `{"index": i, "function":
+                        # {"arguments": "..."}}`: its arguments appended, no other question
+                        # asked. Anything else goes the general way.
+                        fragments = delta.get("tool_calls")
+                        fragment = function = call = arguments = None
+                        if type(fragments) is list and len(fragments) == 1:
+                            fragment = fragments[0]
+                        if type(fragment) is dict and len(fragment) == 2:
+                            function = fragment.get("function")
+                            index = fragment.get("index")
+                        if type(function) is dict and len(function) == 1 and type(index) is int:
+                            arguments = function.get("arguments")
+                            index = self._call_at_wire_index.get(index, index)
+                            call = acc.tool_calls.get(index)
+                        if type(arguments) is str and call is not None and self._arguments is None:
+                            if arguments:
+                                call.arguments.append(arguments)
+                                out.append(
+                                    tool_call_delta({"index": index, "arguments": arguments})
+                                )
+                                if self._output_tool is not None and call.name == self._output_tool:
+                                    self._output_delta(arguments, out)
+                        else:
+                            self._delta(delta, out)
                 finish_reason = choice.get("finish_reason")
                 if finish_reason and acc.raw_finish_reason is None:
                     self._finish(str(finish_reason), out)
@@ -133,6 +167,23 @@ class ChunkInterpreter:
         usage = chunk.get("usage") if self._standard_usage else self._usage_from(chunk)
         if usage and isinstance(usage, dict):
             self._raw_usage = usage  # the last report wins: Groq repeats it, nobody adds to it
+
+    def _fields_changed(self, chunk: dict[str, Any]) -> None:
+        self._keys = frozenset(chunk)
+        # A chunk may hold an error when the provider looks for one itself, or when it has an
+        # `error` field, or no choices (the standard reader's own tests).
+        self._may_be_error = not self._standard_errors or "error" in chunk or "choices" not in chunk
+        self._extra_keys = tuple(key for key in chunk if key not in self._not_extras)
+        self._extras_of = operator.itemgetter(*self._extra_keys) if self._extra_keys else None
+        self._last_extras = _NOTHING
+
+    def _keep_extras(self, chunk: dict[str, Any]) -> None:
+        """Keep the chunk's extra fields: objects seen on several chunks merged (`x_groq`)."""
+        acc = self.accumulator
+        for key in self._extra_keys:
+            value = chunk[key]
+            if value is not None and acc.extras.get(key) != value:
+                acc.merge_extra(key, value)
 
     def _content(self, content: Any, out: list[StreamEvent]) -> None:
         """Content that is not plain text read plainly: parts, `<think>` tags, or text that

@@ -138,14 +138,6 @@ class _StreamState:
         if self._watch is not None:
             self._watch.reschedule()  # `idle` now applies, and may fall before `first_event`
 
-    def _deliver(self, events: list[StreamEvent]) -> StreamEvent:
-        clock = self._clock  # `delivered()`, inline: this runs once per batch of events
-        clock.got_first_event = True
-        clock.waiting_since = None
-        self._events = events
-        self._position = 1
-        return events[0]
-
     def _read_failed(self, exc: httpx.HTTPError) -> APIError:
         """The error for a read that failed: a time limit that fired, an error body cut short
         (which still says something), or a broken connection."""
@@ -242,7 +234,55 @@ class AsyncChatStream(_StreamState):
         if position < len(events):
             self._position = position + 1
             return events[position]
-        return await self._next_batch()
+        # The batch is handed out: read the next one (here, not in a helper coroutine, which
+        # would cost a coroutine object per batch).
+        if self._parser is None:
+            raise RuntimeError(
+                "this stream is not open: use `async with client.stream(...) as stream:` and "
+                "iterate inside the block"
+            )
+        if self._failure is not None or self._closed:
+            raise StopAsyncIteration
+        if self._reading:
+            raise self._busy()
+        self._reading = True
+        try:
+            # `_read_events`, inline: a coroutine less per chunk, a fifth of the driver's cost.
+            parser, body, clock, watch = self._parser, self._body, self._clock, self._watch
+            if parser.held_error is not None:
+                parser.raise_held_error()
+            events = []
+            if not parser.finished:
+                assert body is not None
+                if clock.waiting_since is None:  # the caller asks for more: `idle` runs from now
+                    clock.waiting_since = time.monotonic()
+                scoped = self._scoped_reads
+                while not parser.finished:
+                    try:
+                        chunk = await (self._scoped_read() if scoped else body.__anext__())
+                    except StopAsyncIteration:
+                        chunk = None
+                    except httpx.HTTPError as exc:
+                        raise self._read_failed(exc) from exc
+                    if watch is not None and watch.fired is not None:
+                        raise self._timeout_error(*watch.fired)
+                    events = parser.end() if chunk is None else parser.feed(chunk)
+                    if events:
+                        break
+        except LLMStreamError as error:
+            await self._release(drain=False)
+            raise self._fail(error) from error.__cause__
+        finally:
+            self._reading = False
+        if not events:
+            await self._release(drain=True)
+            raise StopAsyncIteration
+        # `clock.delivered()`, inline: once per batch of events
+        clock.got_first_event = True
+        clock.waiting_since = None
+        self._events = events
+        self._position = 1
+        return events[0]
 
     async def collect(self) -> AssistantMessage:
         """Read the rest of the stream and return the final message."""
@@ -294,29 +334,6 @@ class AsyncChatStream(_StreamState):
         return await self._read_events()
 
     # -- reading ------------------------------------------------------------------------------
-    async def _next_batch(self) -> StreamEvent:
-        if self._parser is None:
-            raise RuntimeError(
-                "this stream is not open: use `async with client.stream(...) as stream:` and "
-                "iterate inside the block"
-            )
-        if self._failure is not None or self._closed:
-            raise StopAsyncIteration
-        if self._reading:
-            raise self._busy()
-        self._reading = True
-        try:
-            events = await self._read_events()
-        except LLMStreamError as error:
-            await self._release(drain=False)
-            raise self._fail(error) from error.__cause__
-        finally:
-            self._reading = False
-        if not events:
-            await self._release(drain=True)
-            raise StopAsyncIteration
-        return self._deliver(events)
-
     async def _read_events(self) -> list[StreamEvent]:
         """Read until the parser has events, or the body is over (then []). The hottest loop
         of a stream: the clock and the watch are read inline."""
@@ -329,9 +346,10 @@ class AsyncChatStream(_StreamState):
         assert body is not None
         if clock.waiting_since is None:  # the caller asks for more: `idle` runs from now
             clock.waiting_since = time.monotonic()
+        scoped = self._scoped_reads
         while not parser.finished:
             try:
-                chunk = await (self._scoped_read() if self._scoped_reads else body.__anext__())
+                chunk = await (self._scoped_read() if scoped else body.__anext__())
             except StopAsyncIteration:
                 chunk = None
             except httpx.HTTPError as exc:
@@ -413,7 +431,32 @@ class ChatStream(_StreamState):
         if position < len(events):
             self._position = position + 1
             return events[position]
-        return self._next_batch()
+        if self._parser is None:
+            raise RuntimeError(
+                "this stream is not open: use `with client.stream(...) as stream:` and iterate "
+                "inside the block"
+            )
+        if self._failure is not None or self._closed:
+            raise StopIteration
+        if self._reading:
+            raise self._busy()
+        self._reading = True
+        try:
+            events = self._read_events()
+        except LLMStreamError as error:
+            self._release(drain=False)
+            raise self._fail(error) from error.__cause__
+        finally:
+            self._reading = False
+        if not events:
+            self._release(drain=True)
+            raise StopIteration
+        clock = self._clock  # `clock.delivered()`, inline: once per batch of events
+        clock.got_first_event = True
+        clock.waiting_since = None
+        self._events = events
+        self._position = 1
+        return events[0]
 
     def collect(self) -> AssistantMessage:
         """Read the rest of the stream and return the final message."""
@@ -463,29 +506,6 @@ class ChatStream(_StreamState):
         return self._read_events()
 
     # -- reading ------------------------------------------------------------------------------
-    def _next_batch(self) -> StreamEvent:
-        if self._parser is None:
-            raise RuntimeError(
-                "this stream is not open: use `with client.stream(...) as stream:` and iterate "
-                "inside the block"
-            )
-        if self._failure is not None or self._closed:
-            raise StopIteration
-        if self._reading:
-            raise self._busy()
-        self._reading = True
-        try:
-            events = self._read_events()
-        except LLMStreamError as error:
-            self._release(drain=False)
-            raise self._fail(error) from error.__cause__
-        finally:
-            self._reading = False
-        if not events:
-            self._release(drain=True)
-            raise StopIteration
-        return self._deliver(events)
-
     def _read_events(self) -> list[StreamEvent]:
         """Read until the parser has events, or the body is over (then [])."""
         parser, body, clock, watch = self._parser, self._body, self._clock, self._watch
