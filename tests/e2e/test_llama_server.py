@@ -6,7 +6,7 @@ import pytest
 
 import llmstream as ls
 
-from .conftest import LlamaServer
+from .launcher import RunningServer as LlamaServer
 
 pytestmark = pytest.mark.e2e
 
