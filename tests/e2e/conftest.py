@@ -39,3 +39,9 @@ def thinking_llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     yield from _serve(
         tmp_path_factory, "--chat-template", str(template), "--reasoning-budget", "12"
     )
+
+
+@pytest.fixture(scope="session")
+def tool_llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A template that declares tools, in a call format llama.cpp can force (see the file)."""
+    yield from _serve(tmp_path_factory, "--chat-template", str(HERE / "tool_template.jinja"))
