@@ -6,7 +6,7 @@ a child process (launcher.py)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import pytest
 
@@ -19,6 +19,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     opted_out = os.environ.get("LLMSTREAM_SKIP_E2E") == "1" and os.environ.get("CI") != "true"
     if opted_out and item.get_closest_marker("e2e"):
         pytest.skip("LLMSTREAM_SKIP_E2E=1 (never honoured on CI)")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A test that failed because its server died also says how the server died."""
+    report: pytest.TestReport = yield
+    if report.failed:
+        for value in getattr(item, "funcargs", {}).values():
+            if isinstance(value, RunningServer) and (death := value.death()):
+                report.sections.append(("the server died", death))
+    return report
 
 
 def _serve(tmp_path_factory: pytest.TempPathFactory, *options: str) -> Iterator[RunningServer]:

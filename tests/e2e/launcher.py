@@ -120,6 +120,9 @@ def log_tail(path: Path, lines: int = 30) -> str:
 
 @dataclass
 class RunningServer:
+    """A server that started: where it listens, its process and its log."""
+
+    name: str
     url: str  # http://127.0.0.1:PORT
     process: subprocess.Popen[bytes]
     log_path: Path
@@ -131,6 +134,13 @@ class RunningServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def death(self) -> str | None:
+        """How it died while it should have been serving, with its last words; None if alive."""
+        if self.process.poll() is None:
+            return None
+        reason = exit_reason(self.process.returncode)
+        return f"{self.name} {reason}.\nThe last lines of its log:\n{log_tail(self.log_path)}"
 
 
 @contextmanager
@@ -161,7 +171,7 @@ def running(
     reader.start()
     try:
         url = _wait_until_serving(process, lines, log_path, name, start_timeout)
-        yield RunningServer(url, process, log_path)
+        yield RunningServer(name, url, process, log_path)
     finally:
         _stop(process, stop_timeout)
         reader.join(timeout=5)

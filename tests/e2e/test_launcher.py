@@ -36,19 +36,31 @@ import os, sys
 print(f"pid {os.getpid()}", file=sys.stderr, flush=True)
 sys.stdin.read()
 """
-IGNORES_STDIN = """
-import http.server, threading, time
+SERVES = """
+import http.server, os, resource, signal, sys, threading, time
 
 class Health(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response(200)
         self.end_headers()
 
+    def log_message(self, *args):
+        pass
+
 server = http.server.HTTPServer(("127.0.0.1", 0), Health)
 threading.Thread(target=server.serve_forever, daemon=True).start()
 print(f"listening on http://127.0.0.1:{server.server_port}", flush=True)
-time.sleep(60)  # like a server hung in native code: deaf to its stdin closing
 """
+IGNORES_STDIN = SERVES + "time.sleep(60)  # like a server hung in native code: deaf to its stdin"
+CRASHES_WHILE_SERVING = (
+    SERVES
+    + """
+sys.stdin.readline()  # until the test says
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+print("a last word", file=sys.stderr, flush=True)
+os.kill(os.getpid(), signal.SIGSEGV)
+"""
+)
 
 
 def start(code: str, tmp_path: Path, **limits: float) -> CannotRun:
@@ -103,6 +115,18 @@ def test_a_server_deaf_to_its_stdin_is_killed(tmp_path: Path) -> None:
         assert not refused(server.url)
     assert server.process.returncode == -signal.SIGKILL
     assert refused(server.url)
+
+
+def test_a_server_that_dies_while_serving_says_how(tmp_path: Path) -> None:
+    command = [sys.executable, "-c", CRASHES_WHILE_SERVING]
+    with running(command, tmp_path / "log", name="X") as server:
+        assert server.death() is None
+        assert server.process.stdin is not None
+        server.process.stdin.write(b"now\n")
+        server.process.stdin.flush()
+        server.process.wait(timeout=10)
+        death = server.death()
+    assert death == "X exited with SIGSEGV.\nThe last lines of its log:\na last word"
 
 
 @pytest.mark.parametrize(
