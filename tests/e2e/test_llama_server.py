@@ -1,26 +1,54 @@
-"""End to end: llmstream against a real OpenAI-compatible server running a real model."""
+"""End to end: llmstream against a real OpenAI-compatible server (llama.cpp) running a real model
+(SmolLM2-135M). The model is tiny, so the tests assert what llmstream must get right whatever it
+says: how the reply is streamed and assembled, JSON that fits the schema, calls whose arguments
+fit the tool."""
 
 from __future__ import annotations
 
+import re
+import time
+from typing import Annotated, Any
+
+import anyio
 import pytest
+from pydantic import BaseModel, ConfigDict, Field
 
 import llmstream as ls
 
-from .conftest import LlamaServer
+from .launcher import RunningServer
 
 pytestmark = pytest.mark.e2e
 
-# temperature 0 and a fixed seed make the tiny model's replies repeatable.
-SETTINGS = {"max_tokens": 40, "temperature": 0.0, "seed": 1}
+MODEL = "smollm2"  # llama.cpp serves its one model whatever the name
+# temperature 0 and a fixed seed make the replies repeatable; without the server's prompt cache
+# each reply is also computed the same way whichever requests came before it.
+SETTINGS: Any = {
+    "max_tokens": 40,
+    "temperature": 0.0,
+    "seed": 1,
+    "extra_body": {"cache_prompt": False},
+}
+# A hung server fails the test in seconds, not minutes. Retries stay on, as users have them:
+# llama.cpp closes the connection after each streamed reply (without a `Connection: close`), so
+# a request sent right after a stream now and then meets a closed connection, and is retried.
+TIMEOUTS = ls.Timeouts(first_event=30, idle=30)
+
+
+def async_client(server: RunningServer) -> ls.AsyncClient:
+    return ls.AsyncClient(ls.OpenAICompatible(server.base_url), timeouts=TIMEOUTS)
+
+
+def sync_client(server: RunningServer) -> ls.Client:
+    return ls.Client(ls.OpenAICompatible(server.base_url), timeouts=TIMEOUTS)
+
+
+# -- text ---------------------------------------------------------------------------------------
 
 
 @pytest.mark.anyio
-async def test_streams_token_by_token(llama_server: LlamaServer) -> None:
-    client = ls.AsyncClient(ls.OpenAICompatible(llama_server.base_url))
-    async with client:
-        async with client.stream(
-            model="smollm2", messages=[ls.user("Say hi")], **SETTINGS
-        ) as stream:
+async def test_streams_token_by_token(llama_server: RunningServer) -> None:
+    async with async_client(llama_server) as client:
+        async with client.stream(model=MODEL, messages=[ls.user("Say hi")], **SETTINGS) as stream:
             events = [event async for event in stream]
     message = stream.message
     texts = [e.text for e in events if isinstance(e, ls.TextDelta)]
@@ -36,11 +64,11 @@ async def test_streams_token_by_token(llama_server: LlamaServer) -> None:
     assert isinstance(events[-1], ls.Finish)
 
 
-def test_sync_client_and_whole_reply(llama_server: LlamaServer) -> None:
-    with ls.Client(ls.OpenAICompatible(llama_server.base_url)) as client:
-        with client.stream(model="smollm2", messages=[ls.user("Say hi")], **SETTINGS) as stream:
+def test_sync_client_and_whole_reply(llama_server: RunningServer) -> None:
+    with sync_client(llama_server) as client:
+        with client.stream(model=MODEL, messages=[ls.user("Say hi")], **SETTINGS) as stream:
             streamed = stream.collect()
-        whole = client.generate(model="smollm2", messages=[ls.user("Say hi")], **SETTINGS)
+        whole = client.generate(model=MODEL, messages=[ls.user("Say hi")], **SETTINGS)
     assert streamed.text.strip()
     assert whole.text == streamed.text  # same seed, same tokens
     assert "timings" in whole.extras
@@ -48,12 +76,14 @@ def test_sync_client_and_whole_reply(llama_server: LlamaServer) -> None:
     assert whole.usage.output_tokens > 0
 
 
+# -- reasoning ----------------------------------------------------------------------------------
+
+
 @pytest.mark.anyio
-async def test_reasoning_then_answer(thinking_llama_server: LlamaServer) -> None:
-    client = ls.AsyncClient(ls.OpenAICompatible(thinking_llama_server.base_url))
-    async with client:
+async def test_reasoning_then_answer(thinking_llama_server: RunningServer) -> None:
+    async with async_client(thinking_llama_server) as client:
         async with client.stream(
-            model="smollm2", messages=[ls.user("Say hi")], max_tokens=60, temperature=0.0, seed=1
+            model=MODEL, messages=[ls.user("Say hi")], **{**SETTINGS, "max_tokens": 60}
         ) as stream:
             kinds = [event.type async for event in stream]
     message = stream.message
@@ -69,13 +99,208 @@ async def test_reasoning_then_answer(thinking_llama_server: LlamaServer) -> None
 
 
 @pytest.mark.anyio
-async def test_reasoning_goes_back_in_history(thinking_llama_server: LlamaServer) -> None:
+async def test_reasoning_goes_back_in_history(thinking_llama_server: RunningServer) -> None:
     """The follow-up with our own reply (reasoning included) is accepted by the server."""
-    client = ls.AsyncClient(ls.OpenAICompatible(thinking_llama_server.base_url))
     messages: list[ls.MessageLike] = [ls.user("Say hi")]
-    async with client:
-        first = await client.generate(model="smollm2", messages=messages, max_tokens=60, seed=1)
+    async with async_client(thinking_llama_server) as client:
+        first = await client.generate(
+            model=MODEL, messages=messages, **{**SETTINGS, "max_tokens": 60}
+        )
         assert first.reasoning
         messages += [first, ls.user("Again")]
-        second = await client.generate(model="smollm2", messages=messages, max_tokens=20, seed=1)
+        second = await client.generate(model=MODEL, messages=messages, **SETTINGS)
     assert second.finish_reason in ("stop", "length")
+    assert second.text.strip()
+
+
+# -- structured output --------------------------------------------------------------------------
+
+
+class City(BaseModel):
+    """The reply's schema. llama.cpp turns it into a grammar that the output cannot leave."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=40)
+    country: str = Field(min_length=1, max_length=40)
+    population: int = Field(ge=0)
+
+
+CITY_FORMAT = {
+    "type": "json_schema",
+    "json_schema": {"name": "city", "strict": True, "schema": City.model_json_schema()},
+}
+ASK_CITY = [ls.user("Name a large city, its country and its population.")]
+
+
+@pytest.mark.anyio
+async def test_json_schema_streamed(llama_server: RunningServer) -> None:
+    async with async_client(llama_server) as client:
+        async with client.stream(
+            model=MODEL,
+            messages=ASK_CITY,
+            response_format=CITY_FORMAT,
+            **{**SETTINGS, "max_tokens": 100},
+        ) as stream:
+            texts = [event.text async for event in stream if isinstance(event, ls.TextDelta)]
+    message = stream.message
+    assert len(texts) >= 5, "the JSON arrives in pieces"
+    assert "".join(texts) == message.text
+    assert message.finish_reason == "stop", "the grammar ends the reply with the object"
+    City.model_validate_json(message.text)
+
+
+def test_json_schema_whole(llama_server: RunningServer) -> None:
+    with sync_client(llama_server) as client:
+        message = client.generate(
+            model=MODEL,
+            messages=ASK_CITY,
+            response_format=CITY_FORMAT,
+            **{**SETTINGS, "max_tokens": 100},
+        )
+    assert message.finish_reason == "stop"
+    City.model_validate_json(message.text)
+
+
+# -- tools --------------------------------------------------------------------------------------
+
+
+@ls.tool
+def weather(location: Annotated[str, Field(min_length=1, max_length=40)]) -> str:
+    """Get weather information for a location.
+
+    Args:
+        location: the city
+    """
+    return "Sunny, 24 C"
+
+
+@pytest.mark.anyio
+async def test_a_streamed_tool_call(tool_llama_server: RunningServer) -> None:
+    async with async_client(tool_llama_server) as client:
+        async with client.stream(
+            model=MODEL,
+            messages=[ls.user("What is the weather in Paris?")],
+            tools=[weather],
+            tool_choice="required",
+            parallel_tool_calls=False,
+            **SETTINGS,
+        ) as stream:
+            events = [event async for event in stream]
+    message = stream.message
+    [start] = [e for e in events if isinstance(e, ls.ToolCallStart)]
+    pieces = [e.arguments for e in events if isinstance(e, ls.ToolCallDelta)]
+    [end] = [e for e in events if isinstance(e, ls.ToolCallEnd)]
+    assert (start.name, start.index) == ("weather", 0)
+    assert message.text == "", "a forced call starts at the reply's first token"
+    assert start.id
+    assert len(pieces) >= 3, "llama.cpp streams the arguments in pieces"
+    assert "".join(pieces) == end.tool_call.arguments
+    assert message.tool_calls == [end.tool_call]
+    assert end.tool_call.id == start.id
+    weather.validate(end.tool_call.parsed_arguments)  # fits the schema that was sent
+    assert message.finish_reason == "tool_calls"
+    assert isinstance(events[-1], ls.Finish)
+
+
+@pytest.mark.anyio
+async def test_an_agent_calls_a_tool_then_answers(tool_llama_server: RunningServer) -> None:
+    asked: list[str] = []
+
+    @ls.tool
+    def weather(location: Annotated[str, Field(min_length=1, max_length=40)]) -> str:
+        """Get weather information for a location.
+
+        Args:
+            location: the city
+        """
+        asked.append(location)
+        return "Sunny, 24 C"
+
+    async with async_client(tool_llama_server) as client:
+        agent = ls.Agent(
+            client,
+            MODEL,
+            tools=[weather],
+            # The call is forced on step 1; step 2 answers in words ("auto" cannot be used with
+            # this template: see tool_template.jinja).
+            tool_choice="none",
+            prepare_step=lambda number, steps: (
+                ls.StepSettings(tool_choice="required") if number == 1 else None
+            ),
+            max_steps=3,
+            parallel_tool_calls=False,
+            **SETTINGS,
+        )
+        async with agent.stream("What is the weather in Paris?") as run:
+            kinds = [event.type async for event in run]
+    result = run.result
+
+    assert result.stop_reason == "done"
+    first, second = result.steps
+    [call] = first.message.tool_calls
+    assert call.name == "weather"
+    [outcome] = first.tool_results
+    assert not outcome.is_error, outcome.output
+    assert outcome.output == "Sunny, 24 C"
+    assert asked == [call.parsed_arguments["location"]], "called with the model's arguments"
+    assert asked[0].strip()
+    assert first.message.finish_reason == "tool_calls"
+    assert second.message.tool_calls == []
+    assert second.message.finish_reason in ("stop", "length")
+    assert result.text == second.message.text
+    assert result.text.strip()
+    assert kinds.count("step_start") == 2
+    assert kinds.index("tool_result") > kinds.index("tool_call_end")
+    assert kinds[-1] == "run_finish"
+    # Usage is summed over both steps.
+    usages = [step.message.usage for step in result.steps]
+    assert all(usage is not None for usage in usages)
+    assert result.usage.output_tokens == sum(u.output_tokens for u in usages if u)
+
+
+# -- cancellation -------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_cancel_mid_stream_frees_the_server(llama_server: RunningServer) -> None:
+    """The server has one slot: had it not stopped the cancelled reply, the next request would
+    wait for all its tokens."""
+    endless = {
+        **SETTINGS,
+        "max_tokens": 3000,
+        "extra_body": {"cache_prompt": False, "ignore_eos": True},
+    }
+    log_start = len(llama_server.log())
+    async with async_client(llama_server) as client:
+        async with client.stream(
+            model=MODEL, messages=[ls.user("Write a long story.")], **endless
+        ) as stream:
+            seen = 0
+            async for event in stream:
+                seen += isinstance(event, ls.TextDelta)
+                if seen == 5:
+                    break  # leaving the block closes the connection
+        started = time.monotonic()
+        reply = await client.generate(
+            model=MODEL, messages=[ls.user("Say hi")], **{**SETTINGS, "max_tokens": 5}
+        )
+        took = time.monotonic() - started
+
+    assert reply.text.strip()
+    # 3000 tokens take this server 15 s or more, even on a fast machine.
+    assert took < 5, f"the next request waited {took:.1f} s"
+    cancelled = await logged(llama_server, log_start, r"cancel task, id_task = (\d+)")
+    stopped = await logged(
+        llama_server, log_start, rf"task {cancelled[1]} \| stop processing: n_tokens = (\d+)"
+    )
+    assert int(stopped[1]) < 500, "the cancelled task stopped long before its 3000 tokens"
+
+
+async def logged(server: RunningServer, start: int, pattern: str) -> re.Match[str]:
+    """The first match in the server's log after `start`; llama.cpp writes its log a moment
+    after the fact, from a thread of its own."""
+    with anyio.move_on_after(5):
+        while not (found := re.search(pattern, server.log()[start:])):
+            await anyio.sleep(0.05)
+        return found
+    raise AssertionError(f"the server never logged {pattern!r}:\n{server.log()[start:]}")
