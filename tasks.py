@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -67,8 +68,21 @@ def demo(args: list[str]) -> None:
     run(PYTHON, "examples/demo.py", *args)
 
 
+def ensure_tmux() -> None:
+    """tests/test_cli_terminal.py drives the CLI in a real terminal through tmux, from
+    Debian's packages: installed here when missing and this machine can (root and apt)."""
+    if shutil.which("tmux") or not shutil.which("apt-get") or os.geteuid() != 0:
+        return
+    try:
+        run("apt-get", "update", "-qq")
+        run("apt-get", "install", "-y", "-qq", "tmux")
+    except subprocess.CalledProcessError:
+        print("could not install tmux: the terminal tests will say so", flush=True)
+
+
 def test(args: list[str]) -> None:
     ensure_venv("dev", e2e=True)
+    ensure_tmux()
     run(PYTHON, "-m", "pytest", *args)
 
 

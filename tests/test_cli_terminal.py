@@ -42,7 +42,11 @@ class Tmux:
 
     def __init__(self) -> None:
         if shutil.which("tmux") is None:
-            pytest.fail("these tests drive a real terminal through tmux: apt-get install tmux")
+            # `python3 tasks.py test` installs tmux where it can (root and apt); CI always can.
+            message = "these tests drive a real terminal through tmux: apt-get install tmux"
+            if os.environ.get("CI") == "true":
+                pytest.fail(message)
+            pytest.skip(message)
         self.socket = f"llmstream-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.screens: list[str] = []  # every distinct screen seen while waiting, with escapes
 
