@@ -1,7 +1,9 @@
 """OpenAI-shaped SSE bytes for the benchmarks, standard library only (the scale server uses it).
 
 Every chunk is what api.openai.com sends for gpt-4o-mini, byte for byte in shape: the same keys
-in the same order, compact JSON, one `data:` line and a blank line per event.
+in the same order, compact JSON, one `data:` line and a blank line per event, and the random
+`obfuscation` padding OpenAI appends to every chunk (a different string each time, so no two
+chunks share their last bytes).
 """
 
 from __future__ import annotations
@@ -21,6 +23,17 @@ __all__ = [
     "tool_stream",
 ]
 
+_PAD = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+_count = 0
+
+
+def obfuscation() -> str:
+    """OpenAI's padding: letters and digits of a varying length (deterministic here)."""
+    global _count
+    _count += 1
+    return _PAD[_count % 7 : _count % 7 + 2 + _count % 11]
+
+
 WORDS = ["Hello", " world", ",", " this", " is", " a", " streamed", " answer", " ol\u00e1", "."]
 
 
@@ -34,6 +47,7 @@ def chunk(delta: dict[str, object], finish: str | None = None, chat_id: str = "b
         "system_fingerprint": "fp_bench",
         "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
         "usage": None,
+        "obfuscation": obfuscation(),
     }
     return b"data: " + json.dumps(body, separators=(",", ":")).encode() + b"\n\n"
 

@@ -124,42 +124,7 @@ class ChunkInterpreter:
                 if delta is None:
                     delta = choice.get("message")  # a whole reply: the message is the delta
                 if delta:
-                    # Most chunks carry one piece of text, or the next fragment of a tool call's
-                    # arguments, and nothing else: both are read here, inline.
-                    content = delta.get("content")
-                    if len(delta) != 1:
-                        self._delta(delta, out)
-                    elif type(content) is str and self._plain_text:
-                        if content:
-                            if acc.reasoning_start is not None:
-                                out.append(ReasoningEnd(text=acc.end_reasoning()))
-                            acc.text.append(content)
-                            out.append(text_delta({"text": content}))
-                    else:
-                        # The next fragment of a call already open, `{"index": i, "function":
-                        # {"arguments": "..."}}`: its arguments appended, no other question
-                        # asked. Anything else goes the general way.
-                        fragments = delta.get("tool_calls")
-                        fragment = function = call = arguments = None
-                        if type(fragments) is list and len(fragments) == 1:
-                            fragment = fragments[0]
-                        if type(fragment) is dict and len(fragment) == 2:
-                            function = fragment.get("function")
-                            index = fragment.get("index")
-                        if type(function) is dict and len(function) == 1 and type(index) is int:
-                            arguments = function.get("arguments")
-                            index = self._call_at_wire_index.get(index, index)
-                            call = acc.tool_calls.get(index)
-                        if type(arguments) is str and call is not None and self._arguments is None:
-                            if arguments:
-                                call.arguments.append(arguments)
-                                out.append(
-                                    tool_call_delta({"index": index, "arguments": arguments})
-                                )
-                                if self._output_tool is not None and call.name == self._output_tool:
-                                    self._output_delta(arguments, out)
-                        else:
-                            self._delta(delta, out)
+                    self.handle_delta(delta, out)
                 finish_reason = choice.get("finish_reason")
                 if finish_reason and acc.raw_finish_reason is None:
                     self._finish(str(finish_reason), out)
@@ -167,6 +132,48 @@ class ChunkInterpreter:
         usage = chunk.get("usage") if self._standard_usage else self._usage_from(chunk)
         if usage and isinstance(usage, dict):
             self._raw_usage = usage  # the last report wins: Groq repeats it, nobody adds to it
+
+    def handle_delta(self, delta: dict[str, Any], out: list[StreamEvent]) -> None:
+        """The `delta` of choice 0 of a chunk (not empty): the events it makes, into `out`.
+
+        `handle` calls it for every chunk; the parser calls it alone for a chunk that repeats
+        the last one's bytes outside its delta (see `ChunkFrame`).
+        """
+        acc = self.accumulator
+        # Most chunks carry one piece of text, or the next fragment of a tool call's
+        # arguments, and nothing else: both are read here, inline.
+        content = delta.get("content")
+        if len(delta) != 1:
+            self._delta(delta, out)
+        elif type(content) is str and self._plain_text:
+            if content:
+                if acc.reasoning_start is not None:
+                    out.append(ReasoningEnd(text=acc.end_reasoning()))
+                acc.text.append(content)
+                out.append(text_delta({"text": content}))
+        else:
+            # The next fragment of a call already open, `{"index": i, "function":
+            # {"arguments": "..."}}`: its arguments appended, no other question
+            # asked. Anything else goes the general way.
+            fragments = delta.get("tool_calls")
+            fragment = function = call = arguments = None
+            if type(fragments) is list and len(fragments) == 1:
+                fragment = fragments[0]
+            if type(fragment) is dict and len(fragment) == 2:
+                function = fragment.get("function")
+                index = fragment.get("index")
+            if type(function) is dict and len(function) == 1 and type(index) is int:
+                arguments = function.get("arguments")
+                index = self._call_at_wire_index.get(index, index)
+                call = acc.tool_calls.get(index)
+            if type(arguments) is str and call is not None and self._arguments is None:
+                if arguments:
+                    call.arguments.append(arguments)
+                    out.append(tool_call_delta({"index": index, "arguments": arguments}))
+                    if self._output_tool is not None and call.name == self._output_tool:
+                        self._output_delta(arguments, out)
+            else:
+                self._delta(delta, out)
 
     def _fields_changed(self, chunk: dict[str, Any]) -> None:
         self._keys = frozenset(chunk)

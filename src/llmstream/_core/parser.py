@@ -27,6 +27,7 @@ from ..events import StreamEvent
 from ..messages import AssistantMessage
 from ..providers._base import Provider
 from .accumulator import MessageAccumulator
+from .chunk_frame import find_frame
 from .interpreter import ChunkInterpreter
 from .output import ResolvedOutput
 from .ratelimits import RateLimits
@@ -50,6 +51,9 @@ _NO_TYPE = ""  # an SSE event without an `event:` field
 # and json.loads keeps, read the same as before, and a chunk json.loads refuses too is malformed
 # with json's own message. Repeated keys and short strings are interned (`cache_strings`).
 _from_json = pydantic_core.from_json
+# How many chunks in a row may fall outside the last one's frame before the parser stops looking
+# for one: OpenAI's `obfuscation` field differs on every chunk, and no frame ever holds there.
+_FRAME_TRIES = 4
 
 
 def body_kind(status: int, headers: Mapping[str, str] | None) -> BodyKind:
@@ -124,6 +128,13 @@ class ResponseParser:
         self.held_error: APIError | None = None
         """An error that came after events in the same input: the next call raises it."""
         self.finished = False
+        # The bytes around the last chunk's delta (see `chunk_frame`): a chunk inside that frame
+        # is read by its delta alone. It is dropped, or found again, after a chunk outside it,
+        # so a chunk read by its delta always repeats the chunk just before it.
+        self._head: bytes | None = None
+        self._tail = b""
+        self._tail_varies = False
+        self._frame_tries = _FRAME_TRIES
 
     # -- input ----------------------------------------------------------------------------------
     def feed(self, data: bytes) -> list[StreamEvent]:
@@ -146,18 +157,9 @@ class ResponseParser:
                 and end <= self._max_line_bytes
                 and data.find(b"\r") < 0  # not `in`: see SSEDecoder.feed
             ):
-                payload = data[6:end]
                 out: list[StreamEvent] = []
-                interpreter = self._interpreter
                 try:
-                    try:
-                        chunk = _from_json(payload)
-                    except ValueError:
-                        chunk = _loads(payload, self.accumulator, self._provider)
-                    try:
-                        interpreter.handle(chunk, out)
-                    except (AttributeError, TypeError, KeyError, IndexError) as exc:
-                        raise _unexpected_shape(interpreter, exc, payload) from None
+                    self._read_chunk(data[6:end], out)
                 except APIError as error:
                     self._failed(error, out)
                 return out
@@ -261,19 +263,56 @@ class ResponseParser:
                         break
                     if data.isspace():
                         continue
-                try:
-                    chunk = _from_json(data)
-                except ValueError:
-                    chunk = _loads(data, accumulator, provider)
                 if event_type == "error":
-                    raise interpreter.stream_error(chunk)
-                try:
-                    interpreter.handle(chunk, out)
-                except (AttributeError, TypeError, KeyError, IndexError) as exc:
-                    raise _unexpected_shape(interpreter, exc, data) from None
+                    raise interpreter.stream_error(_loads(data, accumulator, provider))
+                self._read_chunk(data, out)
         except APIError as error:
             self._failed(error, out)
         return out
+
+    def _read_chunk(self, payload: bytes, out: list[StreamEvent]) -> None:
+        """One chunk's JSON into events: by its delta alone when it sits in the last chunk's
+        frame, whole otherwise (and then its own frame is looked for)."""
+        interpreter = self._interpreter
+        head = self._head
+        if head is not None and payload.startswith(head):
+            tail = self._tail
+            if not self._tail_varies:
+                end = len(payload) - len(tail) if payload.endswith(tail) else -1
+            elif payload.endswith(b'"}'):  # the tail, a string without quotes or escapes, `}`
+                start = payload.rfind(b'"', 0, -2)  # the string's opening quote
+                end = start - len(tail)
+                if not payload.startswith(tail, end) or payload.find(b"\\", start) >= 0:
+                    end = -1
+            else:
+                end = -1
+            delta: Any = None
+            if end > len(head):
+                try:  # noqa: SIM105 (contextlib.suppress costs a context manager per chunk)
+                    delta = _from_json(payload[len(head) : end])
+                except ValueError:
+                    pass  # read whole below, where what is wrong gets its proper error
+            if type(delta) is dict:
+                self._frame_tries = _FRAME_TRIES
+                if delta:
+                    try:
+                        interpreter.handle_delta(delta, out)
+                    except (AttributeError, TypeError, KeyError, IndexError) as exc:
+                        raise _unexpected_shape(interpreter, exc, payload) from None
+                return
+        try:
+            chunk = _from_json(payload)
+        except ValueError:
+            chunk = _loads(payload, self.accumulator, self._provider)
+        _handle(interpreter, chunk, out, payload)
+        frame = None
+        if self._frame_tries:  # the chunk was no error: one like it around a new delta is none
+            self._frame_tries -= 1
+            frame = find_frame(payload, chunk, self._provider.ignored_chunk_fields)
+        if frame is None:
+            self._head = None
+        else:
+            self._head, self._tail, self._tail_varies = frame
 
     def _malformed(self, message: str) -> MalformedChunkError:
         return MalformedChunkError(

@@ -166,7 +166,11 @@ class Provider:
 
     # -- the response ----------------------------------------------------------------------
     def usage_from_chunk(self, chunk: Mapping[str, Any]) -> Any:
-        """The raw usage object in a chunk or whole reply, if it has one."""
+        """The raw usage object in a chunk or whole reply, if it has one.
+
+        Like `error_from_chunk`, it reads the chunk's fields outside `choices[0].delta`: a chunk
+        that repeats the one before it byte for byte around a new delta is not shown to it.
+        """
         return chunk.get("usage")
 
     def error_from_chunk(self, chunk: Mapping[str, Any]) -> Any:
@@ -175,6 +179,10 @@ class Provider:
         It is read by the shared error reader, which knows the nested, flat and xAI shapes. A
         chunk without choices that carries a `message` and a `type` or `code` is a flat error
         (Cerebras's shape), not an empty chunk to skip.
+
+        It reads the chunk's fields outside `choices[0].delta`: a chunk that repeats the one
+        before it byte for byte around a new delta is read by its delta alone, and is not shown
+        to this method again (see `llmstream._core.chunk_frame`).
         """
         if chunk.get("error") is not None:
             return chunk
