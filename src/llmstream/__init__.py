@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
+    from ._core.cost import Cost
     from ._core.output import NativeOutput, OutputLike, PromptedOutput, ToolOutput
     from ._core.ratelimits import RateLimits
     from ._core.request import MessageLike, ToolChoice, ToolLike, ToolSpec
@@ -196,6 +197,7 @@ _SOURCES: dict[str, str] = {
     "Tool": ".tools",
     "ToolInputError": ".tools",
     "tool": ".tools",
+    "Cost": "._core.cost",
     "NativeOutput": "._core.output",
     "OutputLike": "._core.output",
     "PromptedOutput": "._core.output",
@@ -235,6 +237,7 @@ __all__ = [
     "ConfigurationError",
     "ContentPart",
     "ContextLengthError",
+    "Cost",
     "Finish",
     "FinishReason",
     "Groq",
