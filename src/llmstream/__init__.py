@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ._core.request import MessageLike, ToolChoice, ToolLike, ToolSpec
     from ._core.usage import Usage
     from ._io.drivers import AsyncChatStream, ChatStream
+    from ._io.pacing import RateLimitPacer
     from ._io.retry import RetryPolicy
     from ._io.timeouts import Timeouts
     from ._options import CallOptions, ModelOptions
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
         OverloadedError,
         PermissionDeniedError,
         RateLimitError,
+        RateLimitWaitError,
         RefusalError,
         ServerError,
         StreamBusyError,
@@ -152,6 +154,7 @@ _SOURCES: dict[str, str] = {
     "OverloadedError": ".errors",
     "PermissionDeniedError": ".errors",
     "RateLimitError": ".errors",
+    "RateLimitWaitError": ".errors",
     "RefusalError": ".errors",
     "ServerError": ".errors",
     "StreamBusyError": ".errors",
@@ -210,6 +213,7 @@ _SOURCES: dict[str, str] = {
     "Usage": "._core.usage",
     "AsyncChatStream": "._io.drivers",
     "ChatStream": "._io.drivers",
+    "RateLimitPacer": "._io.pacing",
     "RetryPolicy": "._io.retry",
     "Timeouts": "._io.timeouts",
 }
@@ -262,6 +266,8 @@ __all__ = [
     "PromptedOutput",
     "Provider",
     "RateLimitError",
+    "RateLimitPacer",
+    "RateLimitWaitError",
     "RateLimits",
     "ReasoningDelta",
     "ReasoningEnd",
