@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
+    from ._core.cost import Cost
     from ._core.output import NativeOutput, OutputLike, PromptedOutput, ToolOutput
     from ._core.ratelimits import RateLimits
     from ._core.request import MessageLike, ToolChoice, ToolLike, ToolSpec
     from ._core.usage import Usage
     from ._io.drivers import AsyncChatStream, ChatStream
+    from ._io.pacing import RateLimitPacer
     from ._io.retry import RetryPolicy
     from ._io.timeouts import Timeouts
     from ._options import CallOptions, ModelOptions
@@ -62,6 +64,7 @@ if TYPE_CHECKING:
         OverloadedError,
         PermissionDeniedError,
         RateLimitError,
+        RateLimitWaitError,
         RefusalError,
         ServerError,
         StreamBusyError,
@@ -151,6 +154,7 @@ _SOURCES: dict[str, str] = {
     "OverloadedError": ".errors",
     "PermissionDeniedError": ".errors",
     "RateLimitError": ".errors",
+    "RateLimitWaitError": ".errors",
     "RefusalError": ".errors",
     "ServerError": ".errors",
     "StreamBusyError": ".errors",
@@ -196,6 +200,7 @@ _SOURCES: dict[str, str] = {
     "Tool": ".tools",
     "ToolInputError": ".tools",
     "tool": ".tools",
+    "Cost": "._core.cost",
     "NativeOutput": "._core.output",
     "OutputLike": "._core.output",
     "PromptedOutput": "._core.output",
@@ -208,6 +213,7 @@ _SOURCES: dict[str, str] = {
     "Usage": "._core.usage",
     "AsyncChatStream": "._io.drivers",
     "ChatStream": "._io.drivers",
+    "RateLimitPacer": "._io.pacing",
     "RetryPolicy": "._io.retry",
     "Timeouts": "._io.timeouts",
 }
@@ -235,6 +241,7 @@ __all__ = [
     "ConfigurationError",
     "ContentPart",
     "ContextLengthError",
+    "Cost",
     "Finish",
     "FinishReason",
     "Groq",
@@ -259,6 +266,8 @@ __all__ = [
     "PromptedOutput",
     "Provider",
     "RateLimitError",
+    "RateLimitPacer",
+    "RateLimitWaitError",
     "RateLimits",
     "ReasoningDelta",
     "ReasoningEnd",

@@ -22,6 +22,7 @@ from ._core.request import ChatRequest, MessageLike, encode_body
 from ._core.sse import DEFAULT_MAX_LINE_BYTES
 from ._io.call import Call, Target
 from ._io.drivers import AsyncChatStream, ChatStream
+from ._io.pacing import RateLimitPacer
 from ._io.retry import RetryPolicy
 from ._io.timeouts import Timeouts
 from ._options import CallOptions
@@ -94,6 +95,7 @@ class _ClientBase:
         http_client: object,
         transport: object,
         fallbacks: object = None,
+        pacer: object = None,
     ) -> None:
         name = type(self).__name__
         if not isinstance(provider, Provider):
@@ -108,6 +110,10 @@ class _ClientBase:
                    "max_line_bytes=32 * 1024 * 1024")  # fmt: skip
         if http_client is not None and transport is not None:
             raise ConfigurationError("pass either http_client or transport, not both")
+        if pacer is not None:
+            check_type("pacer", pacer, RateLimitPacer, "an ls.RateLimitPacer",
+                       "pacer=ls.RateLimitPacer()")  # fmt: skip
+        self.pacer = pacer if isinstance(pacer, RateLimitPacer) else None
         self.provider = provider
         self.timeouts = _checked_timeouts(timeouts) or Timeouts()
         self.retry_policy = _with_max_retries(retry_policy or RetryPolicy(), max_retries)
@@ -152,6 +158,7 @@ class _ClientBase:
             max_line_bytes=self.max_line_bytes,
             stream=stream,
             partial_tool_arguments=partial_tool_arguments,
+            pacer=self.pacer,
         )
 
     @staticmethod
@@ -205,6 +212,9 @@ class AsyncClient(_ClientBase):
     - `fallbacks`: `[(provider, model), ...]` to try in turn when a call fails before its first
       event with a 429, a 5xx, a broken connection or a time limit (after its own retries);
       `fallbacks=` on a call overrides them. `message.provider` says which one answered.
+    - `pacer`: an `ls.RateLimitPacer`, shared by as many clients as you like, that holds each
+      call back while the provider's rate-limit headers say a limit is used up (see
+      docs/rate-limits.md). None (the default): calls go at once.
     """
 
     def __init__(
@@ -218,6 +228,7 @@ class AsyncClient(_ClientBase):
         transport: httpx.AsyncBaseTransport | None = None,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
         fallbacks: Sequence[tuple[Provider, str]] | None = None,
+        pacer: RateLimitPacer | None = None,
     ) -> None:
         super().__init__(
             provider,
@@ -228,6 +239,7 @@ class AsyncClient(_ClientBase):
             http_client=http_client,
             transport=transport,
             fallbacks=fallbacks,
+            pacer=pacer,
         )
         self.transport: httpx.AsyncBaseTransport | None = transport
         self.http = http_client or httpx.AsyncClient(
@@ -296,6 +308,7 @@ class Client(_ClientBase):
         transport: httpx.BaseTransport | None = None,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
         fallbacks: Sequence[tuple[Provider, str]] | None = None,
+        pacer: RateLimitPacer | None = None,
     ) -> None:
         super().__init__(
             provider,
@@ -306,6 +319,7 @@ class Client(_ClientBase):
             http_client=http_client,
             transport=transport,
             fallbacks=fallbacks,
+            pacer=pacer,
         )
         self.transport: httpx.BaseTransport | None = transport
         self.http = http_client or httpx.Client(

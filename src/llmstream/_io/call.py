@@ -23,6 +23,7 @@ from ..errors import (
 from ..events import RequestWarning
 from ..messages import AssistantMessage
 from ..providers._base import Provider
+from .pacing import RateLimitPacer
 from .retry import RetryPolicy, is_retryable
 from .timeouts import Timeouts
 
@@ -131,7 +132,8 @@ class Call:
 
     `targets` are where it may go, in order: the client's provider and model first, then each
     fallback. `stream` says whether the bodies ask for server-sent events; the drivers read
-    either answer the same way.
+    either answer the same way. With a `pacer`, every attempt first waits until the target's
+    rate limits allow it, and every response head is shown to the pacer.
     """
 
     targets: list[Target]
@@ -140,6 +142,7 @@ class Call:
     max_line_bytes: int
     stream: bool = True
     partial_tool_arguments: bool = False
+    pacer: RateLimitPacer | None = None
 
     # -- the request ----------------------------------------------------------------------------
     def build_request(
@@ -162,6 +165,13 @@ class Call:
             )
         except httpx.InvalidURL as exc:
             raise ConfigurationError(f"cannot send to {chat_url!r}: {exc}") from None
+
+    def observe(self, target: Target, response: httpx.Response) -> None:
+        """Show a response head to the pacer, if the call has one."""
+        if self.pacer is not None:
+            self.pacer.observe(
+                target.provider, target.model, response.status_code, response.headers
+            )
 
     def read_limit(self) -> tuple[str, float] | None:
         """The limit that bounds a sync request's wait for the response head, as httpx's read
@@ -222,6 +232,8 @@ class Call:
             number = 0
             while True:
                 try:
+                    if self.pacer is not None:
+                        await self.pacer.wait(target.provider, target.model)
                     return await attempt(target, number)
                 except APIError as error:
                     delay = self._next_step(error, number, position, failures)
@@ -238,6 +250,8 @@ class Call:
             number = 0
             while True:
                 try:
+                    if self.pacer is not None:
+                        self.pacer.wait_sync(target.provider, target.model)
                     return attempt(target, number)
                 except APIError as error:
                     delay = self._next_step(error, number, position, failures)

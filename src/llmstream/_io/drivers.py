@@ -116,6 +116,7 @@ class _StreamState:
             time.monotonic() - self._clock.start,
         )
         self.response_headers = response.headers
+        self._call.observe(self._target, response)
         self._parser = ResponseParser(
             self._target.provider,
             status=response.status_code,

@@ -189,7 +189,10 @@ class AgentRun:
                     messages.append(user(_ask_again(rejected, agent.output)))
                 await send.send(
                     StepFinish(
-                        step=number, usage=message.usage, finish_reason=message.finish_reason
+                        step=number,
+                        usage=message.usage,
+                        finish_reason=message.finish_reason,
+                        cost=message.cost,
                     )
                 )
                 if rejected is not None:
