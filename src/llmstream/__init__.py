@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ._io.retry import RetryPolicy
     from ._io.timeouts import Timeouts
     from ._options import CallOptions, ModelOptions
+    from ._tracing import Tracing
     from .agent import (
         Agent,
         AgentEvent,
@@ -216,6 +217,7 @@ _SOURCES: dict[str, str] = {
     "RateLimitPacer": "._io.pacing",
     "RetryPolicy": "._io.retry",
     "Timeouts": "._io.timeouts",
+    "Tracing": "._tracing",
 }
 
 __all__ = [
@@ -304,6 +306,7 @@ __all__ = [
     "ToolOutput",
     "ToolResult",
     "ToolSpec",
+    "Tracing",
     "Usage",
     "UserMessage",
     "__version__",

@@ -26,6 +26,7 @@ from ._io.pacing import RateLimitPacer
 from ._io.retry import RetryPolicy
 from ._io.timeouts import Timeouts
 from ._options import CallOptions
+from ._tracing import Tracing, chat_trace, checked_tracing
 from .errors import ConfigurationError
 from .messages import AssistantMessage
 from .providers._base import Provider
@@ -96,6 +97,7 @@ class _ClientBase:
         transport: object,
         fallbacks: object = None,
         pacer: object = None,
+        tracing: object = None,
     ) -> None:
         name = type(self).__name__
         if not isinstance(provider, Provider):
@@ -119,6 +121,7 @@ class _ClientBase:
         self.retry_policy = _with_max_retries(retry_policy or RetryPolicy(), max_retries)
         self.max_line_bytes = max_line_bytes
         self.fallbacks = _checked_fallbacks(fallbacks) or []
+        self.tracing: Tracing = checked_tracing(tracing)
         self._owns_http = http_client is None
 
     def __repr__(self) -> str:
@@ -159,6 +162,7 @@ class _ClientBase:
             stream=stream,
             partial_tool_arguments=partial_tool_arguments,
             pacer=self.pacer,
+            trace=chat_trace(self.tracing, fields, stream=stream, structured=output is not None),
         )
 
     @staticmethod
@@ -215,6 +219,9 @@ class AsyncClient(_ClientBase):
     - `pacer`: an `ls.RateLimitPacer`, shared by as many clients as you like, that holds each
       call back while the provider's rate-limit headers say a limit is used up (see
       docs/rate-limits.md). None (the default): calls go at once.
+    - `tracing`: OpenTelemetry spans for each call, on by default once a tracer provider is set
+      (`opentelemetry-api`); `ls.Tracing(...)` chooses the provider and whether message
+      contents are recorded, `False` turns it off (docs/telemetry.md).
     """
 
     def __init__(
@@ -229,6 +236,7 @@ class AsyncClient(_ClientBase):
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
         fallbacks: Sequence[tuple[Provider, str]] | None = None,
         pacer: RateLimitPacer | None = None,
+        tracing: Tracing | bool | None = None,
     ) -> None:
         super().__init__(
             provider,
@@ -240,6 +248,7 @@ class AsyncClient(_ClientBase):
             transport=transport,
             fallbacks=fallbacks,
             pacer=pacer,
+            tracing=tracing,
         )
         self.transport: httpx.AsyncBaseTransport | None = transport
         self.http = http_client or httpx.AsyncClient(
@@ -309,6 +318,7 @@ class Client(_ClientBase):
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
         fallbacks: Sequence[tuple[Provider, str]] | None = None,
         pacer: RateLimitPacer | None = None,
+        tracing: Tracing | bool | None = None,
     ) -> None:
         super().__init__(
             provider,
@@ -320,6 +330,7 @@ class Client(_ClientBase):
             transport=transport,
             fallbacks=fallbacks,
             pacer=pacer,
+            tracing=tracing,
         )
         self.transport: httpx.BaseTransport | None = transport
         self.http = http_client or httpx.Client(

@@ -21,12 +21,14 @@ import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import anyio
 import httpx
 
 from .._core.parser import ResponseParser
 from .._core.ratelimits import RateLimits
+from .._tracing import span_in_context
 from ..errors import APIError, LLMStreamError, StreamBusyError, StreamTimeoutError
 from ..events import StreamEvent
 from ..messages import AssistantMessage
@@ -34,6 +36,9 @@ from .bodies import async_body, sync_body
 from .call import Call, Target
 from .timeouts import EventClock
 from .watchdog import WATCHDOG, Watch
+
+if TYPE_CHECKING:
+    from .._tracing import ChatSpan
 
 __all__ = ["AsyncChatStream", "ChatStream"]
 
@@ -58,6 +63,7 @@ class _StreamState:
         self._closed = False
         self._reading = False  # a read is under way: a second reader is a mistake to name
         self._failure: LLMStreamError | None = None
+        self._span: ChatSpan | None = None  # the call's OpenTelemetry span, while it is open
         self.response_headers = httpx.Headers()
         """The HTTP headers of the response (of the last attempt)."""
         self.attempts = 0
@@ -135,6 +141,8 @@ class _StreamState:
         )
         self._events = [*self._target.warnings, *first]
         self._position = 0
+        if self._span is not None:
+            self._span.first_events(self._target)
         self._clock.delivered()
         if self._watch is not None:
             self._watch.reschedule()  # `idle` now applies, and may fall before `first_event`
@@ -174,7 +182,28 @@ class _StreamState:
             if error.partial is None:
                 error.partial = self.partial
         self._failure = error
+        span, self._span = self._span, None
+        if span is not None:
+            span.failed(error, self.attempts)
         return error
+
+    def _start_span(self) -> None:
+        """Start the call's span, when it is traced: before the first attempt, so that it
+        covers every retry."""
+        trace = self._call.trace
+        if trace is not None:
+            self._span = trace.start(self._call.targets)
+
+    def _end_span(self, cause: BaseException | None = None) -> None:
+        """End the call's span if it is still open: the stream reached its end, or its reader
+        stopped early (`cause` is what propagated through its block, if anything)."""
+        span, self._span = self._span, None
+        if span is None:
+            return
+        if self._ended_cleanly:
+            span.finished(self.partial, self.attempts)
+        else:
+            span.stopped(self.partial, self.attempts, cause)
 
     @property
     def _ended_cleanly(self) -> bool:
@@ -213,7 +242,8 @@ class AsyncChatStream(_StreamState):
     async def __aenter__(self) -> AsyncChatStream:
         try:
             await self._open()
-        except BaseException:
+        except BaseException as exc:
+            self._end_span(exc)
             await self.aclose()
             raise
         return self
@@ -224,6 +254,7 @@ class AsyncChatStream(_StreamState):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._end_span(exc)
         await self.aclose()
 
     def __aiter__(self) -> AsyncChatStream:
@@ -276,6 +307,7 @@ class AsyncChatStream(_StreamState):
         finally:
             self._reading = False
         if not events:
+            self._end_span()
             await self._release(drain=True)
             raise StopAsyncIteration
         # `clock.delivered()`, inline: once per batch of events
@@ -296,14 +328,18 @@ class AsyncChatStream(_StreamState):
         if self._closed:
             return
         self._closed = True
+        self._end_span()
         await self._release(drain=self._ended_cleanly)
 
     # -- opening, with retries ----------------------------------------------------------------
     async def _open(self) -> None:
         if self._parser is not None or self._closed:
             raise RuntimeError("a stream can be entered only once")
+        self._start_span()
         try:
-            first = await self._call.with_retries(self._attempt)
+            first = await self._call.with_retries(
+                self._attempt, self._span.retrying if self._span is not None else None
+            )
         except APIError as error:
             raise self._fail(error) from error.__cause__
         self._first_batch(first)
@@ -320,7 +356,10 @@ class AsyncChatStream(_StreamState):
         call = self._call
         request = call.build_request(self._http, target)
         try:
-            with anyio.CancelScope(deadline=_anyio_deadline(self._clock)) as scope:
+            with (
+                span_in_context(self._span),
+                anyio.CancelScope(deadline=_anyio_deadline(self._clock)) as scope,
+            ):
                 response = await self._http.send(request, stream=True)
         except httpx.ConnectTimeout:
             raise self._timeout_error("connect", call.timeouts.connect or 0.0) from None
@@ -410,7 +449,8 @@ class ChatStream(_StreamState):
     def __enter__(self) -> ChatStream:
         try:
             self._open()
-        except BaseException:
+        except BaseException as exc:
+            self._end_span(exc)
             self.close()
             raise
         return self
@@ -421,6 +461,7 @@ class ChatStream(_StreamState):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._end_span(exc)
         self.close()
 
     def __iter__(self) -> ChatStream:
@@ -450,6 +491,7 @@ class ChatStream(_StreamState):
         finally:
             self._reading = False
         if not events:
+            self._end_span()
             self._release(drain=True)
             raise StopIteration
         clock = self._clock  # `clock.delivered()`, inline: once per batch of events
@@ -470,14 +512,18 @@ class ChatStream(_StreamState):
         if self._closed:
             return
         self._closed = True
+        self._end_span()
         self._release(drain=self._ended_cleanly)
 
     # -- opening, with retries ----------------------------------------------------------------
     def _open(self) -> None:
         if self._parser is not None or self._closed:
             raise RuntimeError("a stream can be entered only once")
+        self._start_span()
         try:
-            first = self._call.with_retries_sync(self._attempt)
+            first = self._call.with_retries_sync(
+                self._attempt, self._span.retrying if self._span is not None else None
+            )
         except APIError as error:
             raise self._fail(error) from error.__cause__
         self._first_batch(first)
@@ -494,7 +540,8 @@ class ChatStream(_StreamState):
         call = self._call
         request = call.build_request(self._http, target)
         try:
-            response = self._http.send(request, stream=True)
+            with span_in_context(self._span):
+                response = self._http.send(request, stream=True)
         except httpx.ConnectTimeout:
             raise self._timeout_error("connect", call.timeouts.connect or 0.0) from None
         except httpx.TimeoutException:

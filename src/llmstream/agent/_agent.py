@@ -12,6 +12,7 @@ from .._client import AsyncClient, Client
 from .._core.output import OutputLike, resolve_output
 from .._core.request import MessageLike, ToolChoice
 from .._options import ModelOptions
+from .._tracing import current_context
 from ..errors import ConfigurationError
 from ..messages import user
 from ..tools import Tool
@@ -37,6 +38,8 @@ class Agent:
       around one) the answer must be; `result.output` is the validated object. In tool mode the
       output tool ends the run. An answer that does not validate is sent back to the model with
       the errors, `output_retries` times (1), before `OutputValidationError` is raised.
+    - `name`: what the agent is called in OpenTelemetry traces (`invoke_agent {name}`,
+      `gen_ai.agent.name`); see docs/telemetry.md.
     - Any other keyword (`max_tokens`, `temperature`, `reasoning_effort`, `extra_body`...) is
       passed to every model call.
     """
@@ -56,6 +59,7 @@ class Agent:
         streaming: bool = True,
         output: OutputLike | None = None,
         output_retries: int = 1,
+        name: str | None = None,
         **options: Unpack[ModelOptions],
     ) -> None:
         if not isinstance(client, (AsyncClient, Client)):
@@ -64,6 +68,8 @@ class Agent:
             )
         if max_steps < 1:
             raise ConfigurationError("max_steps must be at least 1")
+        if name is not None and not isinstance(name, str):
+            raise ConfigurationError(f"name must be a string, got {type(name).__name__}")
         for item in tools:
             if not isinstance(item, Tool):
                 raise ConfigurationError(
@@ -76,6 +82,7 @@ class Agent:
             raise ConfigurationError(f"two tools share the name(s) {', '.join(duplicates)}")
         self.client = client
         self.model = model
+        self.name = name
         self.system = system
         self.tools = {item.name: item for item in tools}
         self.max_steps = max_steps
@@ -126,9 +133,13 @@ class Agent:
     ) -> AgentResult:
         """`run`, from sync code: the run gets its own event loop and its own async client."""
 
+        parent = current_context()  # the caller's span, for the run's own event loop
+
         async def isolated() -> AgentResult:
             async with async_copy(self.client) as client:
-                run = AgentRun(self, self._conversation(prompt, history), client=client)
+                run = AgentRun(
+                    self, self._conversation(prompt, history), client=client, trace_parent=parent
+                )
                 async with run:
                     async for _ in run:
                         pass

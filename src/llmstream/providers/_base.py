@@ -46,6 +46,9 @@ class Provider:
     """
 
     name: str = "provider"
+    # `gen_ai.provider.name` in OpenTelemetry traces, when the conventions know the provider by
+    # another name (xAI is `x_ai`); None: `name`.
+    telemetry_name: str | None = None
     default_base_url: str = ""
     api_key_env: str | None = None
     requires_api_key: bool = True

@@ -31,6 +31,7 @@ class AzureOpenAI(OpenAI):
     """
 
     name = "azure"
+    telemetry_name = "azure.ai.openai"
     default_base_url = ""
     api_key_env = "AZURE_OPENAI_API_KEY"
     genai_prices_id = "azure"

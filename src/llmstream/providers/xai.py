@@ -27,6 +27,7 @@ class XAI(Provider):
     """
 
     name = "xai"
+    telemetry_name = "x_ai"
     default_base_url = "https://api.x.ai/v1"
     api_key_env = "XAI_API_KEY"
     reasoning_fields = ("reasoning_content",)
