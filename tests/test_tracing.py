@@ -25,10 +25,12 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import BaseModel
 
 import llmstream as ls
+from llmstream._io.call import Call
 from llmstream.testing import (
     Cassette,
     FakeLLM,
@@ -630,6 +632,23 @@ async def test_an_error_that_quotes_the_reply_keeps_it_out(otel: Captured, fake:
     assert "shan't" not in " ".join(span_texts(chat))
 
 
+@pytest.mark.anyio
+async def test_a_request_that_cannot_be_built_fails_its_span(
+    otel: Captured, fake: FakeLLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(self: Call, http: object, target: object) -> httpx.Request:
+        raise ls.ConfigurationError("cannot send to 'https://fake-llm.invalid': a bad URL")
+
+    monkeypatch.setattr(Call, "build_request", refuse)
+    async with fake.async_client(tracing=otel.tracing()) as client:
+        with pytest.raises(ls.ConfigurationError):
+            await async_stream(client)
+    chat = otel.one("chat")
+    assert attributes(chat)["error.type"] == "ConfigurationError"
+    assert "llmstream.cancelled" not in attributes(chat)
+    assert chat.status.status_code == StatusCode.ERROR
+
+
 # -- content: off by default, on when asked ----------------------------------------------------
 
 CONVERSATION: list[ls.MessageLike] = [
@@ -963,6 +982,18 @@ async def test_tracing_false_records_nothing(otel: Captured, fake: FakeLLM) -> N
         await async_stream(client)
     assert trace_calls == [None]
     assert otel.spans == []
+
+
+@pytest.mark.anyio
+async def test_a_span_sampled_out_records_nothing(fake: FakeLLM) -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ALWAYS_OFF)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    fake.add(Reply("", tool_calls=[tool_call("weather", {"location": "Rome"})]), "Hot.")
+    client = fake.async_client(tracing=ls.Tracing(tracer_provider=provider, record_content=True))
+    result = await ls.Agent(client, "m", tools=[weather]).run("Weather?")
+    assert result.text == "Hot."
+    assert exporter.get_finished_spans() == ()
 
 
 def test_tracing_takes_a_tracing_or_a_bool() -> None:

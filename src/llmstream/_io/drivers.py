@@ -13,6 +13,10 @@ head arrives a cancel scope (async) or httpx's read timeout (sync) bounds the wa
 the shared watchdog thread holds the deadline and shuts the socket down when it passes, which
 wakes the blocked read at no cost per chunk; the read loop then raises `StreamTimeoutError`.
 Where the socket is shared (HTTP/2) the async stream wraps each read in a cancel scope instead.
+
+A traced call's OpenTelemetry span (`llmstream._tracing.ChatSpan`) is started before the first
+attempt and touched at the first events, on a retry and at the end (the last event, an error,
+or the reader stopping early): never in the read loop.
 """
 
 from __future__ import annotations
@@ -340,7 +344,7 @@ class AsyncChatStream(_StreamState):
             first = await self._call.with_retries(
                 self._attempt, self._span.retrying if self._span is not None else None
             )
-        except APIError as error:
+        except LLMStreamError as error:  # an APIError, or a ConfigurationError of the request
             raise self._fail(error) from error.__cause__
         self._first_batch(first)
 
@@ -524,7 +528,7 @@ class ChatStream(_StreamState):
             first = self._call.with_retries_sync(
                 self._attempt, self._span.retrying if self._span is not None else None
             )
-        except APIError as error:
+        except LLMStreamError as error:  # an APIError, or a ConfigurationError of the request
             raise self._fail(error) from error.__cause__
         self._first_batch(first)
 
