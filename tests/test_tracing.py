@@ -968,6 +968,23 @@ async def test_an_approval_hook_that_crashes_fails_the_tool_and_the_run(
         assert attributes(span)["error.type"] == "KeyError"
 
 
+@pytest.mark.anyio
+async def test_a_run_that_cannot_start_still_ends_its_span(otel: Captured, fake: FakeLLM) -> None:
+    """Options and messages an agent only checks at its first call: the span records what it
+    can, and the run fails as it would untraced."""
+    client = fake.async_client(tracing=otel.tracing(record_content=True))
+    agent = ls.Agent(client, "m", stop=5)  # type: ignore[arg-type]
+    with pytest.raises(ls.ConfigurationError, match="stop must be"):
+        await agent.run([ls.user("hi"), object()])  # type: ignore[list-item]
+    run = otel.one("invoke_agent")
+    assert attributes(run)["error.type"] == "ConfigurationError"
+    assert "gen_ai.request.stop_sequences" not in attributes(run)
+    assert json.loads(attributes(run)["gen_ai.input.messages"]) == [
+        {"role": "user", "parts": [{"type": "text", "content": "hi"}]}
+    ]
+    assert otel.named("chat") == []
+
+
 # -- switched off, or nothing configured -------------------------------------------------------
 
 

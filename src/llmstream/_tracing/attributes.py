@@ -84,10 +84,14 @@ def request_attributes(options: Mapping[str, Any], *, dropped: set[str | None]) 
             if _is_number(extra.get(name)):
                 attributes[key] = extra[name]
     stop = options.get("stop")
-    if stop is not None and "stop" not in dropped:
-        attributes["gen_ai.request.stop_sequences"] = (
-            [stop] if isinstance(stop, str) else list(stop)
-        )
+    stops = [stop] if isinstance(stop, str) else stop
+    # An agent's options are checked at its first call, not here: anything odd is left out.
+    if (
+        isinstance(stops, (list, tuple))
+        and all(isinstance(item, str) for item in stops)
+        and "stop" not in dropped
+    ):
+        attributes["gen_ai.request.stop_sequences"] = list(stops)
     return attributes
 
 
@@ -145,7 +149,8 @@ def _is_number(value: object) -> bool:
 
 def content_text(value: object, providers: Sequence[Provider]) -> str:
     """Content as a span attribute: text as it is, anything else as JSON; keys scrubbed out."""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    # `default=str`: a raw message dict may hold what JSON cannot; the span is no place to fail
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     return scrub(text, providers)
 
 

@@ -31,9 +31,18 @@ def input_messages(body: bytes) -> list[dict[str, Any]]:
 def conversation_messages(
     conversation: Sequence[MessageLike], provider: Provider
 ) -> list[dict[str, Any]]:
+    """An agent's conversation in the conventions' shape. A message that cannot be sent is left
+    out: the run's first call raises the error that says why."""
     from .._core.request import message_to_wire
+    from ..errors import ConfigurationError
 
-    return [_wire_message(message_to_wire(message, provider)) for message in conversation]
+    messages = []
+    for message in conversation:
+        try:
+            messages.append(_wire_message(message_to_wire(message, provider)))
+        except ConfigurationError:
+            continue
+    return messages
 
 
 def _wire_message(message: Mapping[str, Any]) -> dict[str, Any]:
