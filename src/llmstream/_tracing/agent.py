@@ -141,7 +141,7 @@ class ToolSpan(_CurrentSpan):
 def agent_span(
     tracing: Tracing,
     *,
-    provider: Provider,
+    providers: Sequence[Provider],
     model: str,
     name: str | None,
     options: Mapping[str, Any],
@@ -150,13 +150,14 @@ def agent_span(
     parent: Context | None,
 ) -> AbstractContextManager[AgentSpan | None]:
     """The `invoke_agent` span of a run (INTERNAL: the agent runs in this process), a child of
-    `parent` (or of the current span); a context manager giving None when nothing is traced."""
+    `parent` (or of the current span); a context manager giving None when nothing is traced.
+    `providers`: the client's, then its fallbacks' (every key to keep out of the span)."""
     tracer = tracing.tracer()
     if tracer is None:
         return nullcontext(None)
     attributes: dict[str, Any] = {
         "gen_ai.operation.name": "invoke_agent",
-        "gen_ai.provider.name": provider_name(provider),
+        "gen_ai.provider.name": provider_name(providers[0]),
         "gen_ai.request.model": model,
         **request_attributes(options, dropped=set()),
     }
@@ -165,11 +166,12 @@ def agent_span(
     span = tracer.start_span(
         f"invoke_agent {name}" if name else "invoke_agent", context=parent, attributes=attributes
     )
-    run = AgentSpan(span, tracer, [provider], tracing.content() and span.is_recording())
+    run = AgentSpan(span, tracer, list(providers), tracing.content() and span.is_recording())
     if run.content:
         if system is not None:
             run.set_content("gen_ai.system_instructions", [{"type": "text", "content": system}])
-        run.set_content("gen_ai.input.messages", conversation_messages(conversation, provider))
+        messages = conversation_messages(conversation, providers[0])
+        run.set_content("gen_ai.input.messages", messages)
     return run
 
 

@@ -170,7 +170,7 @@ class AgentRun:
             self._span = stack.enter_context(
                 agent_span(
                     client.tracing,
-                    provider=client.provider,
+                    providers=[client.provider, *(p for p, _model in client.fallbacks)],
                     model=agent.model,
                     name=agent.name,
                     options=agent.options,
