@@ -465,3 +465,24 @@ async def test_one_pacer_serves_a_sync_and_an_async_client() -> None:
             with pytest.raises(ls.RateLimitWaitError):
                 await async_client.generate(model="m", messages=[ls.user("hi")])
     assert len(fake.requests) == 1
+
+
+def test_a_sync_agent_run_is_paced_by_its_clients_pacer() -> None:
+    """A sync run streams through an async copy of its client, in a loop of its own: the copy
+    keeps the pacer, so the run's second call waits for the window the first one used up."""
+    fake = FakeLLM(
+        Reply(tool_calls=[("ping", {})], headers=requests_left(0, "60s")),
+        Reply("done"),
+    )
+
+    @ls.tool
+    def ping() -> str:
+        """Answer pong."""
+        return "pong"
+
+    pacer = ls.RateLimitPacer(max_wait=0)
+    with fake.serve() as server, server.client(pacer=pacer) as client:
+        agent = ls.Agent(client, model="m", tools=[ping])
+        with pytest.raises(ls.RateLimitWaitError):
+            agent.run_sync("hi")
+    assert len(fake.requests) == 1

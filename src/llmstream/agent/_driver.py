@@ -63,6 +63,7 @@ async def async_copy(client: AsyncClient | Client) -> AsyncIterator[AsyncClient]
         max_line_bytes=client.max_line_bytes,
         fallbacks=client.fallbacks,
         tracing=client.tracing,
+        pacer=client.pacer,
     )
     async with copy:
         yield copy
