@@ -173,12 +173,11 @@ class ResponseParser:
                     cut = len(data)
                 self._process(self._decode(data[:cut]), out)
                 data = data[cut:]
-            if not data or self.finished:
-                pass
-            elif self._sse.idle and data.find(b"\r") < 0:
-                self._read_events(data, out)
-            else:
-                self._process(self._decode(data), out)
+            if data and not self.finished:
+                if self._sse.idle and data.find(b"\r") < 0:
+                    self._read_events(data, out)
+                else:
+                    self._process(self._decode(data), out)
         except APIError as error:
             self._failed(error, out)
         return out
