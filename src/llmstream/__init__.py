@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ._io.retry import RetryPolicy
     from ._io.timeouts import Timeouts
     from ._options import CallOptions, ModelOptions
+    from ._sse_events import sse_events, sse_events_sync
     from .agent import (
         Agent,
         AgentEvent,
@@ -210,6 +211,8 @@ _SOURCES: dict[str, str] = {
     "ChatStream": "._io.drivers",
     "RetryPolicy": "._io.retry",
     "Timeouts": "._io.timeouts",
+    "sse_events": "._sse_events",
+    "sse_events_sync": "._sse_events",
 }
 
 __all__ = [
@@ -301,6 +304,8 @@ __all__ = [
     "assistant",
     "has_tool_call",
     "image",
+    "sse_events",
+    "sse_events_sync",
     "step_count_is",
     "system",
     "tool",

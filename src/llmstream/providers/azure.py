@@ -26,6 +26,16 @@ class AzureOpenAI(OpenAI):
     - Streams begin with a chunk of `prompt_filter_results` and carry `content_filter_results`:
       both are kept in `AssistantMessage.extras`; a filtered reply finishes with
       `content_filter`.
+
+    Args:
+        api_key: The resource's key; read from `AZURE_OPENAI_API_KEY` when None.
+        endpoint: `https://<resource>.openai.azure.com`; read from `AZURE_OPENAI_ENDPOINT`
+            when None.
+        deployment: A deployment name, for the older per-deployment URL (then `model` is
+            ignored by Azure); None: the v1 API, where `model` names the deployment.
+        api_version: The `api-version` of the per-deployment URL (`2024-10-21`).
+        azure_ad_token: An Entra ID token, sent as a Bearer in place of the key.
+        headers: HTTP headers added to every request.
     """
 
     name = "azure"

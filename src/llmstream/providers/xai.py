@@ -21,6 +21,12 @@ class XAI(Provider):
     `output_tokens` means the same as everywhere else (`total_tokens` is xAI's own, and already
     includes them). `cost_in_usd_ticks` (1 tick = 1e-10 USD) and `num_sources_used` are copied
     into `AssistantMessage.extras`. A bad key is answered with 400, read as `AuthenticationError`.
+
+    Args:
+        api_key: The API key; read from `XAI_API_KEY` when None.
+        base_url: `https://api.x.ai/v1` when None.
+        headers: HTTP headers added to every request.
+        allow_insecure_http: Send the key over plain `http://` to a host other than loopback.
     """
 
     name = "xai"
