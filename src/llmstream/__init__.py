@@ -114,6 +114,7 @@ if TYPE_CHECKING:
     from .tools import Approval, Tool, ToolInputError, tool
 
 __version__ = "0.1.0"
+"""The installed version of llmstream."""
 
 # Every public name, and the module that defines it. Modules load on first use (PEP 562), so
 # `import llmstream` costs almost nothing, and a program that never builds an agent never
