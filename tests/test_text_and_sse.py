@@ -15,6 +15,8 @@ from pydantic import TypeAdapter
 import llmstream as ls
 from llmstream.testing import FakeLLM, Reply, error_event, status, tool_call
 
+from .support.corpus import TEST_KEY
+
 NO_RETRIES = {"max_retries": 0}
 
 
@@ -243,3 +245,18 @@ def test_other_exceptions_are_not_turned_into_frames() -> None:
     assert next(frames).startswith("event: text_delta")
     with pytest.raises(KeyError):
         next(frames)
+
+
+def test_an_error_frame_never_holds_the_key() -> None:
+    """A provider that echoes the key in its error: the frame carries the redacted message."""
+    fake = FakeLLM(status(401, message=f"Incorrect API key provided: {TEST_KEY}"))
+
+    async def main() -> str:
+        async with ls.AsyncClient(fake.provider(api_key=TEST_KEY), transport=fake.transport) as c:
+            stream = c.stream(model="m", messages=[ls.user("hi")], max_retries=0)
+            return "".join([frame async for frame in ls.sse_events(stream)])
+
+    text = anyio.run(main)
+    assert "AuthenticationError" in text
+    assert "Incorrect API key provided: [redacted]" in text
+    assert TEST_KEY not in text
