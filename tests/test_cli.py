@@ -328,8 +328,11 @@ def test_replay_xai_reasoning_as_a_named_provider(
     result = run(capsys, monkeypatch, "chat", "--provider", "xai", "--base-url", base, "hi")
     assert result.code == 0
     assert result.out.startswith('First, the user said: "Say hi in Portuguese."\n[thought for')
-    # xAI leaves reasoning out of completion_tokens; llmstream adds it back (2 + 198).
-    assert result.out.endswith("chars]\nOlá!\n[in 213, cached 192, out 200, reasoning 198]\n")
+    # xAI leaves reasoning out of completion_tokens; llmstream adds it back (2 + 198). The cost
+    # is xAI's own: 3080400 ticks of 1e-10 USD.
+    assert result.out.endswith(
+        "chars]\nOlá!\n[in 213, cached 192, out 200, reasoning 198, cost 0.00030804 USD]\n"
+    )
     sent = replay.matcher.requests[-1]
     assert sent["model"] == "grok-code-fast-1"  # xAI's default model
     assert sent["messages"] == [{"role": "user", "content": "hi"}]

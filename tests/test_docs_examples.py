@@ -123,6 +123,19 @@ def reroute(monkeypatch: pytest.MonkeyPatch) -> Reroute:
 
 
 @pytest.fixture
+def fresh_tracer_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page may set OpenTelemetry's global tracer provider (docs/telemetry.md does), which
+    can be set once per process: the page gets a fresh slot, and the suite's is put back."""
+    try:
+        from opentelemetry import trace
+        from opentelemetry.util._once import Once
+    except ImportError:
+        return
+    monkeypatch.setattr(trace, "_TRACER_PROVIDER", None)
+    monkeypatch.setattr(trace, "_TRACER_PROVIDER_SET_ONCE", Once())
+
+
+@pytest.fixture
 def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The directory the blocks run in: the repository's tests/ within reach (cassettes), a
     photo to send, fake keys, and the directory importable."""
@@ -194,6 +207,7 @@ def run_code(block: Block, namespace: dict[str, Any], portal: Any) -> None:
         exec(code, namespace)
 
 
+@pytest.mark.usefixtures("fresh_tracer_provider")
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
 def test_every_python_block_runs(
     page: Path, scratch: Path, reroute: Reroute, monkeypatch: pytest.MonkeyPatch

@@ -68,13 +68,13 @@ def test_a_new_name_lands_in_the_reference_without_an_edit(tmp_path: Path) -> No
     hook = reference_hook()
     init = (ROOT / "src" / "llmstream" / "__init__.py").read_text(encoding="utf-8")
     added = init.replace(
-        '"Timeouts": "._io.timeouts",', '"Timeouts": "._io.timeouts",\n    "Cost": "._cost",'
+        '"Timeouts": "._io.timeouts",', '"Timeouts": "._io.timeouts",\n    "Lantern": "._lantern",'
     )
-    added = added.replace('    "XAI",\n', '    "XAI",\n    "Cost",\n', 1)
-    assert added.count("Cost") == 2
+    added = added.replace('    "XAI",\n', '    "XAI",\n    "Lantern",\n', 1)
+    assert added.count("Lantern") == 2
     (tmp_path / "__init__.py").write_text(added, encoding="utf-8")
     page = hook.reference_markdown(tmp_path / "__init__.py")
-    assert page.index("## More") < page.index("::: llmstream.Cost")
+    assert page.index("## More") < page.index("::: llmstream.Lantern")
 
 
 def test_the_build_fetches_nothing() -> None:

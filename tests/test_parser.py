@@ -376,6 +376,19 @@ def test_groq_error_event() -> None:
     assert caught.value.body == error
 
 
+def test_an_error_event_whose_data_comes_in_the_next_read() -> None:
+    """`event: error` alone in one read: the data in the next read is the error's, whatever it
+    holds, even when that read looks like an ordinary one-event read."""
+    parser = ResponseParser(ls.OpenAI(api_key="k"))
+    assert parser.feed(b'data: {"choices":[{"index":0,"delta":{"content":"so far"}}]}\n\n')
+    assert parser.feed(b"event: error\n") == []
+    with pytest.raises(ls.StreamError) as caught:
+        parser.feed(b'data: {"detail":"boom"}\n\n')
+    assert caught.value.body == {"detail": "boom"}
+    assert caught.value.partial is not None
+    assert caught.value.partial.text == "so far"
+
+
 def test_content_given_as_parts() -> None:
     _, message = run(
         chunk(

@@ -23,14 +23,19 @@ SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("Clients", ("._client",)),
     ("Streams", ("._io.drivers",)),
     ("Options of a call", ("._options",)),
-    ("Time limits, retries and rate limits", ("._io.timeouts", "._io.retry", "._core.ratelimits")),
+    (
+        "Time limits, retries and rate limits",
+        ("._io.timeouts", "._io.retry", "._core.ratelimits", "._io.pacing"),
+    ),
     ("Providers", (".providers",)),
     ("Messages", (".messages", "._core.request")),
     ("Events", (".events", "._core.usage")),
+    ("Cost", ("._core.cost",)),
     ("Structured output", ("._core.output",)),
     ("Tools", (".tools",)),
     ("Agents", (".agent",)),
     ("Server-sent events", ("._sse_events",)),
+    ("Tracing", ("._tracing",)),
     ("Errors", (".errors",)),
 ]
 MORE = "More"

@@ -22,15 +22,18 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
+    from ._core.cost import Cost
     from ._core.output import NativeOutput, OutputLike, PromptedOutput, ToolOutput
     from ._core.ratelimits import RateLimits
     from ._core.request import MessageLike, ToolChoice, ToolLike, ToolSpec
     from ._core.usage import Usage
     from ._io.drivers import AsyncChatStream, ChatStream
+    from ._io.pacing import RateLimitPacer
     from ._io.retry import RetryPolicy
     from ._io.timeouts import Timeouts
     from ._options import CallOptions, ModelOptions
     from ._sse_events import sse_events, sse_events_sync
+    from ._tracing import Tracing
     from .agent import (
         Agent,
         AgentEvent,
@@ -63,6 +66,7 @@ if TYPE_CHECKING:
         OverloadedError,
         PermissionDeniedError,
         RateLimitError,
+        RateLimitWaitError,
         RefusalError,
         ServerError,
         StreamBusyError,
@@ -153,6 +157,7 @@ _SOURCES: dict[str, str] = {
     "OverloadedError": ".errors",
     "PermissionDeniedError": ".errors",
     "RateLimitError": ".errors",
+    "RateLimitWaitError": ".errors",
     "RefusalError": ".errors",
     "ServerError": ".errors",
     "StreamBusyError": ".errors",
@@ -198,6 +203,7 @@ _SOURCES: dict[str, str] = {
     "Tool": ".tools",
     "ToolInputError": ".tools",
     "tool": ".tools",
+    "Cost": "._core.cost",
     "NativeOutput": "._core.output",
     "OutputLike": "._core.output",
     "PromptedOutput": "._core.output",
@@ -210,10 +216,12 @@ _SOURCES: dict[str, str] = {
     "Usage": "._core.usage",
     "AsyncChatStream": "._io.drivers",
     "ChatStream": "._io.drivers",
+    "RateLimitPacer": "._io.pacing",
     "RetryPolicy": "._io.retry",
     "Timeouts": "._io.timeouts",
     "sse_events": "._sse_events",
     "sse_events_sync": "._sse_events",
+    "Tracing": "._tracing",
 }
 
 __all__ = [
@@ -239,6 +247,7 @@ __all__ = [
     "ConfigurationError",
     "ContentPart",
     "ContextLengthError",
+    "Cost",
     "Finish",
     "FinishReason",
     "Groq",
@@ -263,6 +272,8 @@ __all__ = [
     "PromptedOutput",
     "Provider",
     "RateLimitError",
+    "RateLimitPacer",
+    "RateLimitWaitError",
     "RateLimits",
     "ReasoningDelta",
     "ReasoningEnd",
@@ -299,6 +310,7 @@ __all__ = [
     "ToolOutput",
     "ToolResult",
     "ToolSpec",
+    "Tracing",
     "Usage",
     "UserMessage",
     "__version__",

@@ -22,9 +22,11 @@ from ._core.request import ChatRequest, MessageLike, encode_body
 from ._core.sse import DEFAULT_MAX_LINE_BYTES
 from ._io.call import Call, Target
 from ._io.drivers import AsyncChatStream, ChatStream
+from ._io.pacing import RateLimitPacer
 from ._io.retry import RetryPolicy
 from ._io.timeouts import Timeouts
 from ._options import CallOptions, with_options_doc
+from ._tracing import Tracing, chat_trace, checked_tracing
 from .errors import ConfigurationError
 from .messages import AssistantMessage
 from .providers._base import Provider
@@ -94,6 +96,8 @@ class _ClientBase:
         http_client: object,
         transport: object,
         fallbacks: object = None,
+        pacer: object = None,
+        tracing: object = None,
     ) -> None:
         name = type(self).__name__
         if not isinstance(provider, Provider):
@@ -108,11 +112,16 @@ class _ClientBase:
                    "max_line_bytes=32 * 1024 * 1024")  # fmt: skip
         if http_client is not None and transport is not None:
             raise ConfigurationError("pass either http_client or transport, not both")
+        if pacer is not None:
+            check_type("pacer", pacer, RateLimitPacer, "an ls.RateLimitPacer",
+                       "pacer=ls.RateLimitPacer()")  # fmt: skip
+        self.pacer = pacer if isinstance(pacer, RateLimitPacer) else None
         self.provider = provider
         self.timeouts = _checked_timeouts(timeouts) or Timeouts()
         self.retry_policy = _with_max_retries(retry_policy or RetryPolicy(), max_retries)
         self.max_line_bytes = max_line_bytes
         self.fallbacks = _checked_fallbacks(fallbacks) or []
+        self.tracing: Tracing = checked_tracing(tracing)
         self._owns_http = http_client is None
 
     def __repr__(self) -> str:
@@ -152,6 +161,8 @@ class _ClientBase:
             max_line_bytes=self.max_line_bytes,
             stream=stream,
             partial_tool_arguments=partial_tool_arguments,
+            pacer=self.pacer,
+            trace=chat_trace(self.tracing, fields, stream=stream, structured=output is not None),
         )
 
     @staticmethod
@@ -218,6 +229,12 @@ class AsyncClient(_ClientBase):
             event with a 429, a 5xx, a broken connection or a time limit (after its own
             retries); `fallbacks=` on a call overrides them. `message.provider` says which one
             answered.
+        pacer: An `ls.RateLimitPacer`, shared by as many clients as you like, that holds each
+            call back while the provider's rate-limit headers say a limit is used up (see
+            docs/rate-limits.md). None (the default): calls go at once.
+        tracing: OpenTelemetry spans for each call, on by default once a tracer provider is
+            set (`opentelemetry-api`); `ls.Tracing(...)` chooses the provider and whether
+            message contents are recorded, `False` turns it off (docs/telemetry.md).
     """
 
     def __init__(
@@ -231,6 +248,8 @@ class AsyncClient(_ClientBase):
         transport: httpx.AsyncBaseTransport | None = None,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
         fallbacks: Sequence[tuple[Provider, str]] | None = None,
+        pacer: RateLimitPacer | None = None,
+        tracing: Tracing | bool | None = None,
     ) -> None:
         super().__init__(
             provider,
@@ -241,6 +260,8 @@ class AsyncClient(_ClientBase):
             http_client=http_client,
             transport=transport,
             fallbacks=fallbacks,
+            pacer=pacer,
+            tracing=tracing,
         )
         self.transport: httpx.AsyncBaseTransport | None = transport
         self.http = http_client or httpx.AsyncClient(
@@ -344,6 +365,9 @@ class Client(_ClientBase):
         max_line_bytes: The longest SSE line, or whole JSON reply, accepted (16 MiB).
         fallbacks: `[(provider, model), ...]` to try in turn when a call fails before its first
             event (see `AsyncClient`); `fallbacks=` on a call overrides them.
+        pacer: An `ls.RateLimitPacer` that holds each call back while a rate limit is used up
+            (see `AsyncClient`).
+        tracing: OpenTelemetry spans for each call (see `AsyncClient`); `False` turns them off.
     """
 
     def __init__(
@@ -357,6 +381,8 @@ class Client(_ClientBase):
         transport: httpx.BaseTransport | None = None,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
         fallbacks: Sequence[tuple[Provider, str]] | None = None,
+        pacer: RateLimitPacer | None = None,
+        tracing: Tracing | bool | None = None,
     ) -> None:
         super().__init__(
             provider,
@@ -367,6 +393,8 @@ class Client(_ClientBase):
             http_client=http_client,
             transport=transport,
             fallbacks=fallbacks,
+            pacer=pacer,
+            tracing=tracing,
         )
         self.transport: httpx.BaseTransport | None = transport
         self.http = http_client or httpx.Client(

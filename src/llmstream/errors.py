@@ -13,6 +13,7 @@ LLMStreamError
     │   ├── PermissionDeniedError   403
     │   ├── NotFoundError           404, e.g. an unknown model
     │   ├── RateLimitError          429, with `retry_after`
+    │   │   └── RateLimitWaitError      ...foreseen by the pacer: the call was not sent
     │   ├── OverloadedError         503, Groq's 498 capacity_exceeded
     │   └── ServerError             other 5xx
     ├── APIConnectionError      the transport failed (refused, reset, EOF, protocol error)
@@ -52,6 +53,7 @@ __all__ = [
     "OverloadedError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimitWaitError",
     "RefusalError",
     "ServerError",
     "StreamBusyError",
@@ -201,6 +203,16 @@ class NotFoundError(APIStatusError):
 
 class RateLimitError(APIStatusError):
     """429: too many requests or tokens. `retry_after` is how long the provider asked to wait."""
+
+
+class RateLimitWaitError(RateLimitError):
+    """The client's `RateLimitPacer` did not send the call: the provider's rate limit is used up
+    for longer than the pacer's `max_wait`, so the answer would have been a 429.
+
+    Nothing was sent. `retry_after` is how long until the limit reopens, `limits` the latest
+    rate-limit headers, `status_code` the 429 that was foreseen. The call is not retried on the
+    same provider (it would only wait again), but it falls back like a 429.
+    """
 
 
 class OverloadedError(APIStatusError):

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field
 
+from ._core.cost import Cost
 from ._core.ratelimits import RateLimits
 from ._core.reprs import ImageSource, ShortRepr
 from ._core.usage import Usage
@@ -130,9 +131,10 @@ class AssistantMessage(ShortRepr):
     """The model's whole reply: what a stream assembles, and what `generate()` returns.
 
     `finish_reason` is normalised (`stop`, `length`, `tool_calls`, `content_filter`, `other`);
-    `raw_finish_reason` is the provider's own word. `extras` keeps the provider's extra fields
-    (timings, cost ticks, `x_groq`, `system_fingerprint`...); `request_id` and `limits` come from
-    the response headers. Append it to the next request's messages as it is.
+    `raw_finish_reason` is the provider's own word. `cost` is what the reply cost (see `Cost`).
+    `extras` keeps the provider's extra fields (timings, cost ticks, `x_groq`,
+    `system_fingerprint`...); `request_id` and `limits` come from the response headers. Append
+    it to the next request's messages as it is.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -145,6 +147,10 @@ class AssistantMessage(ShortRepr):
     finish_reason: FinishReason | None = None
     raw_finish_reason: str | None = None
     usage: Usage | None = None
+    cost: Cost | None = None
+    """What the reply cost, worked out once when it finished: the provider's own figure (xAI,
+    OpenRouter), else genai-prices' price for `usage` on `model` (with the `cost` extra
+    installed); None for a model or server that is not priced."""
     model: str | None = None
     id: str | None = None
     request_id: str | None = None

@@ -161,6 +161,40 @@ def test_json_schema_whole(llama_server: RunningServer) -> None:
     City.model_validate_json(message.text)
 
 
+@pytest.mark.anyio
+async def test_output_model_streamed(llama_server: RunningServer) -> None:
+    """`output=` with the model itself: llmstream writes the json_schema, the grammar holds the
+    reply to it, and the object grows event by event until `message.output` validates."""
+    async with async_client(llama_server) as client:
+        async with client.stream(
+            model=MODEL,
+            messages=ASK_CITY,
+            output=ls.NativeOutput(City),
+            **{**SETTINGS, "max_tokens": 100},
+        ) as stream:
+            partials = [
+                event.partial async for event in stream if isinstance(event, ls.OutputDelta)
+            ]
+    message = stream.message
+    assert len(partials) >= 3, "the object grows as it streams"
+    assert all(isinstance(partial, dict) for partial in partials)
+    assert isinstance(message.output, City)
+    assert partials[-1] == message.output.model_dump()
+    assert message.output == City.model_validate_json(message.text)
+
+
+def test_output_model_whole(llama_server: RunningServer) -> None:
+    with sync_client(llama_server) as client:
+        message = client.generate(
+            model=MODEL,
+            messages=ASK_CITY,
+            output=ls.NativeOutput(City),
+            **{**SETTINGS, "max_tokens": 100},
+        )
+    assert isinstance(message.output, City)
+    assert message.output == City.model_validate_json(message.text)
+
+
 # -- tools --------------------------------------------------------------------------------------
 
 

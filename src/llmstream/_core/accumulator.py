@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from ..messages import AssistantMessage, FinishReason, ToolCall
+from .cost import Cost
 from .provider_state import ReasoningDetails, merge_objects
 from .ratelimits import RateLimits
 from .usage import Usage
@@ -77,6 +78,7 @@ class MessageAccumulator:
         self.finished_calls: dict[int, ToolCall] = {}
         self.raw_finish_reason: str | None = None
         self.usage: Usage | None = None
+        self.cost: Cost | None = None
         self.id: str | None = None
         self.model: str | None = None
         self.request_id: str | None = None
@@ -143,6 +145,7 @@ class MessageAccumulator:
             ),
             raw_finish_reason=raw,
             usage=self.usage,
+            cost=self.cost,
             model=self.model,
             id=self.id,
             request_id=self.request_id,

@@ -408,6 +408,7 @@ class ChunkInterpreter:
             for key in self._provider.usage_extras:
                 if key in self._raw_usage:
                     acc.extras[key] = self._raw_usage[key]
+            acc.cost = self._provider.cost(acc.usage, acc.model)
         if self._output is not None:  # before Usage and Finish: a failure is not a clean end
             acc.output = self._output.finish(acc.build())
         if acc.usage is not None:

@@ -163,12 +163,25 @@ class ResponseParser:
                 except APIError as error:
                     self._failed(error, out)
                 return out
+        out = []
         try:
-            sse_events = self._sse.feed(data)
-        except SSELineTooLong as exc:
-            self.finished = True
-            raise self._malformed(str(exc)) from None
-        return self._process(sse_events)
+            if not self._sse.idle:
+                # The end of an event begun in an earlier read (a large read most often ends
+                # inside one) goes to the decoder; what follows may then be read directly.
+                cut = data.find(b"\n\n") + 2
+                if cut < 2:
+                    cut = len(data)
+                self._process(self._decode(data[:cut]), out)
+                data = data[cut:]
+            if not data or self.finished:
+                pass
+            elif self._sse.idle and data.find(b"\r") < 0:
+                self._read_events(data, out)
+            else:
+                self._process(self._decode(data), out)
+        except APIError as error:
+            self._failed(error, out)
+        return out
 
     def end(self) -> list[StreamEvent]:
         """The body is over. Raises the error it held, or `IncompleteStreamError` if a stream
@@ -185,7 +198,10 @@ class ResponseParser:
             if self.kind == "reply":
                 _read_whole(b"".join(self._body), self._interpreter, self._provider, out)
             else:
-                out = self._process(self._sse.flush())
+                try:
+                    self._process(self._sse.flush(), out)
+                except APIError as error:
+                    self._failed(error, out)
                 if self.held_error is not None or self.finished:  # an error, or [DONE]
                     return out
             self._interpreter.end(out)
@@ -249,26 +265,46 @@ class ResponseParser:
             raise error
         self.held_error = error
 
-    def _process(self, sse_events: Sequence[ServerSentEvent]) -> list[StreamEvent]:
-        out: list[StreamEvent] = []
-        accumulator, provider, interpreter = self.accumulator, self._provider, self._interpreter
+    def _read_events(self, data: bytes, out: list[StreamEvent]) -> None:
+        """A read of whole events and more (a read of many kilobytes), the decoder idle: each
+        `data: {...}` line with its blank line read as a chunk directly, as the decoder would
+        read it; from the first other event on, the decoder reads the rest."""
+        parts = data.split(b"\n\n")
+        rest = parts.pop()  # after the last blank line: the start of an event still arriving
+        limit = self._max_line_bytes
+        done = 0
+        for part in parts:
+            if not (part.startswith(b"data: {") and part.find(b"\n") < 0 and len(part) <= limit):
+                rest = data[done:]
+                break
+            self._read_chunk(part[6:], out)
+            done += len(part) + 2
+        if rest:
+            self._process(self._decode(rest), out)
+
+    def _decode(self, data: bytes) -> Sequence[ServerSentEvent]:
         try:
-            for event_type, data in sse_events:
-                if not data:
-                    continue  # an empty `data:` line is a heartbeat some servers send
-                if data[0] != 123:  # not `{`: [DONE], a blank heartbeat, or to complain about
-                    if data == _DONE:
-                        interpreter.end(out)
-                        self.finished = True
-                        break
-                    if data.isspace():
-                        continue
-                if event_type == "error":
-                    raise interpreter.stream_error(_loads(data, accumulator, provider))
-                self._read_chunk(data, out)
-        except APIError as error:
-            self._failed(error, out)
-        return out
+            return self._sse.feed(data)
+        except SSELineTooLong as exc:
+            self.finished = True
+            raise self._malformed(str(exc)) from None
+
+    def _process(self, sse_events: Sequence[ServerSentEvent], out: list[StreamEvent]) -> None:
+        """Decoded events into `out`; an error is raised, for the caller to hold or raise."""
+        accumulator, provider, interpreter = self.accumulator, self._provider, self._interpreter
+        for event_type, data in sse_events:
+            if not data:
+                continue  # an empty `data:` line is a heartbeat some servers send
+            if data[0] != 123:  # not `{`: [DONE], a blank heartbeat, or to complain about
+                if data == _DONE:
+                    interpreter.end(out)
+                    self.finished = True
+                    break
+                if data.isspace():
+                    continue
+            if event_type == "error":
+                raise interpreter.stream_error(_loads(data, accumulator, provider))
+            self._read_chunk(data, out)
 
     def _read_chunk(self, payload: bytes, out: list[StreamEvent]) -> None:
         """One chunk's JSON into events: by its delta alone when it sits in the last chunk's

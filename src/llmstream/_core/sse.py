@@ -37,7 +37,8 @@ class SSEDecoder:
         self._at_start = True  # still looking for a byte-order mark
         self.comments = 0
         self.idle = False
-        """Between events: no partial line, no pending data, no CR or BOM still in question.
+        """Between events: no partial line, no pending data or event type, no CR or BOM still
+        in question.
         The parser's fast path may then take a read that is exactly one event by itself."""
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
@@ -89,7 +90,9 @@ class SSEDecoder:
             self._partial_line.append(tail)
             self._partial_size += len(tail)
             self._check_length(self._partial_size)
-        self.idle = not (self._partial_line or self._data or self._after_cr or self._at_start)
+        self.idle = not (
+            self._partial_line or self._data or self._event or self._after_cr or self._at_start
+        )
         return events
 
     def flush(self) -> list[ServerSentEvent]:

@@ -7,5 +7,6 @@ Every call, streamed or whole, sync or async, goes through it:
   core's `ResponseParser` under one event clock;
 - `bodies`: how a response's bytes are read off httpx;
 - `timeouts`, `watchdog`: time limits measured on events, enforced without cost per chunk;
-- `retry`: when a failure is worth another attempt.
+- `retry`: when a failure is worth another attempt;
+- `pacing`: `RateLimitPacer`, which holds attempts back while a rate limit is used up.
 """

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import httpx
@@ -23,10 +23,14 @@ from ..errors import (
 from ..events import RequestWarning
 from ..messages import AssistantMessage
 from ..providers._base import Provider
+from .pacing import RateLimitPacer
 from .retry import RetryPolicy, is_retryable
 from .timeouts import Timeouts
 
-__all__ = ["Call", "Target"]
+if TYPE_CHECKING:
+    from .._tracing import ChatTrace
+
+__all__ = ["Call", "OnRetry", "Target", "redact_secret"]
 
 logger = logging.getLogger("llmstream")
 T = TypeVar("T")
@@ -43,6 +47,14 @@ _WAITING_FOR = {
 # garble the provider's message ("Incorrect API [redacted]ey provided"). A real key is replaced
 # wherever it appears, even inside a longer word: any trace of it is a leak.
 _SHORTEST_SECRET = 8
+
+
+def redact_secret(text: str, secret: str) -> str:
+    """`text` with `secret` (an API key) replaced wherever it appears; a placeholder shorter
+    than a real key is left alone."""
+    if len(secret) < _SHORTEST_SECRET:
+        return text
+    return text.replace(secret, "[redacted]")
 
 
 def _redact(value: Any, secret: str) -> Any:
@@ -125,13 +137,20 @@ class Target:
         return error
 
 
+OnRetry = Callable[[APIError, Target, float, Target | None], None]
+"""Told of each failed attempt that another follows: the error, the attempt's target, the
+seconds before the retry, and the next target when the call falls back to it (else None)."""
+
+
 @dataclass
 class Call:
     """One call, ready to send (and to send again on retry, or elsewhere on fallback).
 
     `targets` are where it may go, in order: the client's provider and model first, then each
     fallback. `stream` says whether the bodies ask for server-sent events; the drivers read
-    either answer the same way.
+    either answer the same way. With a `pacer`, every attempt first waits until the target's
+    rate limits allow it, and every response head is shown to the pacer. `trace` is its
+    OpenTelemetry span to start, when it is traced.
     """
 
     targets: list[Target]
@@ -140,6 +159,8 @@ class Call:
     max_line_bytes: int
     stream: bool = True
     partial_tool_arguments: bool = False
+    pacer: RateLimitPacer | None = None
+    trace: ChatTrace | None = None
 
     # -- the request ----------------------------------------------------------------------------
     def build_request(
@@ -163,6 +184,13 @@ class Call:
         except httpx.InvalidURL as exc:
             raise ConfigurationError(f"cannot send to {chat_url!r}: {exc}") from None
 
+    def observe(self, target: Target, response: httpx.Response) -> None:
+        """Show a response head to the pacer, if the call has one."""
+        if self.pacer is not None:
+            self.pacer.observe(
+                target.provider, target.model, response.status_code, response.headers
+            )
+
     def read_limit(self) -> tuple[str, float] | None:
         """The limit that bounds a sync request's wait for the response head, as httpx's read
         timeout: the shorter of `first_event` and `total`, or None when neither is set."""
@@ -181,7 +209,12 @@ class Call:
 
     # -- retries and fallbacks ------------------------------------------------------------------
     def _next_step(
-        self, error: APIError, number: int, position: int, failures: list[APIError]
+        self,
+        error: APIError,
+        number: int,
+        position: int,
+        failures: list[APIError],
+        on_retry: OnRetry | None,
     ) -> float | None:
         """After a failed attempt: the seconds to wait before retrying the same target, None to
         move on to the next target; raises the error when neither applies."""
@@ -197,6 +230,8 @@ class Call:
                 self.retry.max_retries + 1,
                 error,
             )
+            if on_retry is not None:
+                on_retry(error, target, delay, None)
             return delay
         if position + 1 < len(self.targets) and is_retryable(error):
             following = self.targets[position + 1]
@@ -208,39 +243,50 @@ class Call:
                 following.model,
                 error,
             )
+            if on_retry is not None:
+                on_retry(error, target, 0.0, following)
             return None
         error.attempt_errors = list(failures)
         raise error
 
-    async def with_retries(self, attempt: Callable[[Target, int], Awaitable[T]]) -> T:
+    async def with_retries(
+        self, attempt: Callable[[Target, int], Awaitable[T]], on_retry: OnRetry | None = None
+    ) -> T:
         """`attempt(target, 0)`, `attempt(target, 1)`... on each target in turn until one
         succeeds: retries as the policy allows, then the next target for a failure that is
         worth another try. The last error is raised with every attempt's error on it. Each
-        attempt cleans up after itself before raising."""
+        attempt cleans up after itself before raising; `on_retry` hears of each failure that
+        another attempt follows."""
         failures: list[APIError] = []
         for position, target in enumerate(self.targets):
             number = 0
             while True:
                 try:
+                    if self.pacer is not None:
+                        await self.pacer.wait(target.provider, target.model)
                     return await attempt(target, number)
                 except APIError as error:
-                    delay = self._next_step(error, number, position, failures)
+                    delay = self._next_step(error, number, position, failures, on_retry)
                 if delay is None:
                     break
                 await anyio.sleep(delay)
                 number += 1
         raise AssertionError("unreachable: the last target raises its error")
 
-    def with_retries_sync(self, attempt: Callable[[Target, int], T]) -> T:
+    def with_retries_sync(
+        self, attempt: Callable[[Target, int], T], on_retry: OnRetry | None = None
+    ) -> T:
         """The sync twin of `with_retries`."""
         failures: list[APIError] = []
         for position, target in enumerate(self.targets):
             number = 0
             while True:
                 try:
+                    if self.pacer is not None:
+                        self.pacer.wait_sync(target.provider, target.model)
                     return attempt(target, number)
                 except APIError as error:
-                    delay = self._next_step(error, number, position, failures)
+                    delay = self._next_step(error, number, position, failures, on_retry)
                 if delay is None:
                     break
                 time.sleep(delay)

@@ -13,6 +13,10 @@ head arrives a cancel scope (async) or httpx's read timeout (sync) bounds the wa
 the shared watchdog thread holds the deadline and shuts the socket down when it passes, which
 wakes the blocked read at no cost per chunk; the read loop then raises `StreamTimeoutError`.
 Where the socket is shared (HTTP/2) the async stream wraps each read in a cancel scope instead.
+
+A traced call's OpenTelemetry span (`llmstream._tracing.ChatSpan`) is started before the first
+attempt and touched at the first events, on a retry and at the end (the last event, an error,
+or the reader stopping early): never in the read loop.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import anyio
 import httpx
 
 from .._core.parser import ResponseParser
 from .._core.ratelimits import RateLimits
+from .._tracing import span_in_context
 from ..errors import APIError, LLMStreamError, StreamBusyError, StreamTimeoutError
 from ..events import StreamEvent, TextDelta
 from ..messages import AssistantMessage
@@ -34,6 +40,9 @@ from .bodies import async_body, sync_body
 from .call import Call, Target
 from .timeouts import EventClock
 from .watchdog import WATCHDOG, Watch
+
+if TYPE_CHECKING:
+    from .._tracing import ChatSpan
 
 __all__ = ["AsyncChatStream", "ChatStream"]
 
@@ -58,6 +67,7 @@ class _StreamState:
         self._closed = False
         self._reading = False  # a read is under way: a second reader is a mistake to name
         self._failure: LLMStreamError | None = None
+        self._span: ChatSpan | None = None  # the call's OpenTelemetry span, while it is open
         self.response_headers = httpx.Headers()
         """The HTTP headers of the response (of the last attempt)."""
         self.attempts = 0
@@ -116,6 +126,7 @@ class _StreamState:
             time.monotonic() - self._clock.start,
         )
         self.response_headers = response.headers
+        self._call.observe(self._target, response)
         self._parser = ResponseParser(
             self._target.provider,
             status=response.status_code,
@@ -134,6 +145,8 @@ class _StreamState:
         )
         self._events = [*self._target.warnings, *first]
         self._position = 0
+        if self._span is not None:
+            self._span.first_events(self._target)
         self._clock.delivered()
         if self._watch is not None:
             self._watch.reschedule()  # `idle` now applies, and may fall before `first_event`
@@ -173,7 +186,28 @@ class _StreamState:
             if error.partial is None:
                 error.partial = self.partial
         self._failure = error
+        span, self._span = self._span, None
+        if span is not None:
+            span.failed(error, self.attempts)
         return error
+
+    def _start_span(self) -> None:
+        """Start the call's span, when it is traced: before the first attempt, so that it
+        covers every retry."""
+        trace = self._call.trace
+        if trace is not None:
+            self._span = trace.start(self._call.targets)
+
+    def _end_span(self, cause: BaseException | None = None) -> None:
+        """End the call's span if it is still open: the stream reached its end, or its reader
+        stopped early (`cause` is what propagated through its block, if anything)."""
+        span, self._span = self._span, None
+        if span is None:
+            return
+        if self._ended_cleanly:
+            span.finished(self.partial, self.attempts)
+        else:
+            span.stopped(self.partial, self.attempts, cause)
 
     @property
     def _ended_cleanly(self) -> bool:
@@ -212,7 +246,8 @@ class AsyncChatStream(_StreamState):
     async def __aenter__(self) -> AsyncChatStream:
         try:
             await self._open()
-        except BaseException:
+        except BaseException as exc:
+            self._end_span(exc)
             await self.aclose()
             raise
         return self
@@ -223,6 +258,7 @@ class AsyncChatStream(_StreamState):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._end_span(exc)
         await self.aclose()
 
     def __aiter__(self) -> AsyncChatStream:
@@ -275,6 +311,7 @@ class AsyncChatStream(_StreamState):
         finally:
             self._reading = False
         if not events:
+            self._end_span()
             await self._release(drain=True)
             raise StopAsyncIteration
         # `clock.delivered()`, inline: once per batch of events
@@ -310,15 +347,19 @@ class AsyncChatStream(_StreamState):
         if self._closed:
             return
         self._closed = True
+        self._end_span()
         await self._release(drain=self._ended_cleanly)
 
     # -- opening, with retries ----------------------------------------------------------------
     async def _open(self) -> None:
         if self._parser is not None or self._closed:
             raise RuntimeError("a stream can be entered only once")
+        self._start_span()
         try:
-            first = await self._call.with_retries(self._attempt)
-        except APIError as error:
+            first = await self._call.with_retries(
+                self._attempt, self._span.retrying if self._span is not None else None
+            )
+        except LLMStreamError as error:  # an APIError, or a ConfigurationError of the request
             raise self._fail(error) from error.__cause__
         self._first_batch(first)
 
@@ -334,7 +375,10 @@ class AsyncChatStream(_StreamState):
         call = self._call
         request = call.build_request(self._http, target)
         try:
-            with anyio.CancelScope(deadline=_anyio_deadline(self._clock)) as scope:
+            with (
+                span_in_context(self._span),
+                anyio.CancelScope(deadline=_anyio_deadline(self._clock)) as scope,
+            ):
                 response = await self._http.send(request, stream=True)
         except httpx.ConnectTimeout:
             raise self._timeout_error("connect", call.timeouts.connect or 0.0) from None
@@ -424,7 +468,8 @@ class ChatStream(_StreamState):
     def __enter__(self) -> ChatStream:
         try:
             self._open()
-        except BaseException:
+        except BaseException as exc:
+            self._end_span(exc)
             self.close()
             raise
         return self
@@ -435,6 +480,7 @@ class ChatStream(_StreamState):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._end_span(exc)
         self.close()
 
     def __iter__(self) -> ChatStream:
@@ -464,6 +510,7 @@ class ChatStream(_StreamState):
         finally:
             self._reading = False
         if not events:
+            self._end_span()
             self._release(drain=True)
             raise StopIteration
         clock = self._clock  # `clock.delivered()`, inline: once per batch of events
@@ -498,15 +545,19 @@ class ChatStream(_StreamState):
         if self._closed:
             return
         self._closed = True
+        self._end_span()
         self._release(drain=self._ended_cleanly)
 
     # -- opening, with retries ----------------------------------------------------------------
     def _open(self) -> None:
         if self._parser is not None or self._closed:
             raise RuntimeError("a stream can be entered only once")
+        self._start_span()
         try:
-            first = self._call.with_retries_sync(self._attempt)
-        except APIError as error:
+            first = self._call.with_retries_sync(
+                self._attempt, self._span.retrying if self._span is not None else None
+            )
+        except LLMStreamError as error:  # an APIError, or a ConfigurationError of the request
             raise self._fail(error) from error.__cause__
         self._first_batch(first)
 
@@ -522,7 +573,8 @@ class ChatStream(_StreamState):
         call = self._call
         request = call.build_request(self._http, target)
         try:
-            response = self._http.send(request, stream=True)
+            with span_in_context(self._span):
+                response = self._http.send(request, stream=True)
         except httpx.ConnectTimeout:
             raise self._timeout_error("connect", call.timeouts.connect or 0.0) from None
         except httpx.TimeoutException:

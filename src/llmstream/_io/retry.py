@@ -14,6 +14,7 @@ from ..errors import (
     APIError,
     APIStatusError,
     IncompleteStreamError,
+    RateLimitWaitError,
     StreamError,
 )
 
@@ -66,6 +67,8 @@ class RetryPolicy:
     def delay_before_retry(self, error: APIError, attempt: int) -> float | None:
         """Seconds to wait before retrying after `error` on attempt `attempt` (0-based), or None."""
         if attempt >= self.max_retries or not is_retryable(error):
+            return None
+        if isinstance(error, RateLimitWaitError):  # the pacer already waited what it may
             return None
         retry_after = error.retry_after if isinstance(error, APIStatusError) else None
         if retry_after is not None:

@@ -12,6 +12,7 @@ from .._client import AsyncClient, Client
 from .._core.output import OutputLike, resolve_output
 from .._core.request import MessageLike, ToolChoice
 from .._options import ModelOptions, with_options_doc
+from .._tracing import current_context
 from ..errors import ConfigurationError
 from ..messages import user
 from ..tools import Tool
@@ -51,6 +52,8 @@ class Agent:
             validated object. In tool mode the output tool ends the run.
         output_retries: How many times an answer that does not validate is sent back to the
             model with the errors (1) before `OutputValidationError` is raised.
+        name: What the agent is called in OpenTelemetry traces (`invoke_agent {name}`,
+            `gen_ai.agent.name`); see docs/telemetry.md.
         **options: Any of `ls.ModelOptions` (`max_tokens`, `temperature`,
             `reasoning_effort`, `extra_body`, `timeouts`...), passed to every model call
             (each is listed below, in `help()`).
@@ -71,6 +74,7 @@ class Agent:
         streaming: bool = True,
         output: OutputLike | None = None,
         output_retries: int = 1,
+        name: str | None = None,
         **options: Unpack[ModelOptions],
     ) -> None:
         if not isinstance(client, (AsyncClient, Client)):
@@ -79,6 +83,8 @@ class Agent:
             )
         if max_steps < 1:
             raise ConfigurationError("max_steps must be at least 1")
+        if name is not None and not isinstance(name, str):
+            raise ConfigurationError(f"name must be a string, got {type(name).__name__}")
         for item in tools:
             if not isinstance(item, Tool):
                 raise ConfigurationError(
@@ -91,6 +97,7 @@ class Agent:
             raise ConfigurationError(f"two tools share the name(s) {', '.join(duplicates)}")
         self.client = client
         self.model = model
+        self.name = name
         self.system = system
         self.tools = {item.name: item for item in tools}
         self.max_steps = max_steps
@@ -167,9 +174,13 @@ class Agent:
             The `AgentResult`.
         """
 
+        parent = current_context()  # the caller's span, for the run's own event loop
+
         async def isolated() -> AgentResult:
             async with async_copy(self.client) as client:
-                run = AgentRun(self, self._conversation(prompt, history), client=client)
+                run = AgentRun(
+                    self, self._conversation(prompt, history), client=client, trace_parent=parent
+                )
                 async with run:
                     async for _ in run:
                         pass

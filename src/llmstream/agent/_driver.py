@@ -21,6 +21,7 @@ from .._client import AsyncClient, Client
 from .._core.output import ResolvedOutput
 from .._core.request import MessageLike
 from .._core.usage import Usage
+from .._tracing import AgentSpan, agent_span, current_context, tool_span
 from ..errors import OutputValidationError
 from ..messages import AssistantMessage, SystemMessage, ToolCall, tool_result, user
 from ..tools import Tool
@@ -38,6 +39,8 @@ from ._types import (
 )
 
 if TYPE_CHECKING:
+    from opentelemetry.context import Context
+
     from ._agent import Agent
 
 __all__ = ["AgentRun", "SyncAgentRun", "async_copy"]
@@ -59,6 +62,8 @@ async def async_copy(client: AsyncClient | Client) -> AsyncIterator[AsyncClient]
         transport=transport if isinstance(transport, httpx.AsyncBaseTransport) else None,
         max_line_bytes=client.max_line_bytes,
         fallbacks=client.fallbacks,
+        tracing=client.tracing,
+        pacer=client.pacer,
     )
     async with copy:
         yield copy
@@ -77,6 +82,8 @@ class AgentRun:
     The loop runs in a task of its own inside the block, handing each event over as you ask for
     it. Leaving the block early (or cancelling it) cancels the run: the model's stream is closed
     and running tools are cancelled. `run.result` is the `AgentResult` once the run is over.
+    Traced, the run is an `invoke_agent` span, a child of `trace_parent` (an OpenTelemetry
+    context) or else of the span current when the block is entered.
     """
 
     def __init__(
@@ -85,10 +92,13 @@ class AgentRun:
         conversation: list[MessageLike],
         *,
         client: AsyncClient | None = None,
+        trace_parent: Context | None = None,
     ) -> None:
         self._agent = agent
         self._conversation = conversation
         self._client = client
+        self._trace_parent = trace_parent
+        self._span: AgentSpan | None = None
         self._result: AgentResult | None = None
         self._group: anyio.abc.TaskGroup | None = None
         self._receive: MemoryObjectReceiveStream[Any] | None = None
@@ -156,6 +166,20 @@ class AgentRun:
                 client = agent.client
             else:
                 client = await stack.enter_async_context(async_copy(agent.client))
+            # The run's span is current from here on: each step's chat span and each tool's
+            # span (in the tasks started below, which copy the context) are its children.
+            self._span = stack.enter_context(
+                agent_span(
+                    client.tracing,
+                    providers=[client.provider, *(p for p, _model in client.fallbacks)],
+                    model=agent.model,
+                    name=agent.name,
+                    options=agent.options,
+                    system=agent.system,
+                    conversation=self._conversation,
+                    parent=self._trace_parent,
+                )
+            )
             system = [SystemMessage(content=agent.system)] if agent.system is not None else []
             messages: list[MessageLike] = list(self._conversation)
             steps: list[Step] = []
@@ -189,7 +213,10 @@ class AgentRun:
                     messages.append(user(_ask_again(rejected, agent.output)))
                 await send.send(
                     StepFinish(
-                        step=number, usage=message.usage, finish_reason=message.finish_reason
+                        step=number,
+                        usage=message.usage,
+                        finish_reason=message.finish_reason,
+                        cost=message.cost,
                     )
                 )
                 if rejected is not None:
@@ -210,6 +237,8 @@ class AgentRun:
             self._result = AgentResult(
                 steps=steps, messages=messages, stop_reason=stop_reason, usage=usage, output=output
             )
+            if self._span is not None:
+                self._span.finished(self._result)
             await send.send(RunFinish(result=self._result))
 
     def _active_tools(self, settings: StepSettings | None) -> dict[str, Tool[Any]]:
@@ -265,7 +294,12 @@ class AgentRun:
 
         async def run_one(position: int, call: ToolCall) -> None:
             try:
-                result = await run_tool_call(call, tools, default_timeout=self._agent.tool_timeout)
+                with tool_span(self._span, call, tools.get(call.name)) as span:
+                    result = await run_tool_call(
+                        call, tools, default_timeout=self._agent.tool_timeout
+                    )
+                    if span is not None:
+                        span.result(result)
             except Exception as error:  # an approval hook's own bug: the app must hear of it
                 crashed.append(error)
                 group.cancel_scope.cancel()
@@ -336,7 +370,10 @@ class SyncAgentRun:
             client = self._stack.enter_context(
                 self._portal.wrap_async_context_manager(async_copy(self._agent.client))
             )
-            run = AgentRun(self._agent, self._conversation, client=client)
+            # The loop runs in the portal's thread: the caller's span is handed over by hand.
+            run = AgentRun(
+                self._agent, self._conversation, client=client, trace_parent=current_context()
+            )
             self._run = self._stack.enter_context(self._portal.wrap_async_context_manager(run))
         except BaseException:
             self._stack.close()

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field
 
+from .._core.cost import Cost
 from .._core.reprs import ShortRepr
 from .._core.request import ToolChoice
 from .._core.usage import Usage
@@ -85,18 +86,24 @@ class Step(ShortRepr):
         return self.message.usage
 
     @property
+    def cost(self) -> Cost | None:
+        """What the step's model call cost (`message.cost`)."""
+        return self.message.cost
+
+    @property
     def finish_reason(self) -> FinishReason | None:
         return self.message.finish_reason
 
 
 class StepFinish(_AgentEvent):
-    """A step ended, its tools included."""
+    """A step ended, its tools included. `cost` is what its model call cost, if known."""
 
     __match_args__ = ("step", "usage", "finish_reason")
     type: Literal["step_finish"] = "step_finish"
     step: int
     usage: Usage | None = None
     finish_reason: FinishReason | None = None
+    cost: Cost | None = None
 
 
 StopReason = Literal["done", "max_steps", "stop_condition"]
@@ -106,9 +113,10 @@ class AgentResult(ShortRepr):
     """A whole run.
 
     `messages` continues the conversation: pass it as `history=` to the next run (the agent adds
-    its system message itself). `usage` is summed over the steps; `stop_reason` is `done` (the
-    model answered without calling tools, or called the output tool), `max_steps` or
-    `stop_condition`. With `output=` on the agent, `output` is the answer as a model instance.
+    its system message itself). `usage` is summed over the steps, and so is `cost`; `stop_reason`
+    is `done` (the model answered without calling tools, or called the output tool),
+    `max_steps` or `stop_condition`. With `output=` on the agent, `output` is the answer as a
+    model instance.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -129,6 +137,12 @@ class AgentResult(ShortRepr):
     def message(self) -> AssistantMessage:
         """The last step's reply."""
         return self.steps[-1].message
+
+    @property
+    def cost(self) -> Cost | None:
+        """What the run's model calls cost, summed over the steps (`Cost.sum`): None when no
+        step's cost is known; when only some are, the sum of those with `complete=False`."""
+        return Cost.sum(step.cost for step in self.steps)
 
 
 class RunFinish(_AgentEvent):

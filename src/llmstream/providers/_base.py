@@ -11,12 +11,14 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, urlsplit
 
 from pydantic import SecretStr
 
 from .._core.checks import check_api_key, check_base_url, check_headers
+from .._core.cost import Cost, genai_prices_cost, reported_amount
 from .._core.usage import Usage, normalize_usage
 from ..errors import APIStatusError, ConfigurationError
 
@@ -75,6 +77,9 @@ class Provider:
     """
 
     name: str = "provider"
+    # `gen_ai.provider.name` in OpenTelemetry traces, when the conventions know the provider by
+    # another name (xAI is `x_ai`); None: `name`.
+    telemetry_name: str | None = None
     default_base_url: str = ""
     api_key_env: str | None = None
     requires_api_key: bool = True
@@ -97,6 +102,12 @@ class Provider:
     # Tags around reasoning written inside `content` (`("<think>", "</think>")`), split out into
     # reasoning; None: content is all answer.
     think_tags: tuple[str, str] | None = None
+    # What `message.cost` is read from: the usage field in which the provider says what a call
+    # cost, and the USD one unit of it is worth (xAI: ticks of 1e-10 USD); else the price list
+    # of genai-prices for this provider id (`openai`, `x-ai`...). None and None: never priced.
+    reported_cost_field: str | None = None
+    reported_cost_unit: Decimal = Decimal(1)
+    genai_prices_id: str | None = None
 
     def __init__(
         self,
@@ -231,3 +242,21 @@ class Provider:
         return normalize_usage(
             raw, completion_excludes_reasoning=self.completion_excludes_reasoning
         )
+
+    def reported_cost(self, raw_usage: Mapping[str, Any]) -> Decimal | None:
+        """What the provider says the call cost, in USD, from its raw usage object; None when it
+        did not say (or says it in no field this class names)."""
+        if self.reported_cost_field is None:
+            return None
+        return reported_amount(raw_usage.get(self.reported_cost_field), self.reported_cost_unit)
+
+    def cost(self, usage: Usage, model: str | None) -> Cost | None:
+        """The cost of one reply, given its usage and the model the provider says answered:
+        the provider's own figure when it sent one, else genai-prices' price for the usage
+        (None when genai-prices is not installed or does not know the model)."""
+        reported = self.reported_cost(usage.raw)
+        if reported is not None:
+            return Cost(total=reported, source="provider")
+        if self.genai_prices_id is None or not model:
+            return None
+        return genai_prices_cost(self.genai_prices_id, usage, model)

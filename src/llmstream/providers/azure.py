@@ -26,6 +26,8 @@ class AzureOpenAI(OpenAI):
     - Streams begin with a chunk of `prompt_filter_results` and carry `content_filter_results`:
       both are kept in `AssistantMessage.extras`; a filtered reply finishes with
       `content_filter`.
+    - `message.cost` comes from genai-prices' Azure price list, by the model the reply names
+      (`gpt-4o-mini-2024-07-18`), whatever the deployment is called.
 
     Args:
         api_key: The resource's key; read from `AZURE_OPENAI_API_KEY` when None.
@@ -39,8 +41,10 @@ class AzureOpenAI(OpenAI):
     """
 
     name = "azure"
+    telemetry_name = "azure.ai.openai"
     default_base_url = ""
     api_key_env = "AZURE_OPENAI_API_KEY"
+    genai_prices_id = "azure"
 
     def __init__(
         self,

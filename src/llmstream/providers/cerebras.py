@@ -12,7 +12,8 @@ class Cerebras(Provider):
 
     Reasoning arrives in `delta.reasoning` and goes back in history as `reasoning` (Cerebras
     refuses `reasoning_content` with 400 `wrong_api_format`). Usage and `time_info` come on the
-    finish chunk; `time_info` is kept in `AssistantMessage.extras`.
+    finish chunk; `time_info` is kept in `AssistantMessage.extras`. `message.cost` comes from
+    genai-prices' Cerebras price list.
 
     Args:
         api_key: The API key; read from `CEREBRAS_API_KEY` when None.
@@ -27,3 +28,4 @@ class Cerebras(Provider):
     output_mode = "native"
     reasoning_fields = ("reasoning",)
     reasoning_history_field = "reasoning"
+    genai_prices_id = "cerebras"

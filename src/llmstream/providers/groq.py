@@ -16,7 +16,8 @@ class Groq(Provider):
     Reasoning arrives in `delta.reasoning` and goes back in history as `reasoning` (Groq answers
     400 to `reasoning_content`). Usage comes on the finish chunk and again on a last empty chunk
     (counted once); older API versions put it only under `x_groq.usage`, which is read too.
-    Errors inside a stream arrive as `event: error` or under `x_groq.error`.
+    Errors inside a stream arrive as `event: error` or under `x_groq.error`. `message.cost`
+    comes from genai-prices' Groq price list.
 
     Args:
         api_key: The API key; read from `GROQ_API_KEY` when None.
@@ -30,6 +31,7 @@ class Groq(Provider):
     api_key_env = "GROQ_API_KEY"
     reasoning_fields = ("reasoning",)
     reasoning_history_field = "reasoning"
+    genai_prices_id = "groq"
 
     def usage_from_chunk(self, chunk: Mapping[str, Any]) -> Any:
         usage = chunk.get("usage")

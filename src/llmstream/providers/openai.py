@@ -34,6 +34,7 @@ class OpenAI(Provider):
     Reasoning models (o1, o3, o4-mini, gpt-5...) get `max_completion_tokens` instead of
     `max_tokens`, and the sampling parameters they refuse are dropped with a `RequestWarning`.
     Chat completions never stream reasoning text; `usage.reasoning_tokens` counts it.
+    `message.cost` comes from genai-prices' OpenAI price list.
 
     Args:
         api_key: The API key; read from `OPENAI_API_KEY` when None.
@@ -47,6 +48,7 @@ class OpenAI(Provider):
     api_key_env = "OPENAI_API_KEY"
     output_mode = "native"
     ignored_chunk_fields = frozenset({"obfuscation"})
+    genai_prices_id = "openai"
 
     def output_limit_field(self, model: str) -> str:
         return "max_completion_tokens" if is_reasoning_model(model) else "max_tokens"

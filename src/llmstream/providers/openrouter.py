@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any, Literal
 
 from typing_extensions import TypedDict
 
 from .._core.checks import check_type
+from .._core.cost import reported_amount
 from ._base import Provider
 from .openai import is_reasoning_model
 
@@ -48,7 +50,10 @@ class OpenRouter(Provider):
       reasoning settings (`max_tokens`, `exclude`, `enabled`) go in `extra_body={"reasoning":
       {...}}`.
     - Usage is asked for on every call (`usage: {"include": true}`); its `cost` (USD),
-      `cost_details` and `is_byok` are copied into `AssistantMessage.extras`.
+      `cost_details` and `is_byok` are copied into `AssistantMessage.extras`. `message.cost`
+      is OpenRouter's own figure: `cost`, what it charged, plus, for a call on your own
+      provider key (`is_byok`), `cost_details.upstream_inference_cost`, what that provider
+      charged you. Without it, genai-prices' OpenRouter price list prices the call.
     - `app_url` and `app_name` are sent as the `HTTP-Referer` and `X-Title` headers that
       OpenRouter uses for attribution; `routing` (an `OpenRouterRouting`) picks the upstream
       providers; `models` lists fallback models OpenRouter tries in turn.
@@ -71,6 +76,8 @@ class OpenRouter(Provider):
     reasoning_fields = ("reasoning", "reasoning_content")
     reasoning_history_field = "reasoning"
     usage_extras = ("cost", "cost_details", "is_byok")
+    reported_cost_field = "cost"
+    genai_prices_id = "openrouter"
 
     def __init__(
         self,
@@ -94,6 +101,16 @@ class OpenRouter(Provider):
                        "routing={'order': ['anthropic'], 'allow_fallbacks': False}")  # fmt: skip
         self.routing = dict(routing) if routing is not None else None
         self.models = list(models) if models is not None else None
+
+    def reported_cost(self, raw_usage: Mapping[str, Any]) -> Decimal | None:
+        cost = super().reported_cost(raw_usage)
+        if cost is None or raw_usage.get("is_byok") is not True:
+            return cost
+        # On your own key OpenRouter charges its fee (`cost`); the upstream provider bills you
+        # the inference itself, and OpenRouter reports that amount beside it.
+        details = raw_usage.get("cost_details")
+        upstream = details.get("upstream_inference_cost") if isinstance(details, Mapping) else None
+        return cost + (reported_amount(upstream, Decimal(1)) or 0)
 
     def replays_reasoning_details(self, details: list[dict[str, Any]]) -> bool:
         return True  # OpenRouter's docs: send reasoning_details back unchanged, always

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ..errors import APIStatusError, AuthenticationError
@@ -20,7 +21,9 @@ class XAI(Provider):
     xAI's `completion_tokens` leaves reasoning tokens out; llmstream adds them back so that
     `output_tokens` means the same as everywhere else (`total_tokens` is xAI's own, and already
     includes them). `cost_in_usd_ticks` (1 tick = 1e-10 USD) and `num_sources_used` are copied
-    into `AssistantMessage.extras`. A bad key is answered with 400, read as `AuthenticationError`.
+    into `AssistantMessage.extras`; `message.cost` is xAI's own figure from those ticks (from
+    genai-prices' xAI price list when a reply has none). A bad key is answered with 400, read as
+    `AuthenticationError`.
 
     Args:
         api_key: The API key; read from `XAI_API_KEY` when None.
@@ -30,12 +33,16 @@ class XAI(Provider):
     """
 
     name = "xai"
+    telemetry_name = "x_ai"
     default_base_url = "https://api.x.ai/v1"
     api_key_env = "XAI_API_KEY"
     reasoning_fields = ("reasoning_content",)
     reasoning_history_field = "reasoning_content"
     completion_excludes_reasoning = True
     usage_extras = ("cost_in_usd_ticks", "num_sources_used")
+    reported_cost_field = "cost_in_usd_ticks"
+    reported_cost_unit = Decimal("1e-10")
+    genai_prices_id = "x-ai"
 
     def status_error_class(
         self, status: int, fields: ErrorFields | None
