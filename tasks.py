@@ -3,7 +3,7 @@
 
     python3 tasks.py demo    # install into .venv, then stream the offline demo
     python3 tasks.py test    # install into .venv (with the test tools), then run every test
-    python3 tasks.py lint    # ruff and mypy --strict
+    python3 tasks.py lint    # ruff, mypy --strict, and the documentation site (mkdocs --strict)
     python3 tasks.py bench   # the streaming benchmarks, micro and scale (--quick, --no-scale)
 
 Each command creates `.venv/` beside this file on first use and installs what it needs; later
@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -91,6 +92,17 @@ def lint(args: list[str]) -> None:
     run(PYTHON, "-m", "ruff", "check", "src", "tests", "examples", "benchmarks", "tasks.py")
     run(PYTHON, "-m", "ruff", "format", "--check", "src", "tests", "examples", "benchmarks")
     run(PYTHON, "-m", "mypy", "--strict", "src")
+    build_docs()
+
+
+def build_docs() -> None:
+    """The documentation site, built as CI builds it: strict (a broken link, a page missing from
+    the navigation or a docstring mkdocstrings cannot read fails), offline, into a scratch
+    directory."""
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material's banner about its successor
+    with tempfile.TemporaryDirectory() as site:
+        # Not --quiet: it hides the warnings that --strict counts, and the build would pass.
+        run(PYTHON, "-m", "mkdocs", "build", "--strict", "--site-dir", site)
 
 
 def bench(args: list[str]) -> None:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ._io.retry import RetryPolicy
     from ._io.timeouts import Timeouts
     from ._options import CallOptions, ModelOptions
+    from ._sse_events import sse_events, sse_events_sync
     from ._tracing import Tracing
     from .agent import (
         Agent,
@@ -117,6 +118,7 @@ if TYPE_CHECKING:
     from .tools import Approval, Tool, ToolInputError, tool
 
 __version__ = "0.1.0"
+"""The installed version of llmstream."""
 
 # Every public name, and the module that defines it. Modules load on first use (PEP 562), so
 # `import llmstream` costs almost nothing, and a program that never builds an agent never
@@ -217,6 +219,8 @@ _SOURCES: dict[str, str] = {
     "RateLimitPacer": "._io.pacing",
     "RetryPolicy": "._io.retry",
     "Timeouts": "._io.timeouts",
+    "sse_events": "._sse_events",
+    "sse_events_sync": "._sse_events",
     "Tracing": "._tracing",
 }
 
@@ -313,6 +317,8 @@ __all__ = [
     "assistant",
     "has_tool_call",
     "image",
+    "sse_events",
+    "sse_events_sync",
     "step_count_is",
     "system",
     "tool",

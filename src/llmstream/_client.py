@@ -25,7 +25,7 @@ from ._io.drivers import AsyncChatStream, ChatStream
 from ._io.pacing import RateLimitPacer
 from ._io.retry import RetryPolicy
 from ._io.timeouts import Timeouts
-from ._options import CallOptions
+from ._options import CallOptions, with_options_doc
 from ._tracing import Tracing, chat_trace, checked_tracing
 from .errors import ConfigurationError
 from .messages import AssistantMessage
@@ -198,7 +198,7 @@ def _connection_limits() -> httpx.Limits:
 
 
 class AsyncClient(_ClientBase):
-    """Talks to one provider, under asyncio or trio.
+    """Talks to one provider, under asyncio or trio: one connection pool, every call.
 
     ```python
     client = ls.AsyncClient(ls.Groq())
@@ -206,22 +206,35 @@ class AsyncClient(_ClientBase):
         async for event in stream: ...
     reply = stream.message
     ```
-    - `timeouts`: the time limits of every call (`Timeouts()` by default; see docs/errors.md).
-    - `max_retries`: retries before the first event reaches you (2 by default); `retry_policy`
-      sets the backoff too. Both can be overridden per call.
-    - `http_client`: your own `httpx.AsyncClient` to share (it is then yours to close), or
-      `transport`: a custom httpx transport (tests use `httpx.MockTransport`).
-    - `max_line_bytes`: the longest SSE line, or whole JSON reply, accepted (16 MiB); a longer
-      one raises `MalformedChunkError` instead of filling memory.
-    - `fallbacks`: `[(provider, model), ...]` to try in turn when a call fails before its first
-      event with a 429, a 5xx, a broken connection or a time limit (after its own retries);
-      `fallbacks=` on a call overrides them. `message.provider` says which one answered.
-    - `pacer`: an `ls.RateLimitPacer`, shared by as many clients as you like, that holds each
-      call back while the provider's rate-limit headers say a limit is used up (see
-      docs/rate-limits.md). None (the default): calls go at once.
-    - `tracing`: OpenTelemetry spans for each call, on by default once a tracer provider is set
-      (`opentelemetry-api`); `ls.Tracing(...)` chooses the provider and whether message
-      contents are recorded, `False` turns it off (docs/telemetry.md).
+
+    Close it with `await client.aclose()`, or use it as `async with ls.AsyncClient(...) as
+    client:`.
+
+    Args:
+        provider: Who answers: `ls.OpenAI()`, `ls.Groq()`, `ls.OpenAICompatible(url)`... (it
+            holds the base URL and the key).
+        timeouts: The time limits of every call (`ls.Timeouts()` by default: connect 10 s,
+            first event 600 s, idle 120 s, no total); `timeouts=` on a call overrides them.
+        max_retries: How many times a call that fails before its first event is retried (2
+            by default); `max_retries=` on a call overrides it.
+        retry_policy: The backoff too (`ls.RetryPolicy(...)`); `max_retries` overrides its
+            count.
+        http_client: Your own `httpx.AsyncClient` to share (it is then yours to close).
+        transport: A custom httpx transport in place of the network (tests use
+            `httpx.MockTransport` or `llmstream.testing.ReplayTransport`); not with
+            `http_client`.
+        max_line_bytes: The longest SSE line, or whole JSON reply, accepted (16 MiB); a longer
+            one raises `MalformedChunkError` instead of filling memory.
+        fallbacks: `[(provider, model), ...]` to try in turn when a call fails before its first
+            event with a 429, a 5xx, a broken connection or a time limit (after its own
+            retries); `fallbacks=` on a call overrides them. `message.provider` says which one
+            answered.
+        pacer: An `ls.RateLimitPacer`, shared by as many clients as you like, that holds each
+            call back while the provider's rate-limit headers say a limit is used up (see
+            docs/rate-limits.md). None (the default): calls go at once.
+        tracing: OpenTelemetry spans for each call, on by default once a tracer provider is
+            set (`opentelemetry-api`); `ls.Tracing(...)` chooses the provider and whether
+            message contents are recorded, `False` turns it off (docs/telemetry.md).
     """
 
     def __init__(
@@ -255,17 +268,48 @@ class AsyncClient(_ClientBase):
             transport=transport, limits=_connection_limits(), timeout=None
         )
 
+    @with_options_doc(CallOptions)
     def stream(
         self, *, model: str, messages: Sequence[MessageLike], **options: Unpack[CallOptions]
     ) -> AsyncChatStream:
-        """Stream a chat completion: `async with client.stream(...) as stream:`."""
+        """Stream a chat completion: `async with client.stream(...) as stream:`.
+
+        Entering the block sends the request and waits for the first event, retrying what
+        fails before it; iterate the stream for events (or `stream.text_stream` for the text
+        alone); afterwards `stream.message` is the whole reply.
+
+        Args:
+            model: The model's name at this provider (`"gpt-4o-mini"`, `"openai/gpt-oss-20b"`).
+            messages: The conversation so far: `ls.system(...)`, `ls.user(...)`, earlier
+                replies as received, `ls.tool_result(...)`, or chat-completions dicts.
+            **options: Any of `ls.CallOptions`: `max_tokens`, `temperature`, `tools`,
+                `output`, `timeouts`... (each is listed below, in `help()`).
+
+        Returns:
+            An `AsyncChatStream`, not yet open: enter it with `async with`.
+        """
         return self._call(model, messages, options, stream=True)
 
+    @with_options_doc(CallOptions)
     async def generate(
         self, *, model: str, messages: Sequence[MessageLike], **options: Unpack[CallOptions]
     ) -> AssistantMessage:
-        """One whole (non-streamed) chat completion: the same call as `stream()`, with
-        `stream: false` in the body, collected into the message."""
+        """One whole (non-streamed) chat completion: `reply = await client.generate(...)`.
+
+        The same call as `stream()`, with `stream: false` in the body, read by the same code
+        and collected into the message.
+
+        Args:
+            model: The model's name at this provider (`"gpt-4o-mini"`, `"openai/gpt-oss-20b"`).
+            messages: The conversation so far: `ls.system(...)`, `ls.user(...)`, earlier
+                replies as received, `ls.tool_result(...)`, or chat-completions dicts.
+            **options: Any of `ls.CallOptions`: `max_tokens`, `temperature`, `tools`,
+                `output`, `timeouts`... (each is listed below, in `help()`).
+
+        Returns:
+            The whole reply, an `AssistantMessage` (check `finish_reason`: `"length"` means
+            it was cut off at `max_tokens`).
+        """
         async with self._call(model, messages, options, stream=False) as reply:
             return await reply.collect()
 
@@ -304,6 +348,26 @@ class Client(_ClientBase):
     with client.stream(model="...", messages=[ls.user("Hi")]) as stream:
         for event in stream: ...
     ```
+
+    Close it with `client.close()`, or use it as `with ls.Client(...) as client:`.
+
+    Args:
+        provider: Who answers: `ls.OpenAI()`, `ls.Groq()`, `ls.OpenAICompatible(url)`... (it
+            holds the base URL and the key).
+        timeouts: The time limits of every call (`ls.Timeouts()` by default: connect 10 s,
+            first event 600 s, idle 120 s, no total); `timeouts=` on a call overrides them.
+        max_retries: How many times a call that fails before its first event is retried (2
+            by default); `max_retries=` on a call overrides it.
+        retry_policy: The backoff too (`ls.RetryPolicy(...)`); `max_retries` overrides its
+            count.
+        http_client: Your own `httpx.Client` to share (it is then yours to close).
+        transport: A custom httpx transport in place of the network; not with `http_client`.
+        max_line_bytes: The longest SSE line, or whole JSON reply, accepted (16 MiB).
+        fallbacks: `[(provider, model), ...]` to try in turn when a call fails before its first
+            event (see `AsyncClient`); `fallbacks=` on a call overrides them.
+        pacer: An `ls.RateLimitPacer` that holds each call back while a rate limit is used up
+            (see `AsyncClient`).
+        tracing: OpenTelemetry spans for each call (see `AsyncClient`); `False` turns them off.
     """
 
     def __init__(
@@ -337,17 +401,36 @@ class Client(_ClientBase):
             transport=transport, limits=_connection_limits(), timeout=None
         )
 
+    @with_options_doc(CallOptions)
     def stream(
         self, *, model: str, messages: Sequence[MessageLike], **options: Unpack[CallOptions]
     ) -> ChatStream:
-        """Stream a chat completion: `with client.stream(...) as stream:`."""
+        """Stream a chat completion: `with client.stream(...) as stream:`.
+
+        Args:
+            model: The model's name at this provider.
+            messages: The conversation so far (as for `AsyncClient.stream`).
+            **options: Any of `ls.CallOptions` (each is listed below, in `help()`).
+
+        Returns:
+            A `ChatStream`, not yet open: enter it with `with`.
+        """
         return self._call(model, messages, options, stream=True)
 
+    @with_options_doc(CallOptions)
     def generate(
         self, *, model: str, messages: Sequence[MessageLike], **options: Unpack[CallOptions]
     ) -> AssistantMessage:
-        """One whole (non-streamed) chat completion: the same call as `stream()`, with
-        `stream: false` in the body, collected into the message."""
+        """One whole (non-streamed) chat completion: `reply = client.generate(...)`.
+
+        Args:
+            model: The model's name at this provider.
+            messages: The conversation so far (as for `AsyncClient.stream`).
+            **options: Any of `ls.CallOptions` (each is listed below, in `help()`).
+
+        Returns:
+            The whole reply, an `AssistantMessage`.
+        """
         with self._call(model, messages, options, stream=False) as reply:
             return reply.collect()
 

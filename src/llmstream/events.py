@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from ._core.reprs import ShortRepr
 from ._core.usage import Usage
 from .messages import FinishReason, ToolCall
 
@@ -41,8 +42,8 @@ __all__ = [
 ]
 
 
-class _Event(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class _Event(ShortRepr):
+    """A frozen event whose repr is short (long text shortened; see `_core.reprs`)."""
 
 
 class TextDelta(_Event):

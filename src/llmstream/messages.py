@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import mimetypes
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ._core.cost import Cost
 from ._core.ratelimits import RateLimits
+from ._core.reprs import ImageSource, ShortRepr
 from ._core.usage import Usage
 from .errors import ConfigurationError, ToolArgumentsError
 
@@ -44,7 +46,7 @@ FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "other"
 """Why the model stopped, normalised. The provider's own word stays in `raw_finish_reason`."""
 
 
-class ToolCall(BaseModel):
+class ToolCall(ShortRepr):
     """One tool call the model asked for.
 
     `arguments` is the JSON text exactly as the model wrote it (it is replayed unchanged in the
@@ -80,7 +82,7 @@ class ToolCall(BaseModel):
             ) from None
 
 
-class TextPart(BaseModel):
+class TextPart(ShortRepr):
     """Text inside a multi-part user message."""
 
     model_config = ConfigDict(frozen=True)
@@ -88,7 +90,7 @@ class TextPart(BaseModel):
     text: str
 
 
-class ImagePart(BaseModel):
+class ImagePart(ShortRepr):
     """An image inside a user message: an https URL or a `data:` URL. Build one with `image()`."""
 
     model_config = ConfigDict(frozen=True)
@@ -96,23 +98,27 @@ class ImagePart(BaseModel):
     url: str = Field(repr=False)
     detail: Literal["auto", "low", "high"] | None = None
 
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        yield None, ImageSource(self.url)  # the kind and size, never the base64
+        yield from super().__repr_args__()
+
 
 ContentPart = Annotated[TextPart | ImagePart, Field(discriminator="type")]
 
 
-class SystemMessage(BaseModel):
+class SystemMessage(ShortRepr):
     model_config = ConfigDict(frozen=True)
     role: Literal["system"] = "system"
     content: str
 
 
-class UserMessage(BaseModel):
+class UserMessage(ShortRepr):
     model_config = ConfigDict(frozen=True)
     role: Literal["user"] = "user"
     content: str | list[ContentPart]
 
 
-class ToolMessage(BaseModel):
+class ToolMessage(ShortRepr):
     """A tool's result, answering the tool call with the same id."""
 
     model_config = ConfigDict(frozen=True)
@@ -121,7 +127,7 @@ class ToolMessage(BaseModel):
     content: str
 
 
-class AssistantMessage(BaseModel):
+class AssistantMessage(ShortRepr):
     """The model's whole reply: what a stream assembles, and what `generate()` returns.
 
     `finish_reason` is normalised (`stop`, `length`, `tool_calls`, `content_filter`, `other`);

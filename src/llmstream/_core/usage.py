@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from .reprs import ShortRepr
 
 __all__ = ["Usage", "normalize_usage"]
 
 
-class Usage(BaseModel):
+class Usage(ShortRepr):
     """Token counts for one model call.
 
     This is both the `Usage` stream event and the `usage` of an `AssistantMessage`.

@@ -34,7 +34,7 @@ from .._core.parser import ResponseParser
 from .._core.ratelimits import RateLimits
 from .._tracing import span_in_context
 from ..errors import APIError, LLMStreamError, StreamBusyError, StreamTimeoutError
-from ..events import StreamEvent
+from ..events import StreamEvent, TextDelta
 from ..messages import AssistantMessage
 from .bodies import async_body, sync_body
 from .call import Call, Target
@@ -327,6 +327,21 @@ class AsyncChatStream(_StreamState):
             pass
         return self.message
 
+    @property
+    def text_stream(self) -> AsyncIterator[str]:
+        """The answer's text alone, piece by piece: `async for text in stream.text_stream:`.
+
+        It reads this stream, skipping every event but `TextDelta` (reasoning, tool calls,
+        usage...); once it ends, `stream.message` is the whole reply as usual. Errors are
+        raised as they are when iterating the stream.
+        """
+        return self._texts()
+
+    async def _texts(self) -> AsyncIterator[str]:
+        async for event in self:
+            if type(event) is TextDelta:
+                yield event.text
+
     async def aclose(self) -> None:
         """Close the connection. Safe to call more than once."""
         if self._closed:
@@ -510,6 +525,20 @@ class ChatStream(_StreamState):
         for _ in self:
             pass
         return self.message
+
+    @property
+    def text_stream(self) -> Iterator[str]:
+        """The answer's text alone, piece by piece: `for text in stream.text_stream:`.
+
+        It reads this stream, skipping every event but `TextDelta`; once it ends,
+        `stream.message` is the whole reply as usual.
+        """
+        return self._texts()
+
+    def _texts(self) -> Iterator[str]:
+        for event in self:
+            if type(event) is TextDelta:
+                yield event.text
 
     def close(self) -> None:
         """Close the connection. Safe to call more than once."""

@@ -50,6 +50,13 @@ class RetryPolicy:
     `retry-after`, or its rate-limit reset headers): that is honoured up to `max_retry_after`.
     A longer wait is not sat out: the error is raised at once, and its `retry_after` says how
     long it would have been.
+
+    Attributes:
+        max_retries: Retries after the first attempt (2: three attempts in all).
+        initial_delay: The first wait, in seconds (0.5), doubled after each retry.
+        max_delay: The longest wait between two attempts, in seconds (8).
+        max_retry_after: The longest wait a provider's `retry-after` is honoured for, in
+            seconds (60).
     """
 
     max_retries: int = 2

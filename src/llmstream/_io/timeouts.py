@@ -19,12 +19,18 @@ __all__ = ["EventClock", "Timeouts"]
 class Timeouts:
     """Time limits for one call, in seconds; `None` switches a limit off.
 
-    - `connect`: to open the TCP (and TLS) connection.
-    - `first_event`: from sending the request to the first event (headers included). Generous by
-      default: reasoning models may think for minutes before their first token.
-    - `idle`: the longest silence between two events once the stream is flowing. Keep-alive
-      comments do not count as events.
-    - `total`: the whole call, first byte to last event.
+    They are measured on parsed events, not bytes, and hold for every call, streamed or whole.
+    When one fires the call raises `StreamTimeoutError`, whose `limit` names it.
+
+    Attributes:
+        connect: To open the TCP (and TLS) connection (10).
+        first_event: From sending the request to the first event, headers included (600).
+            Generous by default: reasoning models may think for minutes before their first
+            token.
+        idle: The longest silence between two events once the stream is flowing (120).
+            Keep-alive comments do not count as events; time you spend on an event does not
+            count either.
+        total: The whole call, first byte to last event (None: no limit).
     """
 
     connect: float | None = 10.0

@@ -11,7 +11,7 @@ from typing_extensions import Unpack
 from .._client import AsyncClient, Client
 from .._core.output import OutputLike, resolve_output
 from .._core.request import MessageLike, ToolChoice
-from .._options import ModelOptions
+from .._options import ModelOptions, with_options_doc
 from .._tracing import current_context
 from ..errors import ConfigurationError
 from ..messages import user
@@ -22,26 +22,41 @@ from ._types import AgentResult, PrepareStep, StopCondition
 __all__ = ["Agent"]
 
 
+@with_options_doc(ModelOptions)
 class Agent:
     """A model, a system prompt, tools, and the loop that runs them.
 
-    - `client`: an `AsyncClient` (or a `Client`: async runs then use an async copy of it).
-    - `tools`: `@ls.tool` functions or other `Tool`s.
-    - `max_steps` (10): the most model calls in one run.
-    - `stop_when`: conditions checked after each step with tool calls (`ls.step_count_is`,
-      `ls.has_tool_call`, or any function of the steps so far).
-    - `tool_choice`: for every step; `prepare_step(number, steps)` may return `StepSettings` to
-      change it, or the active tools, for one step.
-    - `tool_timeout` (60s): the longest one tool call may run, unless the tool sets its own.
-    - `streaming` (True): stream each step; False makes whole calls (events are still yielded).
-    - `output`: a pydantic model (or `ls.NativeOutput` / `ls.ToolOutput` / `ls.PromptedOutput`
-      around one) the answer must be; `result.output` is the validated object. In tool mode the
-      output tool ends the run. An answer that does not validate is sent back to the model with
-      the errors, `output_retries` times (1), before `OutputValidationError` is raised.
-    - `name`: what the agent is called in OpenTelemetry traces (`invoke_agent {name}`,
-      `gen_ai.agent.name`); see docs/telemetry.md.
-    - Any other keyword (`max_tokens`, `temperature`, `reasoning_effort`, `extra_body`...) is
-      passed to every model call.
+    ```python
+    agent = ls.Agent(ls.AsyncClient(ls.Cerebras()), model="qwen-3-coder-480b", tools=[weather])
+    result = await agent.run("What's the weather in Florence?")
+    ```
+
+    Args:
+        client: An `AsyncClient` (or a `Client`: async runs then use an async copy of it).
+        model: The model's name at the client's provider.
+        system: The system prompt, sent first in every call (none by default).
+        tools: `@ls.tool` functions or other `Tool`s the model may call.
+        max_steps: The most model calls in one run (10); a run that reaches it ends with
+            `stop_reason == "max_steps"`.
+        stop_when: Conditions checked after each step with tool calls (`ls.step_count_is`,
+            `ls.has_tool_call`, or any function of the steps so far returning True).
+        tool_choice: For every step: `"auto"`, `"required"`, `"none"` or a tool.
+        prepare_step: `fn(step_number, steps)`, called before each step, may return
+            `ls.StepSettings` to change the tool choice, or the active tools, for that step.
+        tool_timeout: The longest one tool call may run, in seconds (60), unless the tool
+            sets its own; None: no limit.
+        streaming: Stream each step (True), or make whole calls (False: events are still
+            yielded, read from each whole reply).
+        output: A pydantic model (or `ls.NativeOutput` / `ls.ToolOutput` /
+            `ls.PromptedOutput` around one) the answer must be; `result.output` is the
+            validated object. In tool mode the output tool ends the run.
+        output_retries: How many times an answer that does not validate is sent back to the
+            model with the errors (1) before `OutputValidationError` is raised.
+        name: What the agent is called in OpenTelemetry traces (`invoke_agent {name}`,
+            `gen_ai.agent.name`); see docs/telemetry.md.
+        **options: Any of `ls.ModelOptions` (`max_tokens`, `temperature`,
+            `reasoning_effort`, `extra_body`, `timeouts`...), passed to every model call
+            (each is listed below, in `help()`).
     """
 
     def __init__(
@@ -116,13 +131,31 @@ class Agent:
     def stream(
         self, prompt: str | Sequence[MessageLike], *, history: Sequence[MessageLike] = ()
     ) -> AgentRun:
-        """Run the agent, streaming: `async with agent.stream("...") as run:`."""
+        """Run the agent, streaming: `async with agent.stream("...") as run:`.
+
+        Args:
+            prompt: The user's message, or a list of messages to add to the conversation.
+            history: The conversation so far, e.g. `result.messages` of an earlier run (the
+                agent adds its system message itself).
+
+        Returns:
+            An `AgentRun`, not yet started: `async with` starts it; iterate it for every
+            event, then `run.result` is the `AgentResult`.
+        """
         return AgentRun(self, self._conversation(prompt, history))
 
     async def run(
         self, prompt: str | Sequence[MessageLike], *, history: Sequence[MessageLike] = ()
     ) -> AgentResult:
-        """Run the agent to the end and return the result."""
+        """Run the agent to the end and return the result.
+
+        Args:
+            prompt: The user's message, or a list of messages to add to the conversation.
+            history: The conversation so far, e.g. `result.messages` of an earlier run.
+
+        Returns:
+            The `AgentResult`: `text`, `steps`, `usage`, `stop_reason`, `messages`, `output`.
+        """
         async with self.stream(prompt, history=history) as run:
             async for _ in run:
                 pass
@@ -131,7 +164,15 @@ class Agent:
     def run_sync(
         self, prompt: str | Sequence[MessageLike], *, history: Sequence[MessageLike] = ()
     ) -> AgentResult:
-        """`run`, from sync code: the run gets its own event loop and its own async client."""
+        """`run`, from sync code: the run gets its own event loop and its own async client.
+
+        Args:
+            prompt: The user's message, or a list of messages to add to the conversation.
+            history: The conversation so far, e.g. `result.messages` of an earlier run.
+
+        Returns:
+            The `AgentResult`.
+        """
 
         parent = current_context()  # the caller's span, for the run's own event loop
 
@@ -150,5 +191,13 @@ class Agent:
     def stream_sync(
         self, prompt: str | Sequence[MessageLike], *, history: Sequence[MessageLike] = ()
     ) -> SyncAgentRun:
-        """`stream`, from sync code: `with agent.stream_sync("...") as run: for event in run`."""
+        """`stream`, from sync code: `with agent.stream_sync("...") as run: for event in run`.
+
+        Args:
+            prompt: The user's message, or a list of messages to add to the conversation.
+            history: The conversation so far, e.g. `result.messages` of an earlier run.
+
+        Returns:
+            A `SyncAgentRun`, not yet started: `with` starts it (on a helper thread).
+        """
         return SyncAgentRun(self, self._conversation(prompt, history))

@@ -6,9 +6,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from .._core.cost import Cost
+from .._core.reprs import ShortRepr
 from .._core.request import ToolChoice
 from .._core.usage import Usage
 from ..events import StreamEvent
@@ -36,8 +37,8 @@ ToolFailure = Literal[
 ]
 
 
-class _AgentEvent(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class _AgentEvent(ShortRepr):
+    """A frozen event whose repr is short (long text shortened; see `_core.reprs`)."""
 
 
 class StepStart(_AgentEvent):
@@ -63,7 +64,7 @@ class ToolResult(_AgentEvent):
     failure: ToolFailure | None = None
 
 
-class Step(BaseModel):
+class Step(ShortRepr):
     """One model call and the tool calls it made."""
 
     model_config = ConfigDict(frozen=True)
@@ -108,7 +109,7 @@ class StepFinish(_AgentEvent):
 StopReason = Literal["done", "max_steps", "stop_condition"]
 
 
-class AgentResult(BaseModel):
+class AgentResult(ShortRepr):
     """A whole run.
 
     `messages` continues the conversation: pass it as `history=` to the next run (the agent adds

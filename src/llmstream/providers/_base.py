@@ -41,8 +41,39 @@ def _is_loopback(host: str) -> bool:
 class Provider:
     """A chat-completions API: base URL, credentials, and its quirks.
 
-    Use the ready ones (`OpenAI`, `Groq`, `Cerebras`, `XAI`, `OpenAICompatible`); subclass this to
-    describe another.
+    Use the ready ones (`OpenAI`, `Groq`, `Cerebras`, `XAI`, `OpenAICompatible`, `OpenRouter`,
+    `AzureOpenAI`); subclass this to describe another, setting the class attributes below that
+    differ and overriding a hook method only where the API breaks the usual rules.
+
+    Args:
+        api_key: The API key. None: read from the variable `api_key_env` names when the
+            provider is made; a provider that needs a key and finds none raises
+            `ConfigurationError` naming the variable. Whitespace at its ends is removed. Kept
+            as a `SecretStr`: it never appears in a repr, an error or a log line.
+        base_url: The API's address, up to `/v1` (`default_base_url` when None): a proxy, a
+            regional endpoint, a replay server.
+        headers: HTTP headers added to every request.
+        allow_insecure_http: Send the key over plain `http://` to a host other than loopback
+            (refused by default: anyone on the path could read it).
+
+    Attributes:
+        name: The provider's name in errors, logs and `message.provider`.
+        default_base_url: Where the API lives when `base_url` is not given.
+        api_key_env: The environment variable the key is read from.
+        requires_api_key: Whether a missing key is an error (False for local servers).
+        reasoning_fields: Where a delta carries reasoning text, in order of preference.
+        reasoning_history_field: The assistant-message field reasoning is sent back in, in
+            history; None: never sent.
+        completion_excludes_reasoning: True when `completion_tokens` leaves reasoning tokens
+            out (they are added back to `output_tokens`); None infers it from the totals.
+        usage_extras: Usage fields also copied into `AssistantMessage.extras` (e.g. cost).
+        ignored_chunk_fields: Top-level chunk fields that change on every chunk and mean
+            nothing afterwards (OpenAI's `obfuscation`).
+        request_id_headers: The response headers that carry the request id.
+        output_mode: How a bare `output=Model` is asked for: `"native"`, `"tool"` or
+            `"prompted"`.
+        think_tags: Tags around reasoning written inside the answer, split out into
+            reasoning; None: the content is all answer.
     """
 
     name: str = "provider"

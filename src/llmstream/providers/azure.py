@@ -28,6 +28,16 @@ class AzureOpenAI(OpenAI):
       `content_filter`.
     - `message.cost` comes from genai-prices' Azure price list, by the model the reply names
       (`gpt-4o-mini-2024-07-18`), whatever the deployment is called.
+
+    Args:
+        api_key: The resource's key; read from `AZURE_OPENAI_API_KEY` when None.
+        endpoint: `https://<resource>.openai.azure.com`; read from `AZURE_OPENAI_ENDPOINT`
+            when None.
+        deployment: A deployment name, for the older per-deployment URL (then `model` is
+            ignored by Azure); None: the v1 API, where `model` names the deployment.
+        api_version: The `api-version` of the per-deployment URL (`2024-10-21`).
+        azure_ad_token: An Entra ID token, sent as a Bearer in place of the key.
+        headers: HTTP headers added to every request.
     """
 
     name = "azure"

@@ -14,6 +14,12 @@ class Cerebras(Provider):
     refuses `reasoning_content` with 400 `wrong_api_format`). Usage and `time_info` come on the
     finish chunk; `time_info` is kept in `AssistantMessage.extras`. `message.cost` comes from
     genai-prices' Cerebras price list.
+
+    Args:
+        api_key: The API key; read from `CEREBRAS_API_KEY` when None.
+        base_url: `https://api.cerebras.ai/v1` when None.
+        headers: HTTP headers added to every request.
+        allow_insecure_http: Send the key over plain `http://` to a host other than loopback.
     """
 
     name = "cerebras"

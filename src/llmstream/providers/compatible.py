@@ -11,19 +11,33 @@ __all__ = ["OpenAICompatible"]
 
 
 class OpenAICompatible(Provider):
-    """A server that speaks OpenAI's chat completions at `base_url` (up to `/v1`).
+    """A server that speaks OpenAI's chat completions at `base_url` (up to `/v1`): llama.cpp,
+    vLLM, Ollama, LM Studio, gateways...
 
-    The key is optional (local servers need none); `api_key_env` names an environment variable
-    to read it from. Reasoning is read from `reasoning_content` or `reasoning`, whichever the
-    server sends, and replayed in history as `reasoning_history_field` (`reasoning_content`, the
-    field llama.cpp, vLLM and DeepSeek-style servers read; `None` never replays it). Whether
-    `completion_tokens` includes reasoning is inferred from the server's own totals.
-    `output_mode` is how a bare `output=Model` is asked for: "tool" (a forced tool call, which
-    any server with tool calling accepts), "native" (`response_format` with a JSON schema: vLLM,
-    llama.cpp and most others constrain the output to it) or "prompted". `think_tags=True`
-    splits reasoning that a model writes inside its answer between `<think>` and `</think>`
-    (DeepSeek-R1-style models without a reasoning parser: Groq's `reasoning_format="raw"`,
-    Ollama, vLLM) into reasoning events; a pair of other tags can be given instead.
+    Reasoning is read from `reasoning_content` or `reasoning`, whichever the server sends.
+    Whether `completion_tokens` includes reasoning is inferred from the server's own totals.
+
+    Args:
+        base_url: The server's address up to `/v1` (`http://127.0.0.1:8080/v1` for llama.cpp,
+            `http://localhost:11434/v1` for Ollama, `http://localhost:8000/v1` for vLLM).
+        api_key: The key, if the server wants one (local servers need none).
+        name: The provider's name in errors, logs and `message.provider`
+            (`"openai-compatible"`).
+        api_key_env: An environment variable to read the key from when `api_key` is None;
+            without it no key is sent.
+        reasoning_history_field: The field reasoning is sent back in, in history:
+            `reasoning_content` (what llama.cpp, vLLM and DeepSeek-style servers read), or
+            `"reasoning"`; None never replays it.
+        output_mode: How a bare `output=Model` is asked for: `"tool"` (a forced tool call,
+            which any server with tool calling accepts), `"native"` (`response_format` with a
+            JSON schema: vLLM, llama.cpp and most others constrain the output to it) or
+            `"prompted"`.
+        think_tags: True splits reasoning a model writes inside its answer between `<think>`
+            and `</think>` (DeepSeek-R1-style models without a reasoning parser: Groq's
+            `reasoning_format="raw"`, Ollama, vLLM) into reasoning events; a pair of other
+            tags can be given instead.
+        headers: HTTP headers added to every request.
+        allow_insecure_http: Send a key over plain `http://` to a host other than loopback.
     """
 
     name = "openai-compatible"

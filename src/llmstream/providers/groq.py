@@ -18,6 +18,12 @@ class Groq(Provider):
     (counted once); older API versions put it only under `x_groq.usage`, which is read too.
     Errors inside a stream arrive as `event: error` or under `x_groq.error`. `message.cost`
     comes from genai-prices' Groq price list.
+
+    Args:
+        api_key: The API key; read from `GROQ_API_KEY` when None.
+        base_url: `https://api.groq.com/openai/v1` when None.
+        headers: HTTP headers added to every request.
+        allow_insecure_http: Send the key over plain `http://` to a host other than loopback.
     """
 
     name = "groq"

@@ -35,6 +35,12 @@ class OpenAI(Provider):
     `max_tokens`, and the sampling parameters they refuse are dropped with a `RequestWarning`.
     Chat completions never stream reasoning text; `usage.reasoning_tokens` counts it.
     `message.cost` comes from genai-prices' OpenAI price list.
+
+    Args:
+        api_key: The API key; read from `OPENAI_API_KEY` when None.
+        base_url: `https://api.openai.com/v1` when None.
+        headers: HTTP headers added to every request (`OpenAI-Organization`, `OpenAI-Project`...).
+        allow_insecure_http: Send the key over plain `http://` to a host other than loopback.
     """
 
     name = "openai"

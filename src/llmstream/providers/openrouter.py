@@ -58,6 +58,16 @@ class OpenRouter(Provider):
       OpenRouter uses for attribution; `routing` (an `OpenRouterRouting`) picks the upstream
       providers; `models` lists fallback models OpenRouter tries in turn.
     - OpenAI reasoning models (`openai/gpt-5`, `openai/o4-mini`) take `max_completion_tokens`.
+
+    Args:
+        api_key: The API key; read from `OPENROUTER_API_KEY` when None.
+        app_url: Your app's URL, sent as `HTTP-Referer` (OpenRouter's attribution).
+        app_name: Your app's name, sent as `X-Title`.
+        routing: Which upstream providers may serve the calls, and in which order
+            (`ls.OpenRouterRouting(order=[...], sort="price", ...)`), sent as `provider`.
+        models: Fallback models OpenRouter tries in turn, sent as `models`.
+        base_url: `https://openrouter.ai/api/v1` when None.
+        headers: HTTP headers added to every request.
     """
 
     name = "openrouter"

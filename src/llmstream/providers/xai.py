@@ -24,6 +24,12 @@ class XAI(Provider):
     into `AssistantMessage.extras`; `message.cost` is xAI's own figure from those ticks (from
     genai-prices' xAI price list when a reply has none). A bad key is answered with 400, read as
     `AuthenticationError`.
+
+    Args:
+        api_key: The API key; read from `XAI_API_KEY` when None.
+        base_url: `https://api.x.ai/v1` when None.
+        headers: HTTP headers added to every request.
+        allow_insecure_http: Send the key over plain `http://` to a host other than loopback.
     """
 
     name = "xai"

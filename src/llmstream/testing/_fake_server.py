@@ -39,6 +39,8 @@ class FakeServer:
     """A `FakeLLM` on 127.0.0.1: `with fake.serve() as server:` then `server.async_client()`.
 
     `url` is `http://127.0.0.1:<port>`; `base_url` (`url + "/v1"`) is what a provider takes.
+    `abandoned` counts the responses a client went away from before their end (a stream
+    closed or cancelled part way), as the server saw them: the connection closed under it.
     """
 
     def __init__(self, fake: FakeLLM) -> None:
@@ -49,6 +51,8 @@ class FakeServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._failure: BaseException | None = None
+        self.abandoned = 0
+        """How many responses the client went away from before their end."""
 
     def __repr__(self) -> str:
         return f"FakeServer({self.url if self.port else 'stopped'})"
@@ -151,8 +155,12 @@ class FakeServer:
                     document = {"error": {"message": str(exc), "type": "script_exhausted"}}
                     payload = json.dumps(document).encode()
                     plan = Plan(400, [("content-type", "application/json")], [Send(payload)], False)
-                if not await _carry_out(plan, reader, writer):
-                    return
+                try:
+                    if not await _carry_out(plan, reader, writer):
+                        return
+                except (ConnectionError, OSError):
+                    self.abandoned += 1  # only this thread counts: no lock needed
+                    raise
         except (ConnectionError, OSError, asyncio.IncompleteReadError, asyncio.CancelledError):
             return
         finally:
@@ -181,8 +189,9 @@ async def _read_request(
 async def _carry_out(
     plan: Plan, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
 ) -> bool:
-    """Write the response; True when it ended cleanly (the connection is reusable). A client
-    that goes away shows up as a failed write, or, during a pause, as the end of its stream."""
+    """Write the response; True when it ended cleanly (the connection is reusable), False when
+    the plan cut it. A client that goes away shows up as a failed write, or, during a pause, as
+    the end of its stream: either raises `ConnectionError`."""
     head = [f"HTTP/1.1 {plan.status} {_reason(plan.status)}"]
     head += [f"{name}: {value}" for name, value in plan.headers]
     if plan.chunked:
@@ -206,7 +215,7 @@ async def _carry_out(
             done, _ = await asyncio.wait({gone}, timeout=step.seconds)
             gone.cancel()
             if done:
-                return False
+                raise ConnectionResetError("the client went away during a pause")
         elif isinstance(step, Cut):
             _reset(writer)
             return False

@@ -47,8 +47,12 @@ class ReplayServer:
         handler = _handler_for(self)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
+        # A short poll: stop() waits for it, and tests start and stop many servers.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="llmstream-replay", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="llmstream-replay",
+            daemon=True,
         )
         self._thread.start()
         return self
