@@ -21,7 +21,7 @@ import httpx
 from ._cassette import Cassette, Interaction
 from ._modes import RECORD_MODE_ENV, RecordMode, record_mode
 from ._redaction import Redactor
-from ._replay import CassetteMismatch, InteractionMatcher, split_events
+from ._replay import CassetteMismatch, InteractionMatcher, ReplayedBody, split_events
 from ._writer import Recording, pretty_body, read_interactions, write_cassette
 
 __all__ = ["Recorder"]
@@ -124,7 +124,7 @@ class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return httpx.Response(
             response.status,
             headers=response.header_pairs(),
-            stream=_Replayed(list(self._chunker(response.body.encode("utf-8")))),
+            stream=ReplayedBody(list(self._chunker(response.body.encode("utf-8")))),
         )
 
     def _explain(self, mismatch: CassetteMismatch) -> str:
@@ -330,15 +330,3 @@ class _Tee(httpx.SyncByteStream, httpx.AsyncByteStream):
             await self._stream.aclose()
         finally:
             self._done()
-
-
-class _Replayed(httpx.SyncByteStream, httpx.AsyncByteStream):
-    def __init__(self, chunks: list[bytes]) -> None:
-        self._chunks = chunks
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield from self._chunks
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for chunk in self._chunks:
-            yield chunk

@@ -25,7 +25,13 @@ import httpx
 
 from ._cassette import Cassette, Difference, Interaction, body_differences
 
-__all__ = ["CassetteMismatch", "InteractionMatcher", "ReplayTransport", "split_events"]
+__all__ = [
+    "CassetteMismatch",
+    "InteractionMatcher",
+    "ReplayTransport",
+    "ReplayedBody",
+    "split_events",
+]
 
 Chunker = Callable[[bytes], Iterable[bytes]]
 
@@ -108,7 +114,9 @@ class InteractionMatcher:
         )
 
 
-class _ReplayedBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+class ReplayedBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A recorded body, sync and async, in the pieces it is replayed in."""
+
     def __init__(self, chunks: list[bytes]) -> None:
         self._chunks = chunks
 
@@ -154,5 +162,5 @@ class ReplayTransport(httpx.MockTransport):
         return httpx.Response(
             response.status,
             headers=response.header_pairs(),
-            stream=_ReplayedBody(list(self._chunker(body))),
+            stream=ReplayedBody(list(self._chunker(body))),
         )
