@@ -18,13 +18,15 @@ from llmstream.testing import RecordedResponse, ReplayTransport
 
 from .support.corpus import (
     Call,
+    Check,
     Recording,
     call_for,
+    converse,
+    converse_sync,
     corpus,
     expected_from_stream,
     expected_from_whole,
     expected_usage,
-    follow_up,
     gateways,
 )
 from .support.deviations import declared
@@ -104,12 +106,12 @@ async def test_replay(recording: Recording) -> None:
     transport = ReplayTransport(cassette, tolerate=DEVIATIONS.get(recording.id))
     call = call_for(recording)
     async with ls.AsyncClient(call.provider, transport=transport) as client:
-        for step, interaction in enumerate(cassette.interactions):
-            reply = await _ask(client, call, recording.streamed)
-            _check_reply(reply, interaction.response, call.provider)
-            _check_scenario(recording, step, reply)
-            if step + 1 < len(cassette.interactions):
-                call = Call(call.provider, call.model, follow_up(call, reply), call.options)
+        await converse(
+            call,
+            cassette.interactions,
+            lambda call: _ask(client, call, recording.streamed),
+            _checks(recording, call.provider),
+        )
     _check_deviations(recording, transport)
 
 
@@ -119,13 +121,23 @@ def test_replay_sync(recording: Recording) -> None:
     transport = ReplayTransport(cassette, tolerate=DEVIATIONS.get(recording.id))
     call = call_for(recording)
     with ls.Client(call.provider, transport=transport) as client:
-        for step, interaction in enumerate(cassette.interactions):
-            reply = _ask_sync(client, call, recording.streamed)
-            _check_reply(reply, interaction.response, call.provider)
-            _check_scenario(recording, step, reply)
-            if step + 1 < len(cassette.interactions):
-                call = Call(call.provider, call.model, follow_up(call, reply), call.options)
+        converse_sync(
+            call,
+            cassette.interactions,
+            lambda call: _ask_sync(client, call, recording.streamed),
+            _checks(recording, call.provider),
+        )
     _check_deviations(recording, transport)
+
+
+def _checks(recording: Recording, provider: ls.Provider) -> Check:
+    """What each step's reply must be: the recorded one, read plainly, and the scenario's."""
+
+    def check(step: int, recorded: RecordedResponse, reply: ls.AssistantMessage) -> None:
+        _check_reply(reply, recorded, provider)
+        _check_scenario(recording, step, reply)
+
+    return check
 
 
 def _check_deviations(recording: Recording, transport: ReplayTransport) -> None:

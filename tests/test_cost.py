@@ -30,8 +30,8 @@ from .support.corpus import (
     Call,
     Recording,
     call_for,
+    converse,
     corpus,
-    follow_up,
     gateways,
     run_tool,
 )
@@ -178,11 +178,12 @@ async def test_a_replay_costs_what_genai_prices_or_the_provider_says(
     transport = ReplayTransport(cassette, tolerate=DEVIATIONS.get(recording.id))
     call = call_for(recording)
     async with ls.AsyncClient(call.provider, transport=transport) as client:
-        for step, interaction in enumerate(cassette.interactions):
-            reply = await _ask(client, call, recording.streamed)
-            check_cost(reply, call.provider, interaction.response)
-            if step + 1 < len(cassette.interactions):
-                call = Call(call.provider, call.model, follow_up(call, reply), call.options)
+        await converse(
+            call,
+            cassette.interactions,
+            lambda call: _ask(client, call, recording.streamed),
+            lambda _, recorded, reply: check_cost(reply, call.provider, recorded),
+        )
     assert transport.matcher.unused == []
 
 

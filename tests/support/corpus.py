@@ -9,13 +9,13 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import llmstream as ls
-from llmstream.testing import Cassette
+from llmstream.testing import Cassette, Interaction, RecordedResponse
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "tests" / "cassettes"
@@ -131,6 +131,18 @@ class Recording:
 
 
 def corpus() -> list[Recording]:
+    """The recordings of ../shared/cassettes/corpus/ (read there, never copied)."""
+    return _indexed("corpus/")
+
+
+def gateways() -> list[Recording]:
+    """The two-step conversations recorded through OpenRouter, the Vercel AI Gateway and Azure
+    (read from ../shared/cassettes/gateways/, never copied)."""
+    return _indexed("gateways/")
+
+
+def _indexed(folder: str) -> list[Recording]:
+    """The recordings INDEX.tsv lists under `folder`."""
     index = SHARED_CASSETTES / "INDEX.tsv"
     if not index.exists():
         raise RuntimeError(
@@ -149,26 +161,7 @@ def corpus() -> list[Recording]:
             interactions=int(row["interactions"]),
         )
         for row in rows
-        if row["path"].startswith("corpus/")
-    ]
-
-
-def gateways() -> list[Recording]:
-    """The two-step conversations recorded through OpenRouter, the Vercel AI Gateway and Azure
-    (read from ../shared/cassettes/gateways/, never copied)."""
-    with (SHARED_CASSETTES / "INDEX.tsv").open(newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    return [
-        Recording(
-            path=SHARED_CASSETTES / row["path"],
-            provider=row["provider"],
-            model=row["model"],
-            scenario=row["scenario"],
-            streamed=row["response"] == "stream",
-            interactions=int(row["interactions"]),
-        )
-        for row in rows
-        if row["path"].startswith("gateways/")
+        if row["path"].startswith(folder)
     ]
 
 
@@ -311,3 +304,36 @@ def expected_usage(provider: ls.Provider, raw: dict[str, Any]) -> dict[str, Any]
         "cached_input_tokens": cached,
         "reasoning_tokens": reasoning,
     }
+
+
+Check = Callable[[int, RecordedResponse, ls.AssistantMessage], object]
+
+
+async def converse(
+    call: Call,
+    interactions: Sequence[Interaction],
+    ask: Callable[[Call], Awaitable[ls.AssistantMessage]],
+    check: Check,
+) -> None:
+    """The recorded conversation, asked step by step as a user would: `ask(call)` for each
+    recorded interaction, `check(step, recorded response, reply)` on what came back, and the
+    next call built from the history, that reply as it is and the tool results."""
+    for step, interaction in enumerate(interactions):
+        reply = await ask(call)
+        check(step, interaction.response, reply)
+        if step + 1 < len(interactions):
+            call = Call(call.provider, call.model, follow_up(call, reply), call.options)
+
+
+def converse_sync(
+    call: Call,
+    interactions: Sequence[Interaction],
+    ask: Callable[[Call], ls.AssistantMessage],
+    check: Check,
+) -> None:
+    """The sync twin of `converse`."""
+    for step, interaction in enumerate(interactions):
+        reply = ask(call)
+        check(step, interaction.response, reply)
+        if step + 1 < len(interactions):
+            call = Call(call.provider, call.model, follow_up(call, reply), call.options)
