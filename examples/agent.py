@@ -4,8 +4,8 @@
     XAI_API_KEY=... python examples/agent.py  # the same agent against the real provider
 
 Offline it replays a recorded run on a server llmstream starts on 127.0.0.1: xAI's grok-3-mini
-thinking, then calling `weather`, from ../shared/cassettes when that folder is beside the project,
-else the bundled Cerebras recording (a tool call without visible reasoning).
+thinking, then calling `weather` (`--bundled` replays a Cerebras recording instead: a tool call
+without visible reasoning). Both recordings are in tests/cassettes/.
 """
 
 from __future__ import annotations
@@ -21,10 +21,8 @@ import llmstream as ls
 from llmstream.testing import Cassette, ReplayServer
 
 ROOT = Path(__file__).resolve().parents[1]
-THINKING = (
-    ROOT.parent
-    / "shared/cassettes/corpus/TestOpenAICompatibleThinking/xai-grok-3-mini/thinking-streaming.yaml"
-)
+CORPUS = ROOT / "tests/cassettes/corpus"
+THINKING = CORPUS / "TestOpenAICompatibleThinking/xai-grok-3-mini/thinking-streaming.yaml"
 SEED = ROOT / "tests/cassettes/cerebras-tool_streaming.yaml"
 DIM, BOLD, RESET = ("\033[2m", "\033[1m", "\033[0m") if sys.stdout.isatty() else ("", "", "")
 
@@ -73,7 +71,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Stream an agent run with llmstream.")
     parser.add_argument("--offline", action="store_true", help="replay even if XAI_API_KEY is set")
     parser.add_argument("--delay", type=float, default=0.01, help="seconds between replayed events")
-    parser.add_argument("--bundled", action="store_true", help="replay the bundled recording")
+    parser.add_argument("--bundled", action="store_true", help="replay the Cerebras recording")
     args = parser.parse_args()
 
     if os.environ.get("XAI_API_KEY") and not args.offline:
@@ -84,7 +82,7 @@ def main() -> int:
         anyio.run(show, agent, "What's the weather in Florence, Italy?")
         return 0
 
-    if THINKING.exists() and not args.bundled:
+    if not args.bundled:
         cassette, base, model = Cassette.load(THINKING), "https://api.x.ai/v1", "grok-3-mini"
         provider_class: type[ls.Provider] = ls.XAI
         prompt, options = "What's the weather in Florence, Italy?", {"reasoning_effort": "high"}

@@ -1,4 +1,4 @@
-"""Every recorded chat call in ../shared/cassettes/corpus, replayed through llmstream.
+"""Every recorded chat call in tests/cassettes/corpus, replayed through llmstream.
 
 Each replay proves three things: the first request body llmstream builds is the one the provider
 accepted (the transport matches JSON-equal bodies); the reply is read exactly (checked against a

@@ -113,3 +113,35 @@ def test_every_public_name_is_documented() -> None:
     pages = [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]
     text = "".join(page.read_text(encoding="utf-8") for page in pages)
     assert [name for name in ls.__all__ if name not in text] == []
+
+
+def test_a_clone_stands_alone() -> None:
+    """Nothing in the project reads a folder beside the clone: every recording the tests, docs
+    and examples replay is in tests/cassettes/, and a user's clone has nothing else."""
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    outside = "../" + "shared"  # written in two pieces so that this file does not name it
+    readers = [
+        path
+        for path in tracked
+        if path.endswith((".py", ".md", ".toml", ".yml", ".cfg", ".txt"))
+        and outside in (ROOT / path).read_text(encoding="utf-8", errors="replace")
+    ]
+    assert readers == []
+
+
+def test_the_cassette_index_lists_every_recording() -> None:
+    cassettes = ROOT / "tests" / "cassettes"
+    index = (cassettes / "INDEX.tsv").read_text(encoding="utf-8").splitlines()
+    listed = {line.split("\t")[0] for line in index[1:] if line}
+    present = {
+        str(path.relative_to(cassettes))
+        for folder in ("corpus", "gateways", "responses")
+        for path in (cassettes / folder).rglob("*.yaml")
+    }
+    assert listed == present
+    assert len(present) >= 120
+    notice = (ROOT / "NOTICE").read_text(encoding="utf-8")
+    assert "charmbracelet/fantasy" in notice
+    assert "Apache License" in notice

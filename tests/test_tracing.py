@@ -45,9 +45,9 @@ from llmstream.testing import (
 )
 
 from .support import leak_watch
-from .support.corpus import SHARED_CASSETTES, TEST_KEY
+from .support.corpus import CASSETTES, TEST_KEY
 
-THINKING = SHARED_CASSETTES / "corpus/TestOpenAICompatibleThinking/xai-grok-3-mini"
+THINKING = CASSETTES / "corpus/TestOpenAICompatibleThinking/xai-grok-3-mini"
 FAST = ls.RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.02)
 CONTENT_KEYS = (
     "gen_ai.input.messages",

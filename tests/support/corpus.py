@@ -1,14 +1,14 @@
 """The recorded cassettes, and how to replay each one as a user would have made the call.
 
-Seeds live in `tests/cassettes/`; the third-party corpus is read from `../shared/cassettes/`
-(beside the clone, as on CI) and never copied into the project.
+Every recording lives in `tests/cassettes/`: the seeds at its top, the third-party corpus,
+gateway and Responses recordings in `corpus/`, `gateways/` and `responses/`, listed by
+`INDEX.tsv` (see tests/cassettes/README.md for where each group came from).
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +18,8 @@ import llmstream as ls
 from llmstream.testing import Cassette, Interaction, RecordedResponse
 
 ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT / "tests" / "cassettes"
-SHARED = Path(os.environ.get("LLMSTREAM_SHARED", ROOT.parent / "shared")).resolve()
-SHARED_CASSETTES = SHARED / "cassettes"
+CASSETTES = ROOT / "tests" / "cassettes"
+SEEDS = CASSETTES
 
 TEST_KEY = "sk-test-5f1c8e2a9b7d4c3e1f0a6b8d"
 """The fake API key every test uses; a test searches all output for it."""
@@ -114,10 +113,11 @@ class Recording:
 
     @property
     def id(self) -> str:
-        """`corpus/...` for a shared recording, `seeds/...` for one of the project's seeds."""
-        if self.path.is_relative_to(SEEDS):
+        """`corpus/...` (or `gateways/...`, `responses/...`) for an indexed recording,
+        `seeds/...` for one of the project's seeds."""
+        if self.path.parent == SEEDS:
             return f"seeds/{self.path.stem}"
-        return str(self.path.relative_to(SHARED_CASSETTES)).removesuffix(".yaml")
+        return str(self.path.relative_to(CASSETTES)).removesuffix(".yaml")
 
     @property
     def kind(self) -> str:
@@ -131,29 +131,24 @@ class Recording:
 
 
 def corpus() -> list[Recording]:
-    """The recordings of ../shared/cassettes/corpus/ (read there, never copied)."""
+    """The recordings of tests/cassettes/corpus/."""
     return _indexed("corpus/")
 
 
 def gateways() -> list[Recording]:
     """The two-step conversations recorded through OpenRouter, the Vercel AI Gateway and Azure
-    (read from ../shared/cassettes/gateways/, never copied)."""
+    (tests/cassettes/gateways/)."""
     return _indexed("gateways/")
 
 
 def _indexed(folder: str) -> list[Recording]:
     """The recordings INDEX.tsv lists under `folder`."""
-    index = SHARED_CASSETTES / "INDEX.tsv"
-    if not index.exists():
-        raise RuntimeError(
-            f"the shared cassettes are not at {SHARED_CASSETTES}: clone next to ../shared or set "
-            "LLMSTREAM_SHARED"
-        )
+    index = CASSETTES / "INDEX.tsv"
     with index.open(newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     return [
         Recording(
-            path=SHARED_CASSETTES / row["path"],
+            path=CASSETTES / row["path"],
             provider=row["provider"],
             model=row["model"],
             scenario=row["scenario"],

@@ -7,12 +7,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio
 import httpx
 
 from .._core.output import ResolvedOutput
+from .._redact import SHORTEST_SECRET, redact_value
 from ..errors import (
     APIConnectionError,
     APIError,
@@ -30,7 +31,7 @@ from .timeouts import Timeouts
 if TYPE_CHECKING:
     from .._tracing import ChatTrace
 
-__all__ = ["Call", "OnRetry", "Target", "redact_secret"]
+__all__ = ["Call", "OnRetry", "Target"]
 
 logger = logging.getLogger("llmstream")
 T = TypeVar("T")
@@ -41,31 +42,6 @@ _WAITING_FOR = {
     "idle": "waiting for the next event",
     "total": "on the whole call",
 }
-
-
-# A key shorter than this is a placeholder ("test", "k"), not a secret: replacing it would only
-# garble the provider's message ("Incorrect API [redacted]ey provided"). A real key is replaced
-# wherever it appears, even inside a longer word: any trace of it is a leak.
-_SHORTEST_SECRET = 8
-
-
-def redact_secret(text: str, secret: str) -> str:
-    """`text` with `secret` (an API key) replaced wherever it appears; a placeholder shorter
-    than a real key is left alone."""
-    if len(secret) < _SHORTEST_SECRET:
-        return text
-    return text.replace(secret, "[redacted]")
-
-
-def _redact(value: Any, secret: str) -> Any:
-    """Remove the API key from anything a provider echoed back."""
-    if isinstance(value, str):
-        return value.replace(secret, "[redacted]")
-    if isinstance(value, dict):
-        return {key: _redact(item, secret) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_redact(item, secret) for item in value]
-    return value
 
 
 @dataclass(frozen=True)
@@ -127,13 +103,13 @@ class Target:
         a placeholder shorter than a real key is left alone."""
         key = self.provider.api_key
         secret = key.get_secret_value() if key is not None else ""
-        if len(secret) < _SHORTEST_SECRET:
+        if len(secret) < SHORTEST_SECRET:
             return error
-        error.message = _redact(error.message, secret)
+        error.message = redact_value(error.message, secret)
         error.args = (error.message,)
         for name in ("body", "data"):
             if getattr(error, name, None) is not None:
-                setattr(error, name, _redact(getattr(error, name), secret))
+                setattr(error, name, redact_value(getattr(error, name), secret))
         return error
 
 

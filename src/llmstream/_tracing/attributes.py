@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .._redact import redact_secret
 from ..errors import MalformedChunkError, OutputValidationError, RefusalError
 from ..messages import AssistantMessage
 
@@ -157,8 +158,6 @@ def content_text(value: object, providers: Sequence[Provider]) -> str:
 def scrub(text: str, providers: Sequence[Provider]) -> str:
     """Every API key of the call replaced, as the errors' redaction does (a key shorter than a
     real one is a placeholder, and left alone)."""
-    from .._io.call import redact_secret
-
     for provider in providers:
         key = provider.api_key
         if key is not None:
