@@ -34,7 +34,7 @@ def test_import_is_light_and_offline() -> None:
         socket.socket.connect = no_network
         socket.getaddrinfo = no_network
         import llmstream
-        heavy = {"openai", "yaml", "trio", "hypothesis", "llmstream.testing", "httpx_sse"}
+        heavy = {"openai", "yaml", "trio", "hypothesis", "llmstream.testing", "httpx_sse", "mcp"}
         print(sorted(heavy & set(sys.modules)))
         """
     )
