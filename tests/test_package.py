@@ -109,6 +109,18 @@ def test_the_agent_example_on_the_bundled_recording() -> None:
     assert "[2 steps, 596 tokens in, 39 out]" in output
 
 
+def test_the_mcp_example_runs_offline() -> None:
+    output = run_example("mcp_agent.py")
+    assert "offline: a scripted model, a real MCP server" in output
+    assert "tools from the MCP server: list_notes, read_note" in output
+    assert "-> list_notes({})" in output
+    assert "<- list_notes returned: ideas\nshopping" in output
+    assert '-> read_note({"name": "shopping"})' in output
+    assert "<- read_note returned: eggs, flour, milk" in output  # from the server's process
+    assert "answer: You need eggs, flour, milk." in output
+    assert "[3 steps]" in output
+
+
 def test_every_public_name_is_documented() -> None:
     pages = [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]
     text = "".join(page.read_text(encoding="utf-8") for page in pages)

@@ -61,6 +61,19 @@ class MCPToolset(Toolset):
     again when the server says they changed, and closes it at the end of the run. The calls run
     like any tool's: within the time limit, after the approval hook, reported as `ToolResult`s,
     an error told to the model. Needs `pip install 'llmstream[mcp]'`.
+
+    Args:
+        server: Where the server is and how to reach it; `stdio`, `http` and `sse` make it.
+        prefix: Put before each tool's name, with `_`: `prefix="files"` offers
+            `files_read_file`. Two tools with one name in a run are a `ConfigurationError`.
+        tool_timeout: The longest one call of its tools may run, in seconds; the agent's
+            `tool_timeout` when None.
+        approval: An approval hook called before each call of its tools; `call.name` says
+            which tool.
+        connect_timeout: The longest starting or connecting to the server, the handshake, and
+            each listing of its tools may take, in seconds (60); None: no limit.
+        secrets: Texts never to show in an error (the constructors pass the header and
+            environment values).
     """
 
     def __init__(
