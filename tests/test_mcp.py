@@ -395,8 +395,11 @@ async def test_the_list_is_fetched_again_when_the_server_says_it_changed(
         Reply(tool_calls=[tool_call(name, {})]),
         "ok",
     )
+    listed = marks.count("listed")
     result = await agent(fake, toolset).run("go")
     assert [r.output for r in results(result)] == ["grown", f"{name} is here"]
+    if transport == "stdio":  # (the HTTP server's marks are shared by the module's tests)
+        assert marks.count("listed") == listed + 2  # when the session opened, and once again
     assert name not in offered(fake.requests[0])
     assert offered(fake.requests[1])[name]["description"] == "A tool that was not there at first."
 
@@ -429,10 +432,14 @@ async def test_two_tools_with_one_name_are_a_configuration_error(
 @pytest.mark.anyio
 async def test_one_session_per_run_or_per_async_with_block(marks: Marks) -> None:
     fake = FakeLLM(
-        *[Reply(tool_calls=[tool_call("echo", {"text": "a"})]), "one"] * 4,
+        Reply(tool_calls=[tool_call("echo", {"text": "a"})]),
+        Reply(tool_calls=[tool_call("echo", {"text": "b"})]),
+        "one",
+        *[Reply(tool_calls=[tool_call("echo", {"text": "a"})]), "one"] * 3,
     )
     toolset = stdio(marks)
     assert (await agent(fake, toolset).run("go")).text == "one"
+    assert marks.lines() == ["server started", "listed"]  # once for the run's three steps
     assert (await agent(fake, toolset).run("go")).text == "one"
     assert marks.count("server started") == 2  # one session for each run, each closed after it
     async with toolset:

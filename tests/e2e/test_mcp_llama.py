@@ -58,7 +58,7 @@ async def test_an_agent_calls_a_tool_from_an_mcp_server(
     assert outcome.output == "Sunny, 24 C"  # what the MCP server answered
     location = call.parsed_arguments["location"]
     # The server ran the call with the model's own arguments, once.
-    assert marks.read_text(encoding="utf-8") == f"server started\nweather {location}\n"
+    assert marks.read_text(encoding="utf-8") == f"server started\nlisted\nweather {location}\n"
     assert second.message.tool_calls == []
     assert result.text.strip()
     assert kinds.count("tool_result") == 1

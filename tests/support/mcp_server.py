@@ -7,8 +7,8 @@ answer, fail, hang, crash and change the list.
                                             # carry `Authorization: Bearer TOKEN`
 
 MARKS is a file the server appends a line to when something happens that the client cannot see
-from its side: `server started`, `started hang`, `cancelled hang` (the cancellation reached the
-tool), `crashing`.
+from its side: `server started`, `listed` (a tools/list request), `started hang`, `cancelled
+hang` (the cancellation reached the tool), `crashing`.
 """
 
 from __future__ import annotations
@@ -31,6 +31,17 @@ MARKS = Path(sys.argv[1] if len(sys.argv) > 1 else os.devnull)
 def mark(line: str) -> None:
     with MARKS.open("a", encoding="utf-8") as file:
         file.write(line + "\n")
+
+
+list_tools = server.list_tools
+
+
+async def counted_list_tools() -> Any:
+    mark("listed")
+    return await list_tools()
+
+
+server.list_tools = counted_list_tools  # type: ignore[method-assign]
 
 
 class Forecast(BaseModel):

@@ -4,13 +4,15 @@ The SDK's `Client` lives in a task of its own (the host), started by `open_sessi
 when the block that opened it ends. Its transport's own tasks can fail (an HTTP server that
 drops the connection mid-call fails them with the transport's error): that failure ends the host
 and is kept as the reason the session is over, instead of cancelling whoever happened to open
-it. Calls are made from the callers' own tasks, each in a cancel scope the host cancels when the
-session ends, so a call to a server that died stops waiting at once and says why.
+it.
 
-Cancelling a call (the agent's time limit, or the run being cancelled) lets the SDK send the
-server MCP's `notifications/cancelled` before the cancellation goes on. Closing a stdio session
-closes the child's stdin, then terminates and kills it if it does not exit: the SDK's shutdown,
-shielded from cancellation, so the child is reaped however the block ends.
+Each call runs in a task of the session too, which the caller waits for. A call to a server that
+died is cancelled by the host, and its caller told why at once. A caller that is cancelled (the
+agent's time limit, or the run being cancelled) stops waiting at once: its call is cancelled
+behind it, and the SDK sends the server MCP's `notifications/cancelled` (a write that may wait,
+but not the caller). Closing a stdio session closes the child's stdin, then terminates and kills
+it if it does not exit: the SDK's shutdown, shielded from cancellation, so the child is reaped
+however the block ends.
 """
 
 from __future__ import annotations
@@ -60,8 +62,9 @@ class MCPSession:
     """A live session: `tools()` (listed again when the server says its list changed) and
     `call_tool()`. Made by `open_session`."""
 
-    def __init__(self, server: Server, secrets: list[str]) -> None:
+    def __init__(self, server: Server, secrets: list[str], group: anyio.abc.TaskGroup) -> None:
         self.server = server
+        self._group = group  # where the host and the calls run
         self._secrets = secrets
         self._client: Client | None = None
         self._tools: list[MCPTool] = []
@@ -163,20 +166,38 @@ class MCPSession:
         """Call the tool `name`; raises `MCPServerGone` when the session ends before the result,
         and `MCPToolError` when the server answers with a protocol error."""
         client = self._live()
-        with anyio.CancelScope() as scope:
-            self._calls.add(scope)
-            try:
-                return await client.call_tool(name, arguments)
-            except MCPError as error:
-                if self.gone is None and _connection_closed(error):
-                    self._end(
-                        f"the MCP server {self.server.describe()} closed the connection (it may "
-                        "have crashed)"
-                    )
-                if self.gone is None:
-                    raise MCPToolError(self._redact(error.message)) from None
-            finally:
-                self._calls.discard(scope)
+        scope = anyio.CancelScope()
+        done = anyio.Event()
+        outcome: list[CallToolResult | Exception] = []
+
+        async def call() -> None:
+            with scope:
+                try:
+                    outcome.append(await client.call_tool(name, arguments))
+                except Exception as error:  # handed to the caller, whatever it is
+                    outcome.append(error)
+            self._calls.discard(scope)
+            done.set()
+
+        self._calls.add(scope)
+        self._group.start_soon(call)
+        try:
+            await done.wait()
+        except BaseException:  # cancelled: the call is cancelled behind us (the server told)
+            scope.cancel()
+            raise
+        result = outcome[0] if outcome else None  # None: the host cancelled it
+        if isinstance(result, CallToolResult):
+            return result
+        if self.gone is None and isinstance(result, MCPError) and _connection_closed(result):
+            self._end(
+                f"the MCP server {self.server.describe()} closed the connection (it may have "
+                "crashed)"
+            )
+        if self.gone is None and isinstance(result, MCPError):
+            raise MCPToolError(self._redact(result.message))
+        if self.gone is None and result is not None:
+            raise result  # the SDK's own, e.g. a result that does not fit the tool's schema
         raise MCPServerGone(
             f"{self.gone} while {name} was running; its tools cannot be used for the rest of "
             "this run"
@@ -201,10 +222,10 @@ async def open_session(
     """Start `server` (or connect to it), shake hands, list its tools, and close it all when the
     block ends: the child process is reaped and the HTTP session ended, however the block ends.
     Raises `ToolsetError` when the server cannot be started, reached or listed."""
-    session = MCPSession(server, secrets)
     failure: str | None = None
     escaped: Exception | None = None
     async with anyio.create_task_group() as group:
+        session = MCPSession(server, secrets, group)
         try:
             with anyio.fail_after(connect_timeout):
                 await group.start(session.host)
