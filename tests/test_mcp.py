@@ -512,10 +512,14 @@ async def test_a_server_that_cannot_be_opened_is_a_toolset_error(
     )
 
     secret = "Bearer wrong-token-0123456789"
-    refused = ls.MCPToolset.http(http_server.url("/sse"), headers={"Authorization": secret})
-    with pytest.raises(ls.ToolsetError, match="could not open the MCP server") as caught:
-        await agent(fake, refused).run("go")
-    assert "wrong-token" not in str(caught.value)
+    for make in (ls.MCPToolset.http, ls.MCPToolset.sse):  # the server answers 401
+        url = http_server.url("/sse") + "?key=query-secret-0123456789"
+        refused = make(url, headers={"Authorization": secret})
+        with pytest.raises(ls.ToolsetError, match="could not open the MCP server") as caught:
+            await agent(fake, refused).run("go")
+        assert "wrong-token" not in str(caught.value)
+        assert "query-secret" not in str(caught.value)
+    assert "401 Unauthorized" in str(caught.value)  # the SSE transport says what it got
 
     silent = ls.MCPToolset.stdio(
         sys.executable, ["-c", "import time; time.sleep(60)"], connect_timeout=0.5

@@ -48,7 +48,7 @@ class MCPServerGone(Exception):
 
 
 def _reason(error: BaseException) -> str:
-    """The innermost errors of `error` (task groups wrap them), as `Type: message` lines."""
+    """The innermost errors of `error` (task groups wrap them), each as `Type: message`."""
     inner = getattr(error, "exceptions", None)  # an exception group (a builtin from 3.11)
     if isinstance(inner, tuple) and inner:
         return "; ".join(_reason(each) for each in inner)

@@ -17,6 +17,7 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import parse_qsl, urlsplit
 
 from ..errors import ConfigurationError
 from ..tools import ApprovalHook, Tool
@@ -45,6 +46,14 @@ def _require_sdk() -> None:
         raise ConfigurationError(
             f"ls.MCPToolset needs the official MCP SDK, which is not installed: {INSTALL}"
         )
+
+
+def _url_secrets(url: str) -> list[str]:
+    """What a URL may carry that is nobody's business: its password, its query and each value in
+    it (an error message may quote the URL)."""
+    parts = urlsplit(url)
+    values = [value for _name, value in parse_qsl(parts.query)]
+    return [text for text in (parts.password, parts.query, *values) if text]
 
 
 class MCPToolset(Toolset):
@@ -174,7 +183,7 @@ class MCPToolset(Toolset):
             tool_timeout=tool_timeout,
             approval=approval,
             connect_timeout=connect_timeout,
-            secrets=list((headers or {}).values()),
+            secrets=[*(headers or {}).values(), *_url_secrets(url)],
         )
 
     @classmethod
@@ -208,7 +217,7 @@ class MCPToolset(Toolset):
             tool_timeout=tool_timeout,
             approval=approval,
             connect_timeout=connect_timeout,
-            secrets=list((headers or {}).values()),
+            secrets=[*(headers or {}).values(), *_url_secrets(url)],
         )
 
     def __repr__(self) -> str:
