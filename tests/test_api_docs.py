@@ -42,6 +42,10 @@ DOCUMENTED: list[tuple[str, Callable[..., Any], type | None]] = [
     ("Agent.stream_sync", ls.Agent.stream_sync, None),
     ("Timeouts", ls.Timeouts, None),
     ("RetryPolicy", ls.RetryPolicy, None),
+    ("MCPToolset", ls.MCPToolset, None),
+    ("MCPToolset.stdio", ls.MCPToolset.stdio, None),
+    ("MCPToolset.http", ls.MCPToolset.http, None),
+    ("MCPToolset.sse", ls.MCPToolset.sse, None),
     ("sse_events", ls.sse_events, None),
     ("sse_events_sync", ls.sse_events_sync, None),
 ]

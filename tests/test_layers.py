@@ -18,6 +18,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "llmstream"
 IO_LIBRARIES = {"httpx", "httpcore", "anyio", "sniffio", "trio", "asyncio", "threading", "socket"}
+IO_LIBRARIES |= {"mcp", "httpx2"}  # the MCP SDK, which brings its own HTTP client
 # Who may import them, and why.
 IO_ALLOWED = {
     "llmstream._io": "the I/O layer itself",
@@ -25,6 +26,7 @@ IO_ALLOWED = {
     "llmstream.agent": "runs tools and steps in task groups",
     "llmstream.tools": "runs sync tools in worker threads",
     "llmstream.testing": "replay and fake servers",
+    "llmstream._mcp": "MCP sessions: the SDK's client in a task of its own, calls in cancel scopes",
 }
 
 
@@ -131,7 +133,9 @@ def test_import_llmstream_loads_nothing_until_a_name_is_used() -> None:
     assert not {top_level(m) for m in loaded} & {"httpx", "pydantic", "anyio"}
 
 
-@pytest.mark.parametrize("heavy", ["llmstream.agent", "llmstream.tools", "llmstream.testing"])
+@pytest.mark.parametrize(
+    "heavy", ["llmstream.agent", "llmstream.tools", "llmstream.testing", "llmstream._mcp", "mcp"]
+)
 def test_a_streaming_program_never_loads_the_agent_tools_or_testing(heavy: str) -> None:
     loaded = loaded_after(
         "import llmstream as ls\n"
@@ -145,7 +149,13 @@ def test_a_streaming_program_never_loads_the_agent_tools_or_testing(heavy: str) 
 def test_names_load_their_module_on_first_use() -> None:
     loaded = loaded_after("import llmstream as ls\nls.Agent")
     assert {"llmstream.agent", "llmstream.tools"} <= loaded
-    assert "llmstream.testing" not in loaded
+    assert not {"llmstream.testing", "llmstream._mcp", "mcp"} & loaded
+
+
+def test_an_mcp_toolset_loads_the_sdk_only_when_a_session_opens() -> None:
+    loaded = loaded_after("import llmstream as ls\nls.MCPToolset.stdio('server', ['--stdio'])")
+    assert "llmstream._mcp.toolset" in loaded
+    assert not {m for m in loaded if top_level(m) in {"mcp", "httpx2", "mcp_types"}}
 
 
 def test_every_public_name_resolves() -> None:

@@ -34,7 +34,7 @@ def test_import_is_light_and_offline() -> None:
         socket.socket.connect = no_network
         socket.getaddrinfo = no_network
         import llmstream
-        heavy = {"openai", "yaml", "trio", "hypothesis", "llmstream.testing", "httpx_sse"}
+        heavy = {"openai", "yaml", "trio", "hypothesis", "llmstream.testing", "httpx_sse", "mcp"}
         print(sorted(heavy & set(sys.modules)))
         """
     )
@@ -107,6 +107,18 @@ def test_the_agent_example_on_the_bundled_recording() -> None:
     assert '-> weather({"location": "Florence,Italy"})' in output
     assert "answer: The weather in Florence, Italy is currently 40°C." in output
     assert "[2 steps, 596 tokens in, 39 out]" in output
+
+
+def test_the_mcp_example_runs_offline() -> None:
+    output = run_example("mcp_agent.py")
+    assert "offline: a scripted model, a real MCP server" in output
+    assert "tools from the MCP server: list_notes, read_note" in output
+    assert "-> list_notes({})" in output
+    assert "<- list_notes returned: ideas\nshopping" in output
+    assert '-> read_note({"name": "shopping"})' in output
+    assert "<- read_note returned: eggs, flour, milk" in output  # from the server's process
+    assert "answer: You need eggs, flour, milk." in output
+    assert "[3 steps]" in output
 
 
 def test_every_public_name_is_documented() -> None:

@@ -32,7 +32,7 @@ SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("Events", (".events", "._core.usage")),
     ("Cost", ("._core.cost",)),
     ("Structured output", ("._core.output",)),
-    ("Tools", (".tools",)),
+    ("Tools", (".tools", ".toolsets", "._mcp")),
     ("Agents", (".agent",)),
     ("Server-sent events", ("._sse_events",)),
     ("Tracing", ("._tracing",)),

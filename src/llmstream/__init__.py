@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ._io.pacing import RateLimitPacer
     from ._io.retry import RetryPolicy
     from ._io.timeouts import Timeouts
+    from ._mcp import MCPToolset
     from ._options import CallOptions, ModelOptions
     from ._sse_events import sse_events, sse_events_sync
     from ._tracing import Tracing
@@ -73,6 +74,7 @@ if TYPE_CHECKING:
         StreamError,
         StreamTimeoutError,
         ToolArgumentsError,
+        ToolsetError,
     )
     from .events import (
         Finish,
@@ -116,6 +118,7 @@ if TYPE_CHECKING:
         Provider,
     )
     from .tools import Approval, Tool, ToolInputError, tool
+    from .toolsets import Toolset
 
 __version__ = "0.1.0"
 """The installed version of llmstream."""
@@ -164,6 +167,7 @@ _SOURCES: dict[str, str] = {
     "StreamError": ".errors",
     "StreamTimeoutError": ".errors",
     "ToolArgumentsError": ".errors",
+    "ToolsetError": ".errors",
     "Finish": ".events",
     "OutputDelta": ".events",
     "ReasoningDelta": ".events",
@@ -203,6 +207,8 @@ _SOURCES: dict[str, str] = {
     "Tool": ".tools",
     "ToolInputError": ".tools",
     "tool": ".tools",
+    "Toolset": ".toolsets",
+    "MCPToolset": "._mcp",
     "Cost": "._core.cost",
     "NativeOutput": "._core.output",
     "OutputLike": "._core.output",
@@ -254,6 +260,7 @@ __all__ = [
     "ImagePart",
     "IncompleteStreamError",
     "LLMStreamError",
+    "MCPToolset",
     "MalformedChunkError",
     "Message",
     "MessageLike",
@@ -310,6 +317,8 @@ __all__ = [
     "ToolOutput",
     "ToolResult",
     "ToolSpec",
+    "Toolset",
+    "ToolsetError",
     "Tracing",
     "Usage",
     "UserMessage",

@@ -5,6 +5,7 @@ LLMStreamError
 ├── ConfigurationError          the client or a call was set up wrong (no key, key over plain http)
 ├── StreamBusyError             two tasks read one stream at once
 ├── ToolArgumentsError          a tool call's arguments are not valid JSON
+├── ToolsetError                a toolset could not be opened (an MCP server did not start)
 └── APIError                    something went wrong talking to the provider
     ├── APIStatusError          an HTTP error status; subclasses by status
     │   ├── BadRequestError         400, 413, 422
@@ -60,6 +61,7 @@ __all__ = [
     "StreamError",
     "StreamTimeoutError",
     "ToolArgumentsError",
+    "ToolsetError",
 ]
 
 
@@ -85,6 +87,12 @@ class ToolArgumentsError(LLMStreamError, ValueError):
     def __init__(self, message: str, *, tool_call: ToolCall) -> None:
         super().__init__(message)
         self.tool_call = tool_call
+
+
+class ToolsetError(LLMStreamError):
+    """A toolset could not be opened for a run: its MCP server could not be started or reached,
+    refused the session, or did not list its tools in time. The message names the server and
+    what went wrong (never a header's or an environment variable's value)."""
 
 
 class APIError(LLMStreamError):

@@ -16,7 +16,9 @@ from .._tracing import current_context
 from ..errors import ConfigurationError
 from ..messages import user
 from ..tools import Tool
+from ..toolsets import Toolset
 from ._driver import AgentRun, SyncAgentRun, async_copy
+from ._toolsets import split_tools
 from ._types import AgentResult, PrepareStep, StopCondition
 
 __all__ = ["Agent"]
@@ -35,7 +37,8 @@ class Agent:
         client: An `AsyncClient` (or a `Client`: async runs then use an async copy of it).
         model: The model's name at the client's provider.
         system: The system prompt, sent first in every call (none by default).
-        tools: `@ls.tool` functions or other `Tool`s the model may call.
+        tools: `@ls.tool` functions or other `Tool`s the model may call, and toolsets
+            (`ls.MCPToolset`) whose tools it may call, opened for each run.
         max_steps: The most model calls in one run (10); a run that reaches it ends with
             `stop_reason == "max_steps"`.
         stop_when: Conditions checked after each step with tool calls (`ls.step_count_is`,
@@ -65,7 +68,7 @@ class Agent:
         model: str,
         *,
         system: str | None = None,
-        tools: Sequence[Tool[Any]] = (),
+        tools: Sequence[Tool[Any] | Toolset] = (),
         max_steps: int = 10,
         stop_when: StopCondition | Sequence[StopCondition] | None = None,
         tool_choice: ToolChoice | None = None,
@@ -85,13 +88,8 @@ class Agent:
             raise ConfigurationError("max_steps must be at least 1")
         if name is not None and not isinstance(name, str):
             raise ConfigurationError(f"name must be a string, got {type(name).__name__}")
-        for item in tools:
-            if not isinstance(item, Tool):
-                raise ConfigurationError(
-                    f"{item!r} is not a runnable tool: decorate a function with @ls.tool, or use "
-                    "ls.Tool.from_model / ls.Tool.from_schema"
-                )
-        names = [item.name for item in tools]
+        own, toolsets = split_tools(tools)
+        names = [item.name for item in own]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ConfigurationError(f"two tools share the name(s) {', '.join(duplicates)}")
@@ -99,7 +97,8 @@ class Agent:
         self.model = model
         self.name = name
         self.system = system
-        self.tools = {item.name: item for item in tools}
+        self.tools = {item.name: item for item in own}
+        self.toolsets = toolsets  # opened for each run (agent/_toolsets.py)
         self.max_steps = max_steps
         if stop_when is None:
             self.stop_when: list[StopCondition] = []

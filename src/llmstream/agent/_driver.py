@@ -26,6 +26,7 @@ from ..errors import OutputValidationError
 from ..messages import AssistantMessage, SystemMessage, ToolCall, tool_result, user
 from ..tools import Tool
 from ._tool_execution import run_tool_call
+from ._toolsets import RunTools
 from ._types import (
     AgentEvent,
     AgentResult,
@@ -102,6 +103,7 @@ class AgentRun:
         self._result: AgentResult | None = None
         self._group: anyio.abc.TaskGroup | None = None
         self._receive: MemoryObjectReceiveStream[Any] | None = None
+        self._tools: dict[str, Tool[Any]] = agent.tools  # and the toolsets', once they are open
 
     @property
     def result(self) -> AgentResult:
@@ -180,6 +182,7 @@ class AgentRun:
                     parent=self._trace_parent,
                 )
             )
+            tools = await RunTools(agent.tools, agent.toolsets).open(stack)
             system = [SystemMessage(content=agent.system)] if agent.system is not None else []
             messages: list[MessageLike] = list(self._conversation)
             steps: list[Step] = []
@@ -188,6 +191,7 @@ class AgentRun:
             retries_left = agent.output_retries
             for number in range(1, agent.max_steps + 1):
                 await send.send(StepStart(step=number))
+                self._tools = await tools.current()
                 settings = agent.prepare_step(number, steps) if agent.prepare_step else None
                 try:
                     message = await self._model_call(client, [*system, *messages], settings, send)
@@ -242,7 +246,7 @@ class AgentRun:
             await send.send(RunFinish(result=self._result))
 
     def _active_tools(self, settings: StepSettings | None) -> dict[str, Tool[Any]]:
-        tools = self._agent.tools
+        tools = self._tools
         if settings is None or settings.active_tools is None:
             return tools
         return {name: tools[name] for name in settings.active_tools if name in tools}
