@@ -56,7 +56,8 @@ class Agent:
             `gen_ai.agent.name`); see docs/telemetry.md.
         **options: Any of `ls.ModelOptions` (`max_tokens`, `temperature`,
             `reasoning_effort`, `extra_body`, `timeouts`...), passed to every model call
-            (each is listed below, in `help()`).
+            (each one is described in `ls.ModelOptions`, and listed at the end of
+            `help(ls.Agent)`).
     """
 
     def __init__(
