@@ -83,7 +83,8 @@ def _part(url: SplitResult, method: str, name: str) -> str:
     if name == "host":
         return url.hostname or ""
     if name == "port":
-        return str(url.port or {"http": 80, "https": 443}.get(url.scheme, ""))
+        port = url.port or {"http": 80, "https": 443}.get(url.scheme)
+        return "" if port is None else str(port)
     value: str = getattr(url, name)
     return value
 
