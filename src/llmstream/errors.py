@@ -256,13 +256,22 @@ class OutputValidationError(APIError):
 
     `text` is the raw JSON text (the reply's text, or the output tool's arguments), `errors` is
     pydantic's list of what failed (empty when the reply was cut short or the output tool was
-    not called), and `partial` the whole message.
+    not called), and `partial` the whole message. `hint`, when the failure is one another
+    structured-output mode would avoid (a server that cannot force a tool call, or ignores
+    `response_format`), names that mode and how to ask for it; it is part of `str(error)`, not
+    of `message` (which an agent sends back to the model).
     """
 
-    def __init__(self, message: str, *, text: str, errors: list[Any], **fields: Any) -> None:
+    def __init__(
+        self, message: str, *, text: str, errors: list[Any], hint: str | None = None, **fields: Any
+    ) -> None:
         super().__init__(message, **fields)
         self.text = text
         self.errors = errors
+        self.hint = hint
+
+    def _details(self) -> str:
+        return f"; {self.hint}" if self.hint else ""
 
 
 class RefusalError(APIError):
