@@ -71,6 +71,7 @@ if TYPE_CHECKING:
         ServerError,
         StreamBusyError,
         StreamError,
+        StreamNotFinishedError,
         StreamTimeoutError,
         ToolArgumentsError,
     )
@@ -161,6 +162,7 @@ _SOURCES: dict[str, str] = {
     "RefusalError": ".errors",
     "ServerError": ".errors",
     "StreamBusyError": ".errors",
+    "StreamNotFinishedError": ".errors",
     "StreamError": ".errors",
     "StreamTimeoutError": ".errors",
     "ToolArgumentsError": ".errors",
@@ -291,6 +293,7 @@ __all__ = [
     "StreamBusyError",
     "StreamError",
     "StreamEvent",
+    "StreamNotFinishedError",
     "StreamTimeoutError",
     "SyncAgentRun",
     "SystemMessage",

@@ -4,6 +4,7 @@
 LLMStreamError
 ├── ConfigurationError          the client or a call was set up wrong (no key, key over plain http)
 ├── StreamBusyError             two tasks read one stream at once
+├── StreamNotFinishedError      `stream.message` asked of a stream not read to its end
 ├── ToolArgumentsError          a tool call's arguments are not valid JSON
 └── APIError                    something went wrong talking to the provider
     ├── APIStatusError          an HTTP error status; subclasses by status
@@ -58,6 +59,7 @@ __all__ = [
     "ServerError",
     "StreamBusyError",
     "StreamError",
+    "StreamNotFinishedError",
     "StreamTimeoutError",
     "ToolArgumentsError",
 ]
@@ -76,6 +78,14 @@ class StreamBusyError(LLMStreamError, RuntimeError):
 
     A stream hands out its events in order to one reader. To give them to several consumers,
     read it in one task and pass each event on (an anyio memory object stream, a queue).
+    """
+
+
+class StreamNotFinishedError(LLMStreamError, RuntimeError):
+    """`stream.message` was asked of a stream that was not read to its end (a `break`, an
+    error, or still reading): there is no final message. `stream.partial` is what arrived.
+
+    Also a `RuntimeError`, which it was before it had a class of its own.
     """
 
 
