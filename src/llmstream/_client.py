@@ -26,6 +26,7 @@ from ._io.pacing import RateLimitPacer
 from ._io.retry import RetryPolicy
 from ._io.timeouts import Timeouts
 from ._options import CallOptions, with_options_doc
+from ._public import publish
 from ._tracing import Tracing, chat_trace, checked_tracing
 from .errors import ConfigurationError
 from .messages import AssistantMessage
@@ -463,3 +464,6 @@ class Client(_ClientBase):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+publish(globals(), "llmstream")

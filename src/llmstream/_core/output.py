@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from .._public import publish
 from .._schema import clean_schema, strict_schema
 from ..errors import ConfigurationError, OutputValidationError, RefusalError
 from .partial_json import PartialJSONError, PartialJSONReader
@@ -328,3 +329,6 @@ def _summary(errors: list[Any]) -> str:
     ]
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
     return "; ".join(shown) + more
+
+
+publish(globals(), "llmstream")

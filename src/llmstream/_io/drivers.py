@@ -32,6 +32,7 @@ import httpx
 
 from .._core.parser import ResponseParser
 from .._core.ratelimits import RateLimits
+from .._public import publish
 from .._tracing import span_in_context
 from ..errors import (
     APIError,
@@ -634,3 +635,6 @@ class ChatStream(_StreamState):
             finally:
                 drain_watch.cancel()
         response.close()
+
+
+publish(globals(), "llmstream")

@@ -12,6 +12,7 @@ from .._client import AsyncClient, Client
 from .._core.output import OutputLike, resolve_output
 from .._core.request import MessageLike, ToolChoice
 from .._options import ModelOptions, with_options_doc
+from .._public import publish
 from .._tracing import current_context
 from ..errors import ConfigurationError
 from ..messages import user
@@ -202,3 +203,6 @@ class Agent:
             A `SyncAgentRun`, not yet started: `with` starts it (on a helper thread).
         """
         return SyncAgentRun(self, self._conversation(prompt, history))
+
+
+publish(globals(), "llmstream")

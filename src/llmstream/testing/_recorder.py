@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from .._public import publish
 from ._cassette import Cassette, Interaction
 from ._modes import RECORD_MODE_ENV, RecordMode, record_mode
 from ._redaction import Redactor
@@ -336,3 +337,6 @@ class _Tee(httpx.SyncByteStream, httpx.AsyncByteStream):
             await self._stream.aclose()
         finally:
             self._done()
+
+
+publish(globals(), "llmstream.testing")

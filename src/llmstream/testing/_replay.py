@@ -28,6 +28,7 @@ from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
+from .._public import publish
 from ._cassette import Cassette, Difference, Interaction, body_differences
 
 __all__ = [
@@ -273,3 +274,6 @@ class ReplayTransport(httpx.MockTransport):
             headers=response.header_pairs(),
             stream=ReplayedBody(list(self._chunker(body))),
         )
+
+
+publish(globals(), "llmstream.testing")

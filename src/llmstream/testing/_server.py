@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import urlsplit
 
+from .._public import publish
 from ._cassette import Cassette
 from ._replay import (
     DEFAULT_MATCH_ON,
@@ -34,6 +35,15 @@ _HOP_BY_HOP = {"content-length", "transfer-encoding", "connection", "content-enc
 
 
 class ReplayServer:
+    """Cassettes served over HTTP on 127.0.0.1 until the `with` block ends: each interaction at
+    `/<recorded host>/<recorded path>`, streamed bodies flushed event by event.
+
+    ```python
+    with ReplayServer(Cassette.load("tests/cassettes/xai-simple_streaming.yaml")) as server:
+        provider = ls.XAI(api_key="replay", base_url=server.base_url("https://api.x.ai/v1"))
+    ```
+    """
+
     def __init__(
         self,
         *cassettes: Cassette,
@@ -143,3 +153,6 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(payload)
 
     return Handler
+
+
+publish(globals(), "llmstream.testing")
