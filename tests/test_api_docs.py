@@ -101,3 +101,11 @@ def test_the_api_page_names_what_model_options_leave_out() -> None:
     left_out = row.split("without", 1)[1].split(":", 1)[0]
     named = set(re.findall(r"`(\w+)`", left_out))
     assert named == set(ls.CallOptions.__annotations__) - set(ls.ModelOptions.__annotations__)
+
+
+def test_help_on_the_agent_tells_of_approval_hooks() -> None:
+    """A tool can wait for a person's (or a policy's) yes: `help(ls.Agent)` says how."""
+    shown = " ".join(pydoc.render_doc(ls.Agent, renderer=pydoc.plaintext).split())
+    assert "@ls.tool(approval=" in shown
+    for decision in ("ls.Approval.allow()", "ls.Approval.deny(", "ls.Approval.replace("):
+        assert decision in shown, decision

@@ -32,6 +32,13 @@ class Agent:
     result = await agent.run("What's the weather in Florence?")
     ```
 
+    A tool that must not run unasked (it deletes, pays, sends) takes an approval hook:
+    `@ls.tool(approval=ask)`, where `ask(call, arguments)`, sync or async, is called before
+    each call runs and returns `ls.Approval.allow()` (or True), `ls.Approval.deny("why")` (or
+    False: the call is not run, the model is told, and the result has `failure="denied"`) or
+    `ls.Approval.replace({...})` (run it with other arguments): see
+    docs/agents.md#human-in-the-loop.
+
     Args:
         client: An `AsyncClient` (or a `Client`: async runs then use an async copy of it).
         model: The model's name at the client's provider.
