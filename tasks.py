@@ -141,7 +141,8 @@ def serve(args: list[str]) -> int:
             print(
                 f"llama.cpp's server is listening on {url}\n"
                 f'  llmstream: ls.OpenAICompatible("{url}/v1") (any model name)\n'
-                f"  the CLI:   {BIN / 'llmstream'} chat --base-url {url}/v1 --model smollm2\n"
+                f"  the CLI:   {BIN / 'llmstream'} chat --base-url {url}/v1 --model smollm2 "
+                "--max-tokens 200\n"
                 f"  its log:   {log_path}\n"
                 "Ctrl-C stops it.",
                 flush=True,

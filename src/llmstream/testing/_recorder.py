@@ -140,9 +140,11 @@ class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 f"no cassette at {self.path} (record mode {self.mode.value}): record it with "
                 f"{RECORD_MODE_ENV}=once"
             )
+        named = f"{self.path}" in str(mismatch)  # the nearest interaction's cassette
         return (
-            f"{mismatch} (cassette {self.path}, record mode {self.mode.value}; "
-            f"{RECORD_MODE_ENV}=new_episodes records what is missing, =all re-records)"
+            f"{mismatch}\n({'' if named else f'cassette {self.path}, '}record mode "
+            f"{self.mode.value}; {RECORD_MODE_ENV}=new_episodes records what is missing, =all "
+            "re-records)"
         )
 
     # -- the two transports -----------------------------------------------------------------
