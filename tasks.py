@@ -5,6 +5,7 @@
     python3 tasks.py test    # install into .venv (with the test tools), then run every test
     python3 tasks.py lint    # ruff, mypy --strict, and the documentation site (mkdocs --strict)
     python3 tasks.py bench   # the streaming benchmarks, micro and scale (--quick, --no-scale)
+    python3 tasks.py serve   # a real local model server (llama.cpp, SmolLM2-135M) until Ctrl-C
 
 Each command creates `.venv/` beside this file on first use and installs what it needs; later
 runs reuse it and install again only when pyproject.toml or the pins below changed.
@@ -12,6 +13,7 @@ runs reuse it and install again only when pyproject.toml or the pins below chang
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -110,7 +112,68 @@ def bench(args: list[str]) -> None:
     run(PYTHON, "benchmarks/bench_stream.py", *args)
 
 
-COMMANDS = {"demo": demo, "test": test, "lint": lint, "bench": bench}
+def serve(args: list[str]) -> int:
+    """llama.cpp's HTTP server with SmolLM2-135M, the end-to-end tests' own, until Ctrl-C.
+
+    `--port N` (8080 by default, as llama.cpp's own; 0 for any free port) and the other options
+    of tests/e2e/_serve.py (`--chat-template FILE`). The server runs in a child that stops when
+    its stdin closes; its log goes to a file, named on start."""
+    ensure_venv("dev", e2e=True)
+    if not any(arg == "--port" or arg.startswith("--port=") for arg in args):
+        args = ["--port", "8080", *args]
+    command = [str(PYTHON), str(ROOT / "tests" / "e2e" / "_serve.py"), *args]
+    log_path = Path(tempfile.gettempdir()) / f"llmstream-llama-server-{os.getpid()}.log"
+    print("+", " ".join(command), flush=True)
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log
+        )
+    assert server.stdout is not None
+    url = None
+    try:
+        for raw in server.stdout:  # what the child says until it serves
+            line = raw.decode(errors="replace").rstrip()
+            if line.startswith("listening on "):
+                url = line.removeprefix("listening on ")
+                break
+            print(line, flush=True)
+        if url is not None:
+            print(
+                f"llama.cpp's server is listening on {url}\n"
+                f'  llmstream: ls.OpenAICompatible("{url}/v1") (any model name)\n'
+                f"  the CLI:   {BIN / 'llmstream'} chat --base-url {url}/v1 --model smollm2 "
+                "--max-tokens 200\n"
+                f"  its log:   {log_path}\n"
+                "Ctrl-C stops it.",
+                flush=True,
+            )
+            server.wait()  # until Ctrl-C, or its death
+    except KeyboardInterrupt:
+        print("\nstopping the server...", flush=True)
+    finally:
+        _stop(server)
+    if url is not None and server.returncode == 0:
+        print("stopped.", flush=True)
+        return 0
+    tail = log_path.read_text(errors="replace").splitlines()[-20:]
+    print("\n".join(tail), file=sys.stderr)
+    print(f"the server exited with code {server.returncode} (its log: {log_path})", file=sys.stderr)
+    return server.returncode or 1
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """Close its stdin (it then stops the server and exits), then insist."""
+    assert server.stdin is not None
+    with contextlib.suppress(OSError):  # it died and the pipe broke: nothing left to tell it
+        server.stdin.close()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+COMMANDS = {"demo": demo, "test": test, "lint": lint, "bench": bench, "serve": serve}
 
 
 def main() -> int:
@@ -118,10 +181,9 @@ def main() -> int:
         print(__doc__)
         return 2
     try:
-        COMMANDS[sys.argv[1]](sys.argv[2:])
+        return COMMANDS[sys.argv[1]](sys.argv[2:]) or 0
     except subprocess.CalledProcessError as failed:
         return failed.returncode or 1
-    return 0
 
 
 if __name__ == "__main__":

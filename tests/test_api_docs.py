@@ -96,3 +96,20 @@ def test_help_on_a_call_lists_every_option_with_what_it_does() -> None:
     for name, text in option_docs(ls.CallOptions).items():
         first_words = " ".join(text.split()[:4])
         assert re.search(rf"{name}: {re.escape(first_words)}", " ".join(shown.split())), name
+
+
+def test_the_api_page_names_what_model_options_leave_out() -> None:
+    """docs/api.md says what `ModelOptions` lacks beside `CallOptions`: all of it."""
+    page = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    row = next(line for line in page.splitlines() if line.startswith("| `ModelOptions`"))
+    left_out = row.split("without", 1)[1].split(":", 1)[0]
+    named = set(re.findall(r"`(\w+)`", left_out))
+    assert named == set(ls.CallOptions.__annotations__) - set(ls.ModelOptions.__annotations__)
+
+
+def test_help_on_the_agent_tells_of_approval_hooks() -> None:
+    """A tool can wait for a person's (or a policy's) yes: `help(ls.Agent)` says how."""
+    shown = " ".join(pydoc.render_doc(ls.Agent, renderer=pydoc.plaintext).split())
+    assert "@ls.tool(approval=" in shown
+    for decision in ("ls.Approval.allow()", "ls.Approval.deny(", "ls.Approval.replace("):
+        assert decision in shown, decision

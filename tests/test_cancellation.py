@@ -52,8 +52,11 @@ async def test_break_and_leaving_the_block(server: FaultServer) -> None:
         assert_pool_idle(client.http)
         assert wait_closed(server, name, left) < 1.0
         assert s.partial.text == text_of(1)
-        with pytest.raises(RuntimeError, match="not finished"):
+        # An llmstream error, and still the RuntimeError it used to be.
+        with pytest.raises(ls.StreamNotFinishedError, match=r"use `stream\.partial`") as caught:
             s.message  # noqa: B018
+        assert isinstance(caught.value, RuntimeError)
+        assert isinstance(caught.value, ls.LLMStreamError)
 
 
 @pytest.mark.anyio
@@ -124,6 +127,9 @@ def test_sync_break_and_close(server: FaultServer) -> None:
         left = time.monotonic()
         assert_pool_idle(client.http)
         assert wait_closed(server, name, left) < 1.0
+        assert s.partial.text == text_of(1)
+        with pytest.raises(ls.StreamNotFinishedError, match=r"use `stream\.partial`"):
+            s.message  # noqa: B018
 
         name, url = slow_scenario(server)
         client.provider.base_url = url

@@ -316,7 +316,9 @@ def replay() -> Iterator[ReplayServer]:
     ReplayServer takes half a second to stop."""
     seeds = [Cassette.load(CASSETTES / name) for name in
              ("xai-simple_streaming.yaml", "cerebras-tool_streaming.yaml")]  # fmt: skip
-    with ReplayServer(*seeds, tour(), match_body=False) as server:
+    with ReplayServer(
+        *seeds, tour(), match_on=("method", "host", "path"), match_body=False
+    ) as server:
         yield server
 
 

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
+import inspect
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
+import typing
 from pathlib import Path
 
+import pydantic
+
 import llmstream as ls
+import llmstream.testing
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,6 +60,65 @@ def test_public_api_is_complete_and_typed() -> None:
         *("Usage", "Finish", "OpenAI", "Groq", "Cerebras", "XAI", "OpenAICompatible"),
     }
     assert contract <= set(ls.__all__)
+
+
+PUBLIC_CLASSES = [
+    (package.__name__, name, value)
+    for package in (ls, llmstream.testing)
+    for name in package.__all__
+    if inspect.isclass(value := getattr(package, name))
+]
+
+
+def test_a_public_class_shows_the_module_it_is_imported_from() -> None:
+    """Not the private module that defines it: `llmstream.testing.CassetteMismatch`, not
+    `llmstream.testing._replay.CassetteMismatch`, in a traceback, a repr or help()."""
+    assert len(PUBLIC_CLASSES) > 80
+    private = [
+        f"{package}.{name}: {cls.__module__}"
+        for package, name, cls in PUBLIC_CLASSES
+        if any(part.startswith("_") for part in cls.__module__.split("."))
+    ]
+    assert private == []
+    for _, name, cls in PUBLIC_CLASSES:  # where it says it is, it is (pickle looks there)
+        assert getattr(importlib.import_module(cls.__module__), cls.__qualname__) is cls, name
+    error = llmstream.testing.CassetteMismatch("no recorded interaction")
+    assert type(pickle.loads(pickle.dumps(error))) is llmstream.testing.CassetteMismatch
+    assert pickle.loads(pickle.dumps(ls.Timeouts(idle=5))) == ls.Timeouts(idle=5)
+
+
+def test_the_annotations_of_public_data_classes_still_resolve() -> None:
+    """typing.get_type_hints and pydantic read annotations where `__module__` says: they were
+    resolved before it changed."""
+    data = [
+        cls
+        for _, _, cls in PUBLIC_CLASSES
+        if dataclasses.is_dataclass(cls) or issubclass(cls, pydantic.BaseModel)
+        # opentelemetry is optional: its TracerProvider is a name for type checkers only
+        if cls is not ls.Tracing
+    ]
+    assert len(data) > 30
+    for cls in data:
+        assert typing.get_type_hints(cls), cls
+    assert typing.get_type_hints(ls.AgentResult)["stop_reason"] != "StopReason"
+    adapter = pydantic.TypeAdapter(ls.NativeOutput)
+    assert adapter.json_schema()["title"] == "NativeOutput"
+
+
+def test_a_traceback_names_the_public_class() -> None:
+    """However the class was imported: here through the private module, as the pytest plugin
+    imports the recorder."""
+    result = _python(
+        """
+        import httpx
+        from llmstream.testing._cassette import Cassette
+        from llmstream.testing._replay import ReplayTransport
+        with httpx.Client(transport=ReplayTransport(Cassette("none.yaml", ()))) as http:
+            http.post("http://127.0.0.1:1/v1/chat/completions", json={})
+        """
+    )
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("llmstream.testing.CassetteMismatch: no recorded interaction"), last
 
 
 def test_events_match_by_class_and_validate_from_json() -> None:

@@ -179,10 +179,12 @@ def test_prompted_output_puts_the_schema_after_the_system_prompt() -> None:
         (ls.Cerebras(api_key=TEST_KEY, base_url="http://127.0.0.1:1/v1"), "native"),
         (ls.Groq(api_key=TEST_KEY, base_url="http://127.0.0.1:1/v1"), "tool"),
         (ls.XAI(api_key=TEST_KEY, base_url="http://127.0.0.1:1/v1"), "tool"),
-        (COMPATIBLE, "tool"),
-        (ls.OpenAICompatible("http://127.0.0.1:1/v1", output_mode="native"), "native"),
+        # json_schema response_format is what llama.cpp, vLLM, Ollama and LM Studio all serve;
+        # forcing a tool needs a chat template with tools, which many local models lack.
+        (COMPATIBLE, "native"),
+        (ls.OpenAICompatible("http://127.0.0.1:1/v1", output_mode="tool"), "tool"),
     ],
-    ids=["openai", "cerebras", "groq", "xai", "compatible", "compatible-native"],
+    ids=["openai", "cerebras", "groq", "xai", "compatible", "compatible-tool"],
 )
 def test_a_bare_model_takes_the_providers_mode(provider: ls.Provider, mode: str) -> None:
     body = _body(provider, output=Person)
@@ -282,6 +284,55 @@ def test_an_object_that_does_not_validate_is_a_typed_error() -> None:
 def test_tool_mode_without_the_output_tool_is_a_typed_error() -> None:
     with pytest.raises(ls.OutputValidationError, match="did not call the output tool 'Person'"):
         _generate(Reply(text="Alice is 30."), ls.ToolOutput(Person))
+
+
+@pytest.mark.parametrize(
+    ("output", "text", "hint"),
+    [
+        # A server that cannot force a tool (a chat template without tools) answers in prose.
+        (
+            ls.ToolOutput(Person),
+            "Alice is 30.",
+            "the server may not force a tool call: output=ls.NativeOutput(Person) asks through "
+            'response_format with the JSON schema instead (output_mode="native" on the provider '
+            "for every call)",
+        ),
+        # A server that ignores response_format answers in prose, or with JSON of its own.
+        (
+            ls.NativeOutput(Person),
+            "Alice is 30.",
+            "the server may not hold replies to a JSON schema: output=ls.ToolOutput(Person) asks "
+            "for a forced tool call instead, output=ls.PromptedOutput(Person) puts the schema in "
+            'the prompt (output_mode="tool" or "prompted" on the provider for every call)',
+        ),
+        (ls.NativeOutput(Person), '{"name": "Alice"}', "output=ls.ToolOutput(Person) asks"),
+        # A small model asked in the prompt often writes the schema back, not an object.
+        (
+            ls.PromptedOutput(Person),
+            '{"properties": {"name": {"type": "string"}}}',
+            "a server that constrains replies to a JSON schema holds the reply to it with "
+            'output=ls.NativeOutput(Person) (output_mode="native" on the provider for every call)',
+        ),
+    ],
+    ids=["tool-answered-in-prose", "native-ignored", "native-missing", "prompted-echoed"],
+)
+def test_a_mode_that_failed_names_the_mode_that_would_work(
+    output: Any, text: str, hint: str
+) -> None:
+    with pytest.raises(ls.OutputValidationError) as caught:
+        _generate(Reply(text=text), output)
+    assert hint in str(caught.value)
+    assert caught.value.hint is not None
+    assert caught.value.hint in str(caught.value)
+    assert "ls." not in caught.value.message  # what an agent tells the model stays about it
+
+
+def test_a_value_the_model_got_wrong_names_no_other_mode() -> None:
+    """The schema was followed, the value is wrong: no other mode would do better."""
+    with pytest.raises(ls.OutputValidationError) as caught:
+        _generate(Reply(text='{"name": "Alice", "age": "thirty", "city": "P"}'), Person)
+    assert caught.value.hint is None
+    assert "ls." not in str(caught.value)
 
 
 def _parse(*deltas: dict[str, Any], finish: str = "stop", output: Any = None) -> ResponseParser:
@@ -399,6 +450,7 @@ async def test_an_agent_asks_again_with_the_validation_errors() -> None:
     second = model.requests[1]["messages"]
     assert second[-2] == {"role": "assistant", "content": '{"name": "Alice"}'}
     assert "age: Field required" in second[-1]["content"]
+    assert "ls.ToolOutput" not in second[-1]["content"]  # the hint is for the developer
     assert len(result.steps) == 2
 
 

@@ -22,6 +22,9 @@ from llmstream.testing import (
     Cassette,
     CassetteMismatch,
     FakeLLM,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
     Recorder,
     RecordMode,
     Redactor,
@@ -379,3 +382,98 @@ def test_the_mode_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_the_recorder_says_what_it_is() -> None:
     assert repr(Recorder("x.yaml", mode="once")) == "Recorder('x.yaml', mode='once')"
+
+
+# -- matching: which recorded interaction answers a request --------------------------------------
+
+
+def test_a_cassette_recorded_on_one_port_replays_on_another(tmp_path: Path) -> None:
+    """A local server binds a new port each run: the host and port are not matched by default."""
+    path = tmp_path / "local.yaml"
+    with FakeLLM("recorded answer").serve() as first:
+        recorded_at = first.base_url
+        assert _ask(Recorder(path, mode="once"), recorded_at, "hi") == ["recorded answer"]
+    later = FakeLLM("a live answer")
+    with later.serve() as second:
+        assert second.base_url != recorded_at
+        assert _ask(Recorder(path, mode="none"), second.base_url, "hi") == ["recorded answer"]
+    assert later.requests == []  # replayed, not called
+    # The same through the transport and the server, and sync or async alike.
+    cassette = Cassette.load(path)
+    with ls.Client(cerebras("http://localhost:1/v1"), transport=ReplayTransport(cassette)) as c:
+        assert c.generate(model="m", messages=[ls.user("hi")]).text == "recorded answer"
+    with ReplayServer(cassette) as server:
+        base = server.base_url("http://other.test:9/v1")
+        with ls.Client(cerebras(base, key="k"), max_retries=0) as client:
+            assert client.generate(model="m", messages=[ls.user("hi")]).text == "recorded answer"
+
+
+def _cassette(*urls: str) -> Cassette:
+    """A cassette answering "hi" at each URL in turn."""
+    answer = FakeLLM("recorded").transport
+    interactions = []
+    for url in urls:
+        with httpx.Client(transport=answer) as http:
+            body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+            reply = http.post(url, content=body)
+        interactions.append(
+            Interaction(
+                RecordedRequest("POST", url, body),
+                RecordedResponse(reply.status_code, reply.text, {"Content-Type": ["text/plain"]}),
+            )
+        )
+    return Cassette(path=Path("tests/cassettes/made.yaml"), interactions=tuple(interactions))
+
+
+def _post(transport: httpx.BaseTransport, url: str, content: str = "hi") -> httpx.Response:
+    body = {"model": "m", "messages": [{"role": "user", "content": content}]}
+    with httpx.Client(transport=transport) as http:
+        return http.post(url, json=body)
+
+
+def test_matching_the_host_and_port_is_an_option() -> None:
+    recorded = "http://127.0.0.1:8080/v1/chat/completions"
+    cassette = _cassette(recorded)
+    strict = ReplayTransport(cassette, match_on=("method", "host", "port", "path"))
+    with pytest.raises(CassetteMismatch) as caught:
+        _post(strict, "http://127.0.0.1:5555/v1/chat/completions")
+    assert str(caught.value) == (
+        "no recorded interaction matches POST http://127.0.0.1:5555/v1/chat/completions; the "
+        "nearest, interaction 0 of tests/cassettes/made.yaml, was recorded for POST "
+        f"{recorded}:\n  port: recorded 8080, sent 5555"
+    )
+    assert _post(strict, recorded).status_code == 200
+    assert _post(ReplayTransport(cassette), "https://elsewhere.test/v1/chat/completions").text
+    with pytest.raises(ValueError, match=r"got 'url', 'body' \(the body is matched unless"):
+        ReplayTransport(cassette, match_on=("method", "url", "body"))
+    with pytest.raises(ValueError, match="cannot match on the scheme"):
+        ReplayServer(cassette, match_on=("scheme", "path"))
+
+
+def test_a_mismatch_names_the_nearest_recording_and_everything_that_differs() -> None:
+    cassette = _cassette(
+        "https://api.example.com/v1/models",
+        "https://api.example.com/v1/chat/completions",
+    )
+    transport = ReplayTransport(cassette)
+    with pytest.raises(CassetteMismatch) as caught:
+        _post(transport, "http://127.0.0.1:1/v1/chat/completions?trace=1", content="hello")
+    assert str(caught.value) == (
+        "no recorded interaction matches POST http://127.0.0.1:1/v1/chat/completions?trace=1; "
+        "the nearest, interaction 1 of tests/cassettes/made.yaml, was recorded for POST "
+        "https://api.example.com/v1/chat/completions:\n"
+        "  query: recorded (none), sent trace=1\n"
+        '  $.messages[0].content: recorded "hi", sent "hello"'
+    )
+
+
+def test_a_request_made_more_often_than_recorded_says_so() -> None:
+    transport = ReplayTransport(_cassette("https://api.example.com/v1/chat/completions"))
+    assert _post(transport, "http://127.0.0.1:1/v1/chat/completions").status_code == 200
+    with pytest.raises(CassetteMismatch) as caught:
+        _post(transport, "http://127.0.0.1:1/v1/chat/completions")
+    assert str(caught.value) == (
+        "no recorded interaction left for POST http://127.0.0.1:1/v1/chat/completions: 1 "
+        "recorded for it already answered (interaction 0 of tests/cassettes/made.yaml last); "
+        "each recorded interaction answers one request"
+    )

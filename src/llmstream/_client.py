@@ -26,6 +26,7 @@ from ._io.pacing import RateLimitPacer
 from ._io.retry import RetryPolicy
 from ._io.timeouts import Timeouts
 from ._options import CallOptions, with_options_doc
+from ._public import publish
 from ._tracing import Tracing, chat_trace, checked_tracing
 from .errors import ConfigurationError
 from .messages import AssistantMessage
@@ -283,7 +284,8 @@ class AsyncClient(_ClientBase):
             messages: The conversation so far: `ls.system(...)`, `ls.user(...)`, earlier
                 replies as received, `ls.tool_result(...)`, or chat-completions dicts.
             **options: Any of `ls.CallOptions`: `max_tokens`, `temperature`, `tools`,
-                `output`, `timeouts`... (each is listed below, in `help()`).
+                `output`, `timeouts`... (each one is described in `ls.CallOptions`, and
+                listed at the end of `help()` on this method).
 
         Returns:
             An `AsyncChatStream`, not yet open: enter it with `async with`.
@@ -304,7 +306,8 @@ class AsyncClient(_ClientBase):
             messages: The conversation so far: `ls.system(...)`, `ls.user(...)`, earlier
                 replies as received, `ls.tool_result(...)`, or chat-completions dicts.
             **options: Any of `ls.CallOptions`: `max_tokens`, `temperature`, `tools`,
-                `output`, `timeouts`... (each is listed below, in `help()`).
+                `output`, `timeouts`... (each one is described in `ls.CallOptions`, and
+                listed at the end of `help()` on this method).
 
         Returns:
             The whole reply, an `AssistantMessage` (check `finish_reason`: `"length"` means
@@ -410,7 +413,8 @@ class Client(_ClientBase):
         Args:
             model: The model's name at this provider.
             messages: The conversation so far (as for `AsyncClient.stream`).
-            **options: Any of `ls.CallOptions` (each is listed below, in `help()`).
+            **options: Any of `ls.CallOptions` (each one is described in `ls.CallOptions`,
+                and listed at the end of `help()` on this method).
 
         Returns:
             A `ChatStream`, not yet open: enter it with `with`.
@@ -426,7 +430,8 @@ class Client(_ClientBase):
         Args:
             model: The model's name at this provider.
             messages: The conversation so far (as for `AsyncClient.stream`).
-            **options: Any of `ls.CallOptions` (each is listed below, in `help()`).
+            **options: Any of `ls.CallOptions` (each one is described in `ls.CallOptions`,
+                and listed at the end of `help()` on this method).
 
         Returns:
             The whole reply, an `AssistantMessage`.
@@ -459,3 +464,6 @@ class Client(_ClientBase):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+publish(globals(), "llmstream")

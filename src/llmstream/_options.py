@@ -17,6 +17,7 @@ from typing_extensions import TypedDict
 from ._core.output import OutputLike
 from ._core.request import ToolChoice, ToolLike
 from ._io.timeouts import Timeouts
+from ._public import publish
 from .providers._base import Provider
 
 __all__ = ["CallOptions", "ModelOptions", "option_docs", "with_options_doc"]
@@ -158,3 +159,6 @@ def with_options_doc(*options: type) -> Callable[[_F], _F]:
         return function
 
     return decorate
+
+
+publish(globals(), "llmstream")

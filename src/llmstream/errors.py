@@ -4,6 +4,7 @@
 LLMStreamError
 ├── ConfigurationError          the client or a call was set up wrong (no key, key over plain http)
 ├── StreamBusyError             two tasks read one stream at once
+├── StreamNotFinishedError      `stream.message` asked of a stream not read to its end
 ├── ToolArgumentsError          a tool call's arguments are not valid JSON
 ├── ToolsetError                a toolset could not be opened (an MCP server did not start)
 └── APIError                    something went wrong talking to the provider
@@ -59,6 +60,7 @@ __all__ = [
     "ServerError",
     "StreamBusyError",
     "StreamError",
+    "StreamNotFinishedError",
     "StreamTimeoutError",
     "ToolArgumentsError",
     "ToolsetError",
@@ -78,6 +80,14 @@ class StreamBusyError(LLMStreamError, RuntimeError):
 
     A stream hands out its events in order to one reader. To give them to several consumers,
     read it in one task and pass each event on (an anyio memory object stream, a queue).
+    """
+
+
+class StreamNotFinishedError(LLMStreamError, RuntimeError):
+    """`stream.message` was asked of a stream that was not read to its end (a `break`, an
+    error, or still reading): there is no final message. `stream.partial` is what arrived.
+
+    Also a `RuntimeError`, which it was before it had a class of its own.
     """
 
 
@@ -264,13 +274,22 @@ class OutputValidationError(APIError):
 
     `text` is the raw JSON text (the reply's text, or the output tool's arguments), `errors` is
     pydantic's list of what failed (empty when the reply was cut short or the output tool was
-    not called), and `partial` the whole message.
+    not called), and `partial` the whole message. `hint`, when the failure is one another
+    structured-output mode would avoid (a server that cannot force a tool call, or ignores
+    `response_format`), names that mode and how to ask for it; it is part of `str(error)`, not
+    of `message` (which an agent sends back to the model).
     """
 
-    def __init__(self, message: str, *, text: str, errors: list[Any], **fields: Any) -> None:
+    def __init__(
+        self, message: str, *, text: str, errors: list[Any], hint: str | None = None, **fields: Any
+    ) -> None:
         super().__init__(message, **fields)
         self.text = text
         self.errors = errors
+        self.hint = hint
+
+    def _details(self) -> str:
+        return f"; {self.hint}" if self.hint else ""
 
 
 class RefusalError(APIError):

@@ -195,6 +195,24 @@ def test_output_model_whole(llama_server: RunningServer) -> None:
     assert message.output == City.model_validate_json(message.text)
 
 
+def test_a_bare_model_is_asked_for_as_llama_cpp_serves_it(llama_server: RunningServer) -> None:
+    """`output=City` with the provider's defaults: SmolLM2's own chat template has no tools, so
+    a forced tool call comes back as prose, while a json_schema response_format is held to."""
+    with sync_client(llama_server) as client:
+        message = client.generate(
+            model=MODEL, messages=ASK_CITY, output=City, **{**SETTINGS, "max_tokens": 100}
+        )
+        assert isinstance(message.output, City)
+        with pytest.raises(ls.OutputValidationError) as caught:
+            client.generate(
+                model=MODEL,
+                messages=ASK_CITY,
+                output=ls.ToolOutput(City),
+                **{**SETTINGS, "max_tokens": 100},
+            )
+    assert "output=ls.NativeOutput(City)" in str(caught.value)
+
+
 # -- tools --------------------------------------------------------------------------------------
 
 

@@ -38,8 +38,12 @@ PROVIDERS: dict[str, ProviderSetup] = {
     "groq": ProviderSetup(lambda: ls.Groq(api_key=TEST_KEY)),
     "cerebras": ProviderSetup(lambda: ls.Cerebras(api_key=TEST_KEY)),
     "xai": ProviderSetup(lambda: ls.XAI(api_key=TEST_KEY)),
+    # Z.ai's objects were recorded as forced tool calls, so the provider asks in tool mode (an
+    # OpenAICompatible asks through a json_schema response_format by default).
     "openai-compatible (z.ai)": ProviderSetup(
-        lambda: ls.OpenAICompatible("https://api.z.ai/api/coding/paas/v4", TEST_KEY, name="zai")
+        lambda: ls.OpenAICompatible(
+            "https://api.z.ai/api/coding/paas/v4", TEST_KEY, name="zai", output_mode="tool"
+        )
     ),
     "openai-compatible (huggingface router)": ProviderSetup(
         lambda: ls.OpenAICompatible("https://router.huggingface.co/v1", TEST_KEY, name="hf")

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from .._public import publish
 from .usage import Usage
 
 __all__ = ["Cost", "CostSource", "genai_prices_cost", "reported_amount"]
@@ -215,3 +216,6 @@ def _part(
         if price is not None:
             return Decimal(calc_unit_price(price, tokens, counts["input_tokens"], _PER_MILLION))
     return Decimal(0)
+
+
+publish(globals(), "llmstream")

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from .._public import publish
 from .._schema import clean_schema, strict_schema
 from ..errors import ConfigurationError, OutputValidationError, RefusalError
 from .partial_json import PartialJSONError, PartialJSONReader
@@ -255,6 +256,7 @@ class OutputReader:
                 f"the reply is not a valid {spec.name}: {_summary(errors)}",
                 text=text,
                 errors=errors,
+                hint=_other_mode(spec) if _off_schema(errors) else None,
                 provider=message.provider,
                 request_id=message.request_id,
                 partial=message,
@@ -275,10 +277,42 @@ class OutputReader:
             f"the model did not call the output tool {self.from_tool!r}",
             text=message.text,
             errors=[],
+            hint=_other_mode(self.spec),
             provider=message.provider,
             request_id=message.request_id,
             partial=message,
         )
+
+
+# Pydantic error types that mean the reply is not shaped like the schema at all (not JSON, not
+# an object, fields missing or unknown): what a server that held the reply to it never sends.
+_OFF_SCHEMA = frozenset({"json_invalid", "json_type", "model_type", "missing", "extra_forbidden"})
+
+
+def _off_schema(errors: list[Any]) -> bool:
+    return any(error.get("type") in _OFF_SCHEMA for error in errors)
+
+
+def _other_mode(spec: ResolvedOutput) -> str:
+    """What to try when the mode itself failed: the other way of asking for the object."""
+    model = spec.model.__name__
+    if spec.mode == "tool":
+        return (
+            f"the server may not force a tool call: output=ls.NativeOutput({model}) asks "
+            'through response_format with the JSON schema instead (output_mode="native" on the '
+            "provider for every call)"
+        )
+    if spec.mode == "native":
+        return (
+            "the server may not hold replies to a JSON schema: "
+            f"output=ls.ToolOutput({model}) asks for a forced tool call instead, "
+            f"output=ls.PromptedOutput({model}) puts the schema in the prompt "
+            '(output_mode="tool" or "prompted" on the provider for every call)'
+        )
+    return (
+        "a server that constrains replies to a JSON schema holds the reply to it with "
+        f'output=ls.NativeOutput({model}) (output_mode="native" on the provider for every call)'
+    )
 
 
 def _json_of(text: str) -> str:
@@ -295,3 +329,6 @@ def _summary(errors: list[Any]) -> str:
     ]
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
     return "; ".join(shown) + more
+
+
+publish(globals(), "llmstream")

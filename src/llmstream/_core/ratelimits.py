@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
+from .._public import publish
+
 __all__ = ["RateLimits", "parse_duration", "retry_after_seconds"]
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
@@ -127,3 +129,6 @@ def retry_after_seconds(
                 current = time.time() if now is None else now
                 return max(moment.timestamp() - current, 0.0)
     return RateLimits.from_headers(headers).wait_hint() if use_resets else None
+
+
+publish(globals(), "llmstream")

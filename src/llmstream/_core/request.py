@@ -14,6 +14,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .._public import publish
 from ..errors import ConfigurationError
 from ..events import RequestWarning
 from ..messages import (
@@ -350,3 +351,6 @@ def encode_body(
     except (TypeError, RecursionError) as exc:
         raise ConfigurationError(f"the request body is not JSON-serialisable: {exc}") from None
     return text.encode(), warnings
+
+
+publish(globals(), "llmstream")

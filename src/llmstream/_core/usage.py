@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
+from .._public import publish
 from .reprs import ShortRepr
 
 __all__ = ["Usage", "normalize_usage"]
@@ -92,3 +93,6 @@ def normalize_usage(raw: dict[str, Any], *, completion_excludes_reasoning: bool 
         reasoning_tokens=reasoning,
         raw=raw,
     )
+
+
+publish(globals(), "llmstream")

@@ -32,8 +32,15 @@ import httpx
 
 from .._core.parser import ResponseParser
 from .._core.ratelimits import RateLimits
+from .._public import publish
 from .._tracing import span_in_context
-from ..errors import APIError, LLMStreamError, StreamBusyError, StreamTimeoutError
+from ..errors import (
+    APIError,
+    LLMStreamError,
+    StreamBusyError,
+    StreamNotFinishedError,
+    StreamTimeoutError,
+)
 from ..events import StreamEvent, TextDelta
 from ..messages import AssistantMessage
 from .bodies import async_body, sync_body
@@ -92,9 +99,10 @@ class _StreamState:
     def message(self) -> AssistantMessage:
         """The final message, once the stream has been read to its end."""
         if self._parser is None or not self._parser.finished or self._failure is not None:
-            raise RuntimeError(
-                "the stream has not finished, so there is no final message yet: read every "
-                "event first (or call collect()); `stream.partial` has what arrived so far"
+            raise StreamNotFinishedError(
+                "the stream was not read to its end (a break, an error, or still reading), so "
+                "there is no final message: use `stream.partial` for what arrived, or read "
+                "every event (or call collect()) for the whole reply"
             )
         return self._parser.partial()
 
@@ -627,3 +635,6 @@ class ChatStream(_StreamState):
             finally:
                 drain_watch.cancel()
         response.close()
+
+
+publish(globals(), "llmstream")

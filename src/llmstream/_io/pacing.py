@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import anyio
 
 from .._core.ratelimits import RateLimits, retry_after_seconds
+from .._public import publish
 from ..errors import ConfigurationError, RateLimitWaitError
 from ..providers._base import Provider
 
@@ -166,3 +167,6 @@ class RateLimitPacer:
             )
         logger.info("pacing %s (%s): waiting %.3gs until %s", provider.name, model, delay, reason)
         return delay
+
+
+publish(globals(), "llmstream")

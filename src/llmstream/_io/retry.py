@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from .._public import publish
 from ..errors import (
     APIConnectionError,
     APIError,
@@ -94,3 +95,6 @@ def is_retryable(error: APIError) -> bool:
         return code in _RETRYABLE_STREAM_CODES
     # A connection that failed, or a stream that closed, before anything reached the caller.
     return isinstance(error, (APIConnectionError, IncompleteStreamError))
+
+
+publish(globals(), "llmstream")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from .._public import publish
 from ..errors import ConfigurationError
 
 __all__ = ["EventClock", "Timeouts"]
@@ -102,3 +103,6 @@ class EventClock:
         """When there is no deadline now (the caller holds an event), none can fall before
         `now + idle`: a watchdog may look again then."""
         return None if self._idle is None else now + self._idle
+
+
+publish(globals(), "llmstream")

@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .._public import publish
 from ..errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -111,3 +112,6 @@ def current_context() -> Context | None:
     from opentelemetry import context
 
     return context.get_current()
+
+
+publish(globals(), "llmstream")

@@ -12,6 +12,7 @@ from .._client import AsyncClient, Client
 from .._core.output import OutputLike, resolve_output
 from .._core.request import MessageLike, ToolChoice
 from .._options import ModelOptions, with_options_doc
+from .._public import publish
 from .._tracing import current_context
 from ..errors import ConfigurationError
 from ..messages import user
@@ -32,6 +33,13 @@ class Agent:
     agent = ls.Agent(ls.AsyncClient(ls.Cerebras()), model="qwen-3-coder-480b", tools=[weather])
     result = await agent.run("What's the weather in Florence?")
     ```
+
+    A tool that must not run unasked (it deletes, pays, sends) takes an approval hook:
+    `@ls.tool(approval=ask)`, where `ask(call, arguments)`, sync or async, is called before
+    each call runs and returns `ls.Approval.allow()` (or True), `ls.Approval.deny("why")` (or
+    False: the call is not run, the model is told, and the result has `failure="denied"`) or
+    `ls.Approval.replace({...})` (run it with other arguments): see
+    docs/agents.md#human-in-the-loop.
 
     Args:
         client: An `AsyncClient` (or a `Client`: async runs then use an async copy of it).
@@ -59,7 +67,8 @@ class Agent:
             `gen_ai.agent.name`); see docs/telemetry.md.
         **options: Any of `ls.ModelOptions` (`max_tokens`, `temperature`,
             `reasoning_effort`, `extra_body`, `timeouts`...), passed to every model call
-            (each is listed below, in `help()`).
+            (each one is described in `ls.ModelOptions`, and listed at the end of
+            `help(ls.Agent)`).
     """
 
     def __init__(
@@ -200,3 +209,6 @@ class Agent:
             A `SyncAgentRun`, not yet started: `with` starts it (on a helper thread).
         """
         return SyncAgentRun(self, self._conversation(prompt, history))
+
+
+publish(globals(), "llmstream")

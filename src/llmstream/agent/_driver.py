@@ -21,6 +21,7 @@ from .._client import AsyncClient, Client
 from .._core.output import ResolvedOutput
 from .._core.request import MessageLike
 from .._core.usage import Usage
+from .._public import publish
 from .._tracing import AgentSpan, agent_span, current_context, tool_span
 from ..errors import OutputValidationError
 from ..messages import AssistantMessage, SystemMessage, ToolCall, tool_result, user
@@ -402,3 +403,6 @@ class SyncAgentRun:
             return self._portal.call(self._run.__anext__)
         except StopAsyncIteration:
             raise StopIteration from None
+
+
+publish(globals(), "llmstream")

@@ -12,6 +12,7 @@ from .._core.cost import Cost
 from .._core.reprs import ShortRepr
 from .._core.request import ToolChoice
 from .._core.usage import Usage
+from .._public import publish
 from ..events import StreamEvent
 from ..messages import AssistantMessage, FinishReason, ToolCall
 
@@ -182,3 +183,5 @@ class StepSettings:
 
 
 PrepareStep = Callable[[int, Sequence[Step]], "StepSettings | None"]
+
+publish(globals(), "llmstream")

@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from .._core.checks import check_api_key, check_base_url, check_headers
 from .._core.cost import Cost, genai_prices_cost, reported_amount
 from .._core.usage import Usage, normalize_usage
+from .._public import publish
 from ..errors import APIStatusError, ConfigurationError
 
 if TYPE_CHECKING:
@@ -260,3 +261,6 @@ class Provider:
         if self.genai_prices_id is None or not model:
             return None
         return genai_prices_cost(self.genai_prices_id, usage, model)
+
+
+publish(globals(), "llmstream")

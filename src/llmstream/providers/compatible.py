@@ -28,10 +28,10 @@ class OpenAICompatible(Provider):
         reasoning_history_field: The field reasoning is sent back in, in history:
             `reasoning_content` (what llama.cpp, vLLM and DeepSeek-style servers read), or
             `"reasoning"`; None never replays it.
-        output_mode: How a bare `output=Model` is asked for: `"tool"` (a forced tool call,
-            which any server with tool calling accepts), `"native"` (`response_format` with a
-            JSON schema: vLLM, llama.cpp and most others constrain the output to it) or
-            `"prompted"`.
+        output_mode: How a bare `output=Model` is asked for: `"native"` (the default:
+            `response_format` with a JSON schema, which llama.cpp, vLLM, Ollama and LM Studio
+            hold the reply to), `"tool"` (a forced tool call: needs a server and chat template
+            with tool calling) or `"prompted"` (the schema in a system message).
         think_tags: True splits reasoning a model writes inside its answer between `<think>`
             and `</think>` (DeepSeek-R1-style models without a reasoning parser: Groq's
             `reasoning_format="raw"`, Ollama, vLLM) into reasoning events; a pair of other
@@ -52,7 +52,7 @@ class OpenAICompatible(Provider):
         name: str | None = None,
         api_key_env: str | None = None,
         reasoning_history_field: str | None = "reasoning_content",
-        output_mode: OutputMode = "tool",
+        output_mode: OutputMode = "native",
         think_tags: bool | tuple[str, str] = False,
         headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool = False,

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
+from .._public import publish
+
 __all__ = [
     "Cassette",
     "Difference",
@@ -20,6 +22,9 @@ __all__ = [
 
 @dataclass(frozen=True)
 class RecordedRequest:
+    """A recorded request: its method, URL, body text and headers (each name to its values);
+    `json` is the body parsed."""
+
     method: str
     url: str
     body: str
@@ -32,6 +37,9 @@ class RecordedRequest:
 
 @dataclass(frozen=True)
 class RecordedResponse:
+    """A recorded response: its status, body text (a streamed body is the raw SSE text) and
+    headers; `is_stream` says whether it was server-sent events."""
+
     status: int
     body: str
     headers: dict[str, list[str]] = field(default_factory=dict)
@@ -53,6 +61,8 @@ class RecordedResponse:
 
 @dataclass(frozen=True)
 class Interaction:
+    """One recorded exchange: a request and the response it got."""
+
     request: RecordedRequest
     response: RecordedResponse
 
@@ -65,6 +75,9 @@ class Interaction:
 
 @dataclass(frozen=True)
 class Cassette:
+    """A go-vcr v2 cassette: the file it was read from and its interactions, in order.
+    `Cassette.load(path)` reads one (it needs PyYAML: `pip install 'llmstream[testing]'`)."""
+
     path: Path
     interactions: tuple[Interaction, ...]
 
@@ -143,3 +156,6 @@ def body_differences(expected: Any, actual: Any, path: str = "$") -> list[Differ
     if not equal:
         return [Difference(path, f"recorded {_show(expected)}, sent {_show(actual)}")]
     return []
+
+
+publish(globals(), "llmstream.testing")

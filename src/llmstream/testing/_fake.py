@@ -16,6 +16,7 @@ from typing import Any
 
 import llmstream as ls
 
+from .._public import publish
 from ._fake_server import FakeServer
 from ._fake_transport import FakeTransport
 from ._redaction import CREDENTIAL_HEADERS, REDACTED
@@ -149,3 +150,6 @@ def _parse(body: bytes) -> Any:
         return json.loads(body)
     except ValueError:
         return body.decode("utf-8", "replace")
+
+
+publish(globals(), "llmstream.testing")

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import llmstream as ls
 
+from .._public import publish
 from ._render import Cut, Pause, Plan, Send
 
 if TYPE_CHECKING:
@@ -231,3 +232,6 @@ def _reset(writer: asyncio.StreamWriter) -> None:
     if sock is not None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     writer.transport.abort()
+
+
+publish(globals(), "llmstream.testing")

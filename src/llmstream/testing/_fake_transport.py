@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import anyio
 import httpx
 
+from .._public import publish
 from ._render import Pause, Plan, Send, Step
 
 if TYPE_CHECKING:
@@ -81,3 +82,6 @@ class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return self._response(request, self._plan(request, await request.aread()))
+
+
+publish(globals(), "llmstream.testing")

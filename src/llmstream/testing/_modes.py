@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 import os
 
+from .._public import publish
+
 __all__ = ["RECORD_MODE_ENV", "RecordMode", "record_mode"]
 
 RECORD_MODE_ENV = "LLMSTREAM_RECORD_MODE"
@@ -42,3 +44,6 @@ def record_mode(value: RecordMode | str | None = None) -> RecordMode:
     except ValueError:
         choices = ", ".join(mode.value for mode in RecordMode)
         raise ValueError(f"{source} must be one of {choices}; got {value!r}") from None
+
+
+publish(globals(), "llmstream.testing")

@@ -12,16 +12,23 @@ from __future__ import annotations
 import threading
 import time
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from .._public import publish
 from ._cassette import Cassette, Interaction
 from ._modes import RECORD_MODE_ENV, RecordMode, record_mode
 from ._redaction import Redactor
-from ._replay import CassetteMismatch, InteractionMatcher, ReplayedBody, split_events
+from ._replay import (
+    DEFAULT_MATCH_ON,
+    CassetteMismatch,
+    InteractionMatcher,
+    ReplayedBody,
+    split_events,
+)
 from ._writer import Recording, pretty_body, read_interactions, write_cassette
 
 __all__ = ["Recorder"]
@@ -53,11 +60,12 @@ class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
       `httpx.AsyncHTTPTransport`, whichever the client needs. Closing the recorder closes it.
     - `secrets`: more strings to keep out of the file, beyond the credentials each request
       carries and the values of `*_API_KEY` environment variables (see `Redactor`).
-    - `match_body`, `chunker`: as for `ReplayTransport`.
+    - `match_on`, `match_body`, `chunker`: as for `ReplayTransport`.
 
-    Requests match recorded ones on method, URL and a JSON-equal body, each recorded interaction
-    answering once, in order. The recorder asks the server for an unencoded response
-    (`Accept-Encoding: identity`) so the cassette holds readable text.
+    Requests match recorded ones on method, path, query and a JSON-equal body (not the host or
+    port: a cassette recorded against a local server replays against it on another port), each
+    recorded interaction answering once, in order. The recorder asks the server for an
+    unencoded response (`Accept-Encoding: identity`) so the cassette holds readable text.
     """
 
     def __init__(
@@ -67,6 +75,7 @@ class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
         mode: RecordMode | str | None = None,
         real: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
         secrets: Iterable[str] = (),
+        match_on: Collection[str] = DEFAULT_MATCH_ON,
         match_body: bool = True,
         chunker: Chunker = split_events,
     ) -> None:
@@ -84,7 +93,7 @@ class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
         )
         self._had_cassette = existed
         cassettes = [Cassette.load(self.path)] if replaying else []
-        self.matcher = InteractionMatcher(cassettes, match_body=match_body)
+        self.matcher = InteractionMatcher(cassettes, match_on=match_on, match_body=match_body)
         # What the file will hold: in `new_episodes` the old interactions, kept as they were.
         self._documents: list[dict[str, Any]] = (
             read_interactions(self.path) if existed and self.mode is RecordMode.NEW_EPISODES else []
@@ -113,9 +122,7 @@ class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
         target = self.redactor.url(str(request.url))
         sent = self.redactor.text(body.decode("utf-8", "replace")).encode()
         try:
-            interaction = self.matcher.match(
-                request.method, target, sent, key=lambda recorded: recorded.request.url
-            )
+            interaction = self.matcher.match(request.method, target, sent)
         except CassetteMismatch as mismatch:
             if self._recording:
                 return None
@@ -133,9 +140,11 @@ class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 f"no cassette at {self.path} (record mode {self.mode.value}): record it with "
                 f"{RECORD_MODE_ENV}=once"
             )
+        named = f"{self.path}" in str(mismatch)  # the nearest interaction's cassette
         return (
-            f"{mismatch} (cassette {self.path}, record mode {self.mode.value}; "
-            f"{RECORD_MODE_ENV}=new_episodes records what is missing, =all re-records)"
+            f"{mismatch}\n({'' if named else f'cassette {self.path}, '}record mode "
+            f"{self.mode.value}; {RECORD_MODE_ENV}=new_episodes records what is missing, =all "
+            "re-records)"
         )
 
     # -- the two transports -----------------------------------------------------------------
@@ -330,3 +339,6 @@ class _Tee(httpx.SyncByteStream, httpx.AsyncByteStream):
             await self._stream.aclose()
         finally:
             self._done()
+
+
+publish(globals(), "llmstream.testing")

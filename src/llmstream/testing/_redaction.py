@@ -15,6 +15,8 @@ import threading
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
+from .._public import publish
+
 __all__ = ["REDACTED", "Redactor"]
 
 REDACTED = "[redacted]"
@@ -123,3 +125,6 @@ class Redactor:
             ]
             url = urlunsplit(parts._replace(query=urlencode(masked, safe="[]")))
         return self.text(url)
+
+
+publish(globals(), "llmstream.testing")

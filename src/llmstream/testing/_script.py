@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+from .._public import publish
+
 __all__ = [
     "Disconnect",
     "Entry",
@@ -240,3 +242,5 @@ class Reply:
 Entry: TypeAlias = Reply | Status | str | Callable[[FakeRequest], Reply | Status | str]
 """One step of a script: a `Reply`, a `Status`, a string (a text reply), or a function of the
 request that returns one of those."""
+
+publish(globals(), "llmstream.testing")

@@ -4,6 +4,9 @@ Requests take the same path as a real provider's (sockets, chunked HTTP/1.1, SSE
 by event), which is what the offline demo and the examples use. An interaction recorded at
 `https://api.x.ai/v1/chat/completions` is served at `http://127.0.0.1:<port>/api.x.ai/v1/chat/completions`;
 `server.base_url("https://api.x.ai/v1")` gives the base URL to hand to a provider.
+
+A request matches as it does through `ReplayTransport`, the host and port being those in its
+path (`match_on=(..., "host")` tells interactions recorded for two hosts apart).
 """
 
 from __future__ import annotations
@@ -11,12 +14,20 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Collection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import urlsplit
 
+from .._public import publish
 from ._cassette import Cassette
-from ._replay import CassetteMismatch, InteractionMatcher, split_events
+from ._replay import (
+    DEFAULT_MATCH_ON,
+    CassetteMismatch,
+    InteractionMatcher,
+    check_match_on,
+    split_events,
+)
 
 __all__ = ["ReplayServer"]
 
@@ -24,9 +35,28 @@ _HOP_BY_HOP = {"content-length", "transfer-encoding", "connection", "content-enc
 
 
 class ReplayServer:
-    def __init__(self, *cassettes: Cassette, event_delay: float = 0.0, match_body: bool = True):
-        """`event_delay` pauses between SSE events, to watch a replay stream like the real thing."""
-        self.matcher = InteractionMatcher(cassettes, match_body=match_body)
+    """Cassettes served over HTTP on 127.0.0.1 until the `with` block ends: each interaction at
+    `/<recorded host>/<recorded path>`, streamed bodies flushed event by event.
+
+    ```python
+    with ReplayServer(Cassette.load("tests/cassettes/xai-simple_streaming.yaml")) as server:
+        provider = ls.XAI(api_key="replay", base_url=server.base_url("https://api.x.ai/v1"))
+    ```
+    """
+
+    def __init__(
+        self,
+        *cassettes: Cassette,
+        event_delay: float = 0.0,
+        match_on: Collection[str] = DEFAULT_MATCH_ON,
+        match_body: bool = True,
+    ):
+        """`event_delay` pauses between SSE events, to watch a replay stream like the real thing;
+        `match_on` and `match_body` are as for `ReplayTransport` (but for `"scheme"`: a request
+        served here over http does not say which scheme it stands for)."""
+        if "scheme" in check_match_on(match_on):
+            raise ValueError("a ReplayServer cannot match on the scheme: its requests are all http")
+        self.matcher = InteractionMatcher(cassettes, match_on=match_on, match_body=match_body)
         self._event_delay = event_delay
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -75,6 +105,13 @@ class ReplayServer:
         self.stop()
 
 
+def _recorded_url(served: str) -> str:
+    """The URL a served path stands for: `/api.x.ai/v1/chat/completions` is
+    `http://api.x.ai/v1/chat/completions` (the scheme is not in the path)."""
+    host, _, rest = served.lstrip("/").partition("/")
+    return f"http://{host}/{rest}"
+
+
 def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -86,9 +123,7 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             try:
-                interaction = server.matcher.match(
-                    "POST", self.path, body, key=lambda recorded: recorded.path
-                )
+                interaction = server.matcher.match("POST", _recorded_url(self.path), body)
             except CassetteMismatch as exc:
                 self._send_whole(400, {"error": {"message": str(exc), "type": "cassette_mismatch"}})
                 return
@@ -118,3 +153,6 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(payload)
 
     return Handler
+
+
+publish(globals(), "llmstream.testing")
