@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
+from .._public import publish
 from ..errors import ConfigurationError
 from ..tools import ApprovalHook, Tool
 from ..toolsets import CurrentTools, Toolset
@@ -319,3 +320,6 @@ class MCPToolset(Toolset):
             timeout=self.tool_timeout,
             approval=self.approval,
         )
+
+
+publish(globals(), "llmstream")
