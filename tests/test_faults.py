@@ -104,6 +104,33 @@ async def test_500s_then_success(server: FaultServer) -> None:
 
 
 @pytest.mark.anyio
+async def test_a_retry_whose_wait_would_pass_the_total_limit_is_not_made(
+    server: FaultServer,
+) -> None:
+    """The backoff (1-2 s) would end past the call's total limit (1 s): the 500 is raised at
+    once, after one attempt, instead of a sleep that outlives the deadline."""
+    slow_backoff = ls.RetryPolicy(max_retries=3, initial_delay=2, max_delay=2)
+    options: dict[str, Any] = {
+        "retry_policy": slow_backoff,
+        "timeouts": ls.Timeouts(total=1.0),
+    }
+    name, url = server.scenario(status(500, {"error": {"message": "busy"}}))
+    provider = ls.OpenAI(api_key=TEST_KEY, base_url=url)
+    start = time.monotonic()
+    async with ls.AsyncClient(provider, **options) as client:
+        with pytest.raises(ls.ServerError) as caught:
+            await client.generate(model="m", messages=[ls.user("hi")])
+    assert time.monotonic() - start < 0.8
+    assert (caught.value.attempts, server.attempts[name]) == (1, 1)
+    start = time.monotonic()
+    with ls.Client(provider, **options) as sync_client:
+        with pytest.raises(ls.ServerError):
+            sync_client.generate(model="m", messages=[ls.user("hi")])
+    assert time.monotonic() - start < 0.8
+    assert server.attempts[name] == 2
+
+
+@pytest.mark.anyio
 async def test_max_retries_per_call_overrides_the_client(server: FaultServer) -> None:
     name, url = server.scenario(status(503, {"error": {"message": "busy"}}))
     client = client_for(url, retries=5)
