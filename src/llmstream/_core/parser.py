@@ -138,7 +138,9 @@ class ResponseParser:
         self.kind: BodyKind = kind or body_kind(status, headers)
         self._max_line_bytes = max_line_bytes
         self._max_response_bytes = max_response_bytes
-        self._room = max_response_bytes  # what the stream may still send
+        # What a stream may still send. Any other body has none: its reads go the slow way,
+        # to `_keep`, through the one check a stream's read makes anyway.
+        self._room = max_response_bytes if self.kind == "events" else -1
         self._sse = SSEDecoder(max_line_bytes=max_line_bytes)
         self.accumulator = MessageAccumulator(provider.name)
         if headers is not None:
@@ -169,11 +171,13 @@ class ResponseParser:
             self.raise_held_error()
         if self.finished:
             return []
-        if self.kind != "events":
-            self._keep(data)
-            return []
-        self._room -= len(data)
-        if self._room < 0:
+        size = len(data)
+        room = self._room - size
+        self._room = room
+        if room < 0:  # the stream's budget is spent, or the body is no stream at all
+            if self.kind != "events":
+                self._keep(data)
+                return []
             self._stream_too_large()
         # The common read: one `data: {...}` line and the blank line after it, as providers
         # flush them. It skips the general decoder's line splitting, which would read it the
@@ -181,7 +185,7 @@ class ResponseParser:
         if self._sse.idle and data.startswith(b"data: "):
             end = data.find(b"\n")
             if (
-                end == len(data) - 2
+                end == size - 2
                 and data[-1] == 10
                 and data[6] == 123  # `{`: a chunk, neither [DONE] nor a heartbeat
                 and end <= self._max_line_bytes
