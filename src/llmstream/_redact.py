@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import re
@@ -28,6 +29,7 @@ __all__ = [
     "REDACTED",
     "SHORTEST_SECRET",
     "Redactor",
+    "header_secrets",
     "is_credential_name",
     "redact_logs",
     "redact_secret",
@@ -175,9 +177,6 @@ class Redactor:
         (`redact_logs`) applies this redactor to it."""
         return {_RECORD_ATTRIBUTE: self}
 
-    def __bool__(self) -> bool:
-        return bool(self._forms)
-
     # -- text and data --------------------------------------------------------------------------
     def text(self, text: str) -> str:
         """`text` with every secret replaced (the same object when it holds none)."""
@@ -261,10 +260,12 @@ class Redactor:
                 continue
             new = self._value(old, set())
             if new is not old:
-                setattr(error, name, new)
+                with contextlib.suppress(AttributeError, TypeError):  # a read-only attribute
+                    setattr(error, name, new)
         args = self._value(error.args, set())
         if args is not error.args:
-            error.args = args
+            with contextlib.suppress(AttributeError, TypeError):
+                error.args = args
         for chained in (error.__cause__, error.__context__):
             if chained is not None:
                 self._error(chained, seen)
