@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+import llmstream._sse_events
 from llmstream.errors import LLMStreamError
 
 from .support import leak_watch
@@ -36,6 +37,17 @@ def _recording_init(self: LLMStreamError, *args: Any, **kwargs: Any) -> None:
 
 
 LLMStreamError.__init__ = _recording_init  # type: ignore[method-assign]
+
+_error_frame = llmstream._sse_events.error_frame
+
+
+def _recording_error_frame(*args: Any, **kwargs: Any) -> str:
+    frame = _error_frame(*args, **kwargs)
+    leak_watch.texts.append(frame)  # every SSE error frame the suite sent a "browser"
+    return frame
+
+
+llmstream._sse_events.error_frame = _recording_error_frame  # type: ignore[assignment]
 logging.getLogger("llmstream").setLevel(logging.DEBUG)
 logging.getLogger().addHandler(leak_watch.RecordAll())
 

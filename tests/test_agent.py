@@ -3,6 +3,7 @@ next; parallel tools; stop conditions; cancellation; the sync twins."""
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -195,9 +196,99 @@ async def test_a_tool_that_takes_too_long() -> None:
     assert [r.failure for r in result.steps[0].tool_results] == ["timeout", "timeout"]
     assert [m["content"] for m in told_next(model)] == [
         "Error: slow did not finish within 0.2s and was stopped.",
-        "Error: blocking did not finish within 0.3s and was stopped.",
+        "Error: blocking did not finish within 0.3s; it may still be running.",
     ]
     assert finished == []
+
+
+@pytest.mark.anyio
+async def test_a_sync_tools_limit_counts_its_own_running_time() -> None:
+    """50 sync tools of 1 s each, in parallel, with a 1.5 s limit: 40 run at once (one per
+    worker thread), the other 10 wait for a thread. Waiting is not running: none times out."""
+
+    @ls.tool(timeout=1.5)
+    def work(n: int) -> str:
+        """Work for a second.
+
+        Args:
+            n: which piece of work
+        """
+        time.sleep(1)
+        return f"done {n}"
+
+    calls = [call("work", {"n": n}) for n in range(50)]
+    model = ScriptedModel(Reply(calls=calls), Reply(text="ok"))
+    result = await make_agent(model, work).run("hi")
+    outcomes = result.steps[0].tool_results
+    assert [r.failure for r in outcomes if r.is_error] == []
+    assert [r.output for r in outcomes] == [f"done {n}" for n in range(50)]
+
+
+@pytest.mark.anyio
+async def test_abandoned_sync_tool_threads_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sync tool that hangs is abandoned past its limit, still running; once as many are as
+    the limit allows, no sync tool is started until one of them ends, and the model is told."""
+    import llmstream.tools
+
+    monkeypatch.setattr(llmstream.tools, "ABANDONED_THREADS_LIMIT", 2)
+    release = threading.Event()
+    started: list[int] = []
+
+    @ls.tool(timeout=0.2)
+    def hang(n: int) -> str:
+        """Wait for the test.
+
+        Args:
+            n: which call
+        """
+        started.append(n)
+        release.wait(10)
+        return f"done {n}"
+
+    try:
+        model = ScriptedModel(
+            Reply(calls=[call("hang", {"n": 1}), call("hang", {"n": 2})]),
+            Reply(calls=[call("hang", {"n": 3})]),
+            Reply(text="ok"),
+        )
+        result = await make_agent(model, hang).run("hi")
+        assert [r.failure for r in result.steps[0].tool_results] == ["timeout", "timeout"]
+        assert told_next(model, 1)[0]["content"] == (
+            "Error: hang did not finish within 0.2s; it may still be running."
+        )
+        assert [r.failure for r in result.steps[1].tool_results] == ["busy"]
+        assert told_next(model, 2)[-1]["content"] == (
+            "Error: hang was not run: 2 earlier sync tool calls that did not finish within "
+            "their time limits are still running (at most 2 may be). It can run once one of "
+            "them ends."
+        )
+        assert sorted(started) == [1, 2]  # the third never started
+        assert llmstream.tools.ABANDONED.count == 2
+    finally:
+        release.set()
+    with anyio.fail_after(5):
+        while llmstream.tools.ABANDONED.count:  # the abandoned threads end, and are counted out
+            await anyio.sleep(0.01)
+    model = ScriptedModel(Reply(calls=[call("hang", {"n": 4})]), Reply(text="ok"))
+    result = await make_agent(model, hang).run("hi")
+    assert result.steps[0].tool_results[0].output == "done 4"
+
+
+@pytest.mark.anyio
+async def test_a_tool_that_raises_timeout_error_itself_is_an_error() -> None:
+    """A tool's own TimeoutError (a socket timeout inside it) is its failure, not the limit."""
+
+    @ls.tool(timeout=5)
+    async def fetch() -> str:
+        """Fetch something."""
+        raise TimeoutError("the upstream socket timed out")
+
+    model = ScriptedModel(Reply(calls=[call("fetch", {})]), Reply(text="ok"))
+    result = await make_agent(model, fetch).run("hi")
+    assert result.steps[0].tool_results[0].failure == "error"
+    assert told_next(model)[0]["content"] == (
+        "Error: fetch failed: TimeoutError: the upstream socket timed out"
+    )
 
 
 @pytest.mark.anyio

@@ -140,3 +140,47 @@ def test_sync_break_and_close(server: FaultServer) -> None:
             assert list(s) == []
         assert wait_closed(server, name, closed) < 1.0
         assert_pool_idle(client.http)
+
+
+def test_leaving_early_under_trio_leaves_no_generator_of_llmstream(server: FaultServer) -> None:
+    """Under trio an async generator left to the garbage collector is reported as a
+    ResourceWarning. httpx's and httpcore's own are beyond reach (docs/security.md); llmstream
+    leaves none of its own, whether the reader leaves a stream, its text, or an agent run."""
+    import gc
+    import warnings
+
+    import trio
+
+    from llmstream.testing import FakeLLM, Reply
+
+    names = []
+
+    async def main() -> None:
+        name, url = slow_scenario(server)
+        names.append(name)
+        async with ls.AsyncClient(ls.OpenAI(api_key=TEST_KEY, base_url=url)) as client:
+            async with client.stream(model="m", messages=[ls.user("hi")]) as s:
+                async for _event in s:
+                    break
+            name, url = slow_scenario(server)
+            names.append(name)
+            client.provider.base_url = url
+            async with client.stream(model="m", messages=[ls.user("hi")]) as s:
+                async for _text in s.text_stream:
+                    break
+        fake = FakeLLM(Reply("one two three four five six"))
+        agent = ls.Agent(fake.async_client(), "m")
+        async with agent.stream("hi") as run:
+            async for _agent_event in run:
+                break
+        gc.collect()
+        await trio.sleep(0.05)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trio.run(main)
+        gc.collect()
+    shown = [str(warning.message) for warning in caught]
+    assert [text for text in shown if "llmstream" in text] == []
+    for name in names:  # and each connection was closed
+        assert wait_closed(server, name, 0.0) < time.monotonic()

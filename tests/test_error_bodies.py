@@ -119,3 +119,18 @@ def test_reset_durations(text: str, seconds: float | None) -> None:
 
     result = parse_duration(text)
     assert result == pytest.approx(seconds) if seconds is not None else result is None
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "Infinity", "1e999"])
+def test_a_number_that_is_not_finite_is_read_as_absent(value: str) -> None:
+    """JSON has no NaN or Infinity (an SSE frame holding one is refused by `JSON.parse`), and
+    `int(float("inf"))` would raise OverflowError from deep inside the parser."""
+    from llmstream._core.ratelimits import RateLimits, parse_duration, retry_after_seconds
+
+    assert parse_duration(value) is None
+    assert retry_after_seconds({"retry-after": value}) is None
+    assert retry_after_seconds({"retry-after-ms": value, "retry-after": "2"}) == 2.0
+    limits = RateLimits.from_headers(
+        {f"x-ratelimit-{kind}-requests": value for kind in ("limit", "remaining", "reset")}
+    )
+    assert limits == RateLimits()

@@ -23,6 +23,8 @@ from .support.faults import (
     Behaviour,
     FaultServer,
     close_without_finish,
+    endless_chunks,
+    endless_lines,
     eof_mid_body,
     head_then_stall,
     keepalives,
@@ -60,6 +62,7 @@ class Expect:
     request_id: bool = True  # carries the last attempt's request id (the server sent headers)
     within: float = 10.0  # seconds the whole call may take
     at_least: float = 0.0  # seconds it must take (the provider asked to wait)
+    sent_under: int | None = None  # the server sent less than this: the client stopped reading
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ class Scenario:
     retries: int = 2
     provider: type[ls.Provider] = ls.OpenAI
     max_line_bytes: int | None = None
+    max_response_bytes: int | None = None
 
 
 XAI_TIMEOUT = {
@@ -183,6 +187,29 @@ SCENARIOS = [
         timeouts=ls.Timeouts(idle=0.4),
     ),
     Scenario(
+        # One clock over every attempt: the first attempt's first_event fires at 0.6 s, the
+        # second begins at once and is stopped by the total limit at 1.0 s, not at 1.6 s.
+        "total-runs-over-every-attempt",
+        (stall(after_events=0),),
+        Expect(
+            ls.StreamTimeoutError,
+            limit=("total", 1.0),
+            attempts=2,
+            in_message="the total limit of 1s passed",
+            within=1.0 + MARGIN,
+            at_least=0.95,
+        ),
+        timeouts=ls.Timeouts(first_event=0.6, total=1.0),
+        retries=2,
+    ),
+    Scenario(
+        "total-is-not-retried",
+        (stall(after_events=0),),
+        Expect(ls.StreamTimeoutError, limit=("total", 0.5), within=0.5 + MARGIN),
+        timeouts=ls.Timeouts(total=0.5),
+        retries=2,
+    ),
+    Scenario(
         "total",
         (stream(50, delay=0.05),),
         Expect(
@@ -251,8 +278,49 @@ SCENARIOS = [
     Scenario(
         "oversized-line",
         (raw(1, b"data: " + b"x" * 200_000),),
-        Expect(ls.MalformedChunkError, text=text_of(1), in_message="grew past 65536 bytes"),
+        Expect(
+            ls.ResponseTooLargeError,
+            text=text_of(1),
+            in_message="grew past 65536 bytes",
+            fields={"limit": "max_line_bytes", "max_bytes": 64 * 1024},
+        ),
         max_line_bytes=64 * 1024,
+    ),
+    Scenario(
+        # `data:` lines forever and no blank line: one event that never ends. It is refused
+        # once its lines together pass max_line_bytes, and nothing more is read.
+        "endless-data-lines",
+        (endless_lines(up_to=32 << 20),),
+        Expect(
+            ls.ResponseTooLargeError,
+            in_message="a server-sent event grew past 65536 bytes",
+            fields={"limit": "max_line_bytes", "max_bytes": 64 * 1024},
+            sent_under=16 << 20,
+        ),
+        max_line_bytes=64 * 1024,
+    ),
+    Scenario(
+        "endless-tiny-data-lines",
+        (endless_lines(b"data:\n", up_to=32 << 20),),
+        Expect(
+            ls.ResponseTooLargeError,
+            in_message="a server-sent event grew past 65536 bytes",
+            sent_under=16 << 20,
+        ),
+        max_line_bytes=64 * 1024,
+    ),
+    Scenario(
+        # Valid chunks forever: the stream ends at max_response_bytes, after what it gave.
+        "endless-chunks-past-max-response-bytes",
+        (endless_chunks(up_to=32 << 20),),
+        Expect(
+            ls.ResponseTooLargeError,
+            text=lambda got: got.startswith("word word ") and len(got) > 10_000,
+            in_message="the stream grew past 1048576 bytes",
+            fields={"limit": "max_response_bytes", "max_bytes": 1 << 20},
+            sent_under=16 << 20,
+        ),
+        max_response_bytes=1 << 20,
     ),
     # -- the provider reports an error inside the response
     *[
@@ -376,6 +444,8 @@ def _client_options(scenario: Scenario) -> dict[str, Any]:
     }
     if scenario.max_line_bytes is not None:
         options["max_line_bytes"] = scenario.max_line_bytes
+    if scenario.max_response_bytes is not None:
+        options["max_response_bytes"] = scenario.max_response_bytes
     return options
 
 
@@ -477,3 +547,6 @@ def verify(scenario: Scenario, path: str, outcome: Outcome, server: FaultServer,
         assert "".join(outcome.delivered) == got.text, "the events and `partial` disagree"
     if expect.request_id:
         assert request_id == f"req_{name}_{expect.attempts - 1}"
+    if expect.sent_under is not None:
+        sent = sum(exchange.sent for exchange in server.exchanges[name])
+        assert sent < expect.sent_under, f"the client read on: the server sent {sent} bytes"

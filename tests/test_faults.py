@@ -18,7 +18,7 @@ import pytest
 import llmstream as ls
 
 from .support.corpus import TEST_KEY
-from .support.faults import FaultServer, status, stream, text_of
+from .support.faults import FaultServer, endless_lines, status, stream, text_of
 
 FAST_RETRIES = ls.RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.05)
 
@@ -101,6 +101,54 @@ async def test_500s_then_success(server: FaultServer) -> None:
     assert message.text == text_of(3)
     assert s.attempts == 3
     assert server.attempts[name] == 3
+
+
+@pytest.mark.anyio
+async def test_a_retry_whose_wait_would_pass_the_total_limit_is_not_made(
+    server: FaultServer,
+) -> None:
+    """The backoff (1-2 s) would end past the call's total limit (1 s): the 500 is raised at
+    once, after one attempt, instead of a sleep that outlives the deadline."""
+    slow_backoff = ls.RetryPolicy(max_retries=3, initial_delay=2, max_delay=2)
+    options: dict[str, Any] = {
+        "retry_policy": slow_backoff,
+        "timeouts": ls.Timeouts(total=1.0),
+    }
+    name, url = server.scenario(status(500, {"error": {"message": "busy"}}))
+    provider = ls.OpenAI(api_key=TEST_KEY, base_url=url)
+    start = time.monotonic()
+    async with ls.AsyncClient(provider, **options) as client:
+        with pytest.raises(ls.ServerError) as caught:
+            await client.generate(model="m", messages=[ls.user("hi")])
+    assert time.monotonic() - start < 0.8
+    assert (caught.value.attempts, server.attempts[name]) == (1, 1)
+    start = time.monotonic()
+    with ls.Client(provider, **options) as sync_client:
+        with pytest.raises(ls.ServerError):
+            sync_client.generate(model="m", messages=[ls.user("hi")])
+    assert time.monotonic() - start < 0.8
+    assert server.attempts[name] == 2
+
+
+def test_memory_stays_flat_while_an_endless_event_is_refused(server: FaultServer) -> None:
+    """The endless-lines server offers 32 MiB of `data:` lines with no blank line; the client
+    (max_line_bytes 1 MiB) refuses the event at its bound and holds about that much, however
+    much the server would send."""
+    import tracemalloc
+
+    name, url = server.scenario(endless_lines(up_to=32 << 20))
+    tracemalloc.start()
+    try:
+        with ls.Client(ls.OpenAI(api_key=TEST_KEY, base_url=url), max_line_bytes=1 << 20) as c:
+            with pytest.raises(ls.ResponseTooLargeError) as caught:
+                c.generate(model="m", messages=[ls.user("hi")])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (caught.value.limit, caught.value.max_bytes) == ("max_line_bytes", 1 << 20)
+    assert "max_line_bytes=" in str(caught.value)  # how to raise it
+    assert peak < 8 << 20, f"the client held {peak} bytes"
+    assert sum(exchange.sent for exchange in server.exchanges[name]) < 16 << 20  # it stopped
 
 
 @pytest.mark.anyio

@@ -202,6 +202,7 @@ class Scenario:
     max_wait: float = 0.0  # 0: a call that must wait raises RateLimitWaitError at once
     retries: int = 0
     fallback: str | None = None  # a model to fall back to, on the same server
+    total: float | None = None  # Timeouts(total=...) on the clients
 
 
 SCENARIOS = [
@@ -223,6 +224,15 @@ SCENARIOS = [
         (Reply("one", headers=requests_left(0, "60s")),),
         (Step(text="one"), Step(error=ls.RateLimitWaitError)),
         requests=1,
+    ),
+    Scenario(
+        # The call's total limit passes before the wait would end: nothing is sent, at once.
+        "a-wait-past-the-total-limit-sends-nothing",
+        (Reply("one", headers=requests_left(0, "5s")),),
+        (Step(text="one"), Step(error=ls.RateLimitWaitError)),
+        requests=1,
+        max_wait=60,
+        total=1.0,
     ),
     Scenario(
         "no-tokens-left",
@@ -301,6 +311,8 @@ def clients_for(
     }
     if scenario.fallback is not None:
         options["fallbacks"] = [(provider, scenario.fallback)]
+    if scenario.total is not None:
+        options["timeouts"] = ls.Timeouts(total=scenario.total)
     return {
         name: make(provider, pacer=pacer, **options)
         for name, pacer in (("a", shared), ("b", shared), ("c", own))
@@ -355,7 +367,12 @@ def check(scenario: Scenario, outcomes: list[Outcome], fake: FakeLLM) -> None:
         assert outcome.error.partial is not None  # like every error out of a call
         if step.error is ls.RateLimitWaitError:
             assert outcome.error.retry_after is not None
-            assert outcome.error.retry_after > scenario.max_wait
+            # The wait it would have taken: past max_wait, or past the call's total limit.
+            allowed = min(scenario.max_wait, scenario.total or scenario.max_wait)
+            assert outcome.error.retry_after > allowed
+            if scenario.total is not None:
+                assert "total time limit" in str(outcome.error)
+                assert outcome.seconds < scenario.total
             assert outcome.error.attempts == 0  # nothing was sent
 
 

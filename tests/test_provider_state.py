@@ -315,3 +315,51 @@ def test_azure_v1_and_deployment_urls_and_the_api_key_header(
     assert _body(v1, model="gpt-5-mini", max_tokens=100)["max_completion_tokens"] == 100
     with pytest.raises(ls.ConfigurationError, match="AZURE_OPENAI_ENDPOINT"):
         ls.AzureOpenAI(api_key=TEST_KEY)
+
+
+def test_what_was_built_does_not_change_as_more_pieces_arrive() -> None:
+    """Provider extras, `extra_content` and `reasoning_details` are merged in place as pieces
+    arrive (time linear in their size); a message built before more pieces came stays as it
+    was."""
+
+    def chunk(n: int) -> bytes:
+        body = {
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {
+                        "tool_calls": [
+                            {
+                                "index": 0,
+                                "id": "call_1" if n == 0 else None,
+                                "function": {"name": "f" if n == 0 else None, "arguments": "x"},
+                                "extra_content": {"google": {f"k{n}": n}},
+                            }
+                        ],
+                        "reasoning_details": [
+                            {"type": "reasoning.text", "index": 0, "text": f"r{n} "}
+                        ],
+                    },
+                }
+            ],
+            "x_gateway": {f"seen_{n}": n},
+        }
+        return f"data: {json.dumps(body)}\n\n".encode()
+
+    parser = ResponseParser(ls.OpenAICompatible("https://example.com/v1"))
+    parser.feed(chunk(0))
+    early = parser.partial()
+    for n in range(1, 50):
+        parser.feed(chunk(n))
+    late = parser.partial()
+    assert early.extras == {"x_gateway": {"seen_0": 0}}
+    assert early.tool_calls[0].provider_state == {"extra_content": {"google": {"k0": 0}}}
+    assert early.provider_state["reasoning_details"][0]["text"] == "r0 "
+    assert late.extras["x_gateway"] == {f"seen_{n}": n for n in range(50)}
+    assert late.tool_calls[0].provider_state["extra_content"]["google"] == {
+        f"k{n}": n for n in range(50)
+    }
+    assert late.provider_state["reasoning_details"] == [
+        {"type": "reasoning.text", "index": 0, "text": "".join(f"r{n} " for n in range(50))}
+    ]
+    assert late.tool_calls[0].arguments == "x" * 50

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 import llmstream as ls
@@ -13,15 +17,27 @@ from llmstream.testing import Cassette, ReplayTransport
 
 from .support import leak_watch
 from .support.corpus import SEEDS, TEST_KEY
-from .support.faults import FaultServer, status
+from .support.faults import FaultServer, raw, status, stream
 
 
-def _describe_error(error: Any) -> list[str]:
+def _describe_error(error: BaseException, seen: set[int] | None = None) -> list[str]:
+    """Every text an error can show: str, repr, a traceback, and every attribute whatever its
+    name (the errors of earlier attempts and the exceptions chained to it too)."""
+    seen = set() if seen is None else seen
+    if id(error) in seen:
+        return []
+    seen.add(id(error))
     texts = [str(error), repr(error), repr(error.args)]
-    for name in ("message", "body", "headers", "partial", "data", "tool_call"):
-        value = getattr(error, name, None)
-        if value is not None:
-            texts.append(repr(value))
+    texts.append("".join(traceback.format_exception(error)))
+    for name, value in vars(error).items():
+        if name == "attempt_errors":
+            for inner in value:
+                texts.extend(_describe_error(inner, seen))
+        else:
+            texts.append(f"{name}={value!r}")
+    for chained in (error.__cause__, error.__context__):
+        if chained is not None:
+            texts.extend(_describe_error(chained, seen))
     return texts
 
 
@@ -75,6 +91,157 @@ def test_a_real_key_is_redacted_wherever_it_appears(server: FaultServer) -> None
     )
 
 
+# -- a server that echoes the key into every field and header ---------------------------------
+
+ECHOED_BODY = {
+    "error": {
+        "message": "the upstream refused the request",
+        "type": f"type-{TEST_KEY}",
+        "code": TEST_KEY,
+        "param": f"param {TEST_KEY}",
+    }
+}
+ECHOED_HEADERS = {
+    "x-request-id": f"req-{TEST_KEY}",
+    "x-upstream-echo": f"echo {TEST_KEY}",
+    "x-upstream-token": "tok-not-the-key-but-a-credential",
+}
+
+
+def _no_trace_of_the_key(texts: list[str]) -> None:
+    leaks = [text[:300] for text in texts if TEST_KEY in text or TEST_KEY[:12] in text]
+    assert leaks == []
+
+
+def _shown_by(error: ls.APIError) -> list[str]:
+    """Everything an error shows, as in the final leak search, and its SSE frame shaped by an
+    application that asks for everything it can."""
+
+    def everything(err: ls.LLMStreamError, data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "detail": str(err), "fields": vars(err)}
+
+    def failing() -> Iterator[ls.StreamEvent]:
+        raise error
+        yield  # a generator
+
+    frames = "".join(ls.sse_events_sync(failing(), error_data=everything))
+    assert "event: error" in frames
+    return [*_describe_error(error), frames]
+
+
+@pytest.mark.parametrize("flavour", ["async", "sync"])
+def test_a_key_echoed_in_any_field_or_header_never_shows(
+    server: FaultServer, caplog: pytest.LogCaptureFixture, flavour: str
+) -> None:
+    """The echoing server: a 500 whose type, code and param hold the key, and headers
+    (`x-request-id`, another one, one named like a credential) that hold it or a credential.
+    Retried once, so the retry's INFO line and the DEBUG status lines are written too."""
+    name, url = server.scenario(status(500, ECHOED_BODY, ECHOED_HEADERS))
+    policy = ls.RetryPolicy(max_retries=1, initial_delay=0.01, max_delay=0.01)
+    provider = ls.OpenAI(api_key=TEST_KEY, base_url=url)
+    call = {"model": "m", "messages": [ls.user("hi")]}
+    with caplog.at_level(logging.DEBUG, logger="llmstream"):
+        if flavour == "async":
+
+            async def main() -> ls.APIError:
+                async with ls.AsyncClient(provider, retry_policy=policy) as client:
+                    with pytest.raises(ls.ServerError) as caught:
+                        await client.generate(**call)  # type: ignore[arg-type]
+                return caught.value
+
+            error = anyio.run(main)
+        else:
+            with ls.Client(provider, retry_policy=policy) as client:
+                with pytest.raises(ls.ServerError) as caught:
+                    client.generate(**call)  # type: ignore[arg-type]
+            error = caught.value
+    assert server.attempts[name] == 2
+    # It was there, and it is redacted by value wherever it was echoed.
+    assert (error.type, error.code, error.param) == (
+        "type-[redacted]",
+        "[redacted]",
+        "param [redacted]",
+    )
+    assert error.request_id == error.partial.request_id == "req-[redacted]"
+    assert error.headers["x-upstream-echo"] == "echo [redacted]"
+    assert error.headers["x-upstream-token"] == "[redacted]"  # named like a credential
+    assert "tok-not-the-key" not in repr(_shown_by(error))
+    logged = [record.getMessage() for record in caplog.records]
+    assert any(line.startswith("retrying openai call") for line in logged)
+    assert any("HTTP 500 request_id=req-[redacted]" in line for line in logged)
+    _no_trace_of_the_key([*_shown_by(error), *logged])
+
+
+def test_a_key_echoed_in_a_successful_reply_never_shows(server: FaultServer) -> None:
+    _name, url = server.scenario(stream(2, headers=ECHOED_HEADERS))
+    with ls.Client(ls.OpenAI(api_key=TEST_KEY, base_url=url)) as client:
+        with client.stream(model="m", messages=[ls.user("hi")]) as stream_:
+            message = stream_.collect()
+            headers = dict(stream_.response_headers)
+            request_id = stream_.request_id
+    assert message.request_id == request_id == "req-[redacted]"
+    assert headers["x-upstream-echo"] == "echo [redacted]"
+    _no_trace_of_the_key([repr(message), json.dumps(headers)])
+
+
+def test_a_key_echoed_in_an_error_inside_the_stream_never_shows(server: FaultServer) -> None:
+    event = {"error": {"message": f"bad key {TEST_KEY}", "type": TEST_KEY, "code": TEST_KEY}}
+    _name, url = server.scenario(raw(2, f"data: {json.dumps(event)}\n\n".encode()))
+    with ls.Client(ls.OpenAI(api_key=TEST_KEY, base_url=url)) as client:
+        with pytest.raises(ls.StreamError) as caught:
+            with client.stream(model="m", messages=[ls.user("hi")]) as stream_:
+                stream_.collect()
+    assert (caught.value.message, caught.value.code) == ("bad key [redacted]", "[redacted]")
+    _no_trace_of_the_key(_shown_by(caught.value))
+
+
+def test_an_extra_credential_header_is_a_secret_of_the_call(server: FaultServer) -> None:
+    """A credential the caller sends in a header of its own is redacted like the key."""
+    token = "gateway-token-0123456789abcdef"
+    body = {"error": {"message": f"token {token} expired", "code": token}}
+    _name, url = server.scenario(status(401, body, {"x-request-id": token}))
+    with ls.Client(ls.OpenAICompatible(url)) as client:
+        with pytest.raises(ls.AuthenticationError) as caught:
+            client.generate(
+                model="m", messages=[ls.user("hi")], extra_headers={"X-Gateway-Token": token}
+            )
+    shown = _shown_by(caught.value)
+    assert caught.value.message == "token [redacted] expired"
+    assert [text for text in shown if token in text] == []
+
+
+# -- credentials in a base URL -----------------------------------------------------------------
+
+URL_SECRET = "pw-0123456789abcdef"
+CREDENTIAL_URLS = {
+    "user-info": (f"https://user:{URL_SECRET}@proxy.example/v1", "carries credentials"),
+    "query-key": (f"https://proxy.example/v1?key={URL_SECRET}", "query string"),
+    "query-and-fragment": (f"https://proxy.example/v1?a=1&token={URL_SECRET}#x", "query string"),
+    "user-info-and-bad-port": (f"https://u:{URL_SECRET}@proxy.example:99999/v1", "valid URL"),
+    "user-info-bad-scheme": (f"ftp://u:{URL_SECRET}@proxy.example/v1", "http(s) URL"),
+}
+
+
+@pytest.mark.parametrize(("url", "says"), CREDENTIAL_URLS.values(), ids=CREDENTIAL_URLS.keys())
+def test_credentials_in_a_base_url_are_refused_and_never_shown(url: str, says: str) -> None:
+    """Credentials in `base_url` would show in every repr, log line and error naming the URL
+    (and a query string breaks the path): refused, with the right call, never shown."""
+    makers = [
+        lambda: ls.OpenAICompatible(url),
+        lambda: ls.OpenAI(api_key=TEST_KEY, base_url=url),
+        lambda: ls.Groq(api_key=TEST_KEY, base_url=url),
+    ]
+    for make in makers:
+        with pytest.raises(ls.ConfigurationError) as caught:
+            make()
+        text = f"{caught.value} {caught.value!r}"
+        assert says in text
+        assert URL_SECRET not in text
+        if says in ("carries credentials", "query string"):
+            assert "api_key=" in text
+            assert "headers=" in text
+
+
 # Keys that cannot go in a header, each holding the test key: the final search finds any trace.
 ODD_KEYS = [
     f"{TEST_KEY[:20]}\n{TEST_KEY[20:]}",
@@ -116,8 +283,11 @@ def test_the_key_never_leaks() -> None:
     texts: list[str] = []
     for error in leak_watch.errors:
         texts.extend(_describe_error(error))
+    formatter = logging.Formatter()
     for record in leak_watch.records:
         texts.extend([record.getMessage(), repr(record.args), str(record.exc_info)])
+        if record.exc_info:  # the traceback a handler would write
+            texts.append(formatter.formatException(record.exc_info))
     texts.extend(leak_watch.warnings)
     texts.extend(leak_watch.texts)
 
@@ -139,6 +309,7 @@ def test_the_key_never_leaks() -> None:
     # The search can fail only if it searched something real (this file alone makes a few).
     assert len(leak_watch.errors) >= 3
     assert any("retrying" in record.getMessage() for record in leak_watch.records)
+    assert any(text.startswith("event: error") for text in leak_watch.texts)  # frames too
     leaks = [text[:200] for text in texts if TEST_KEY in text]
     assert leaks == []
     assert sum(TEST_KEY[:12] in text for text in texts) == 0

@@ -115,6 +115,36 @@ def test_an_endless_line_is_refused() -> None:
         decoder.feed(b"x" * 200)
 
 
+@pytest.mark.parametrize("line", [b"data: " + b"x" * 90 + b"\n", b"data:\n", b"data: x\r\n"])
+@pytest.mark.parametrize("read", [1, 7, 4096])
+def test_an_endless_event_is_refused_and_holds_no_more_than_its_bound(
+    line: bytes, read: int
+) -> None:
+    """`data:` lines forever and no blank line: one event that never ends. It is refused once
+    its lines together pass the limit, however the bytes are cut and however short the lines,
+    and the decoder holds the open event as one buffer, not a list of lines."""
+    decoder = SSEDecoder(max_line_bytes=10_000)
+    held = len(line.rstrip(b"\r\n").removeprefix(b"data:").removeprefix(b" ")) + 1
+    enough = (10_000 // held + 1) * len(line)  # the bytes that make the event too long
+    stream = line * (2 * enough // len(line))
+    with pytest.raises(SSELineTooLong, match="a server-sent event grew past 10000 bytes"):
+        for start in range(0, len(stream), read):
+            assert decoder.feed(stream[start : start + read]) == []
+            assert len(decoder._data) <= 2  # what an open event costs is its size
+    assert start < enough + 2 * len(line) + read  # refused at the bound, not at the end
+
+
+def test_an_event_of_many_lines_across_many_reads_is_whole() -> None:
+    lines = [b"%d" % n for n in range(1000)]
+    stream = b"".join(b"data: " + line + b"\n" for line in lines) + b"\n"
+    decoder = SSEDecoder(max_line_bytes=len(stream))
+    events = []
+    for start in range(0, len(stream), 13):
+        events += decoder.feed(stream[start : start + 13])
+    assert events == [("", b"\n".join(lines))]
+    assert all(type(data) is bytes for _, data in events)
+
+
 def test_a_long_line_within_the_limit_is_fine() -> None:
     decoder = SSEDecoder(max_line_bytes=1000)
     for _ in range(9):

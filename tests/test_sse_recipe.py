@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import socket
 import sys
 import threading
@@ -102,11 +103,15 @@ def test_a_refusal_before_the_first_event_is_an_error_event(recipe: ModuleType) 
     with recipe_app(recipe, status(429, retry_after=30)) as (url, _):
         frames = read_frames(url, "/chat", ASK)
     assert [name for name, _ in frames] == ["error", "done"]
-    error = frames[0][1]
-    assert error["error"] == "RateLimitError"
-    assert error["status_code"] == 429
-    assert error["retry_after"] == 30
-    assert error["partial"]["text"] == ""
+    assert frames[0][1] == {
+        "type": "error",
+        "error": "RateLimitError",
+        "message": "The assistant is receiving too many requests. Please try again shortly.",
+        "status_code": 429,
+        "retry_after": 30,
+        "partial_usable": False,
+        "request_id": "req_fake_0",  # the page's with_request_id adds it
+    }
 
 
 def test_a_failure_mid_answer_keeps_what_arrived(recipe: ModuleType) -> None:
@@ -116,8 +121,59 @@ def test_a_failure_mid_answer_keeps_what_arrived(recipe: ModuleType) -> None:
     assert [name for name, _ in frames] == ["text_delta", "text_delta", "error", "done"]
     error = frames[2][1]
     assert error["error"] == "StreamError"
-    assert "overloaded" in error["message"]
-    assert error["partial"]["text"] == "Olá, "
+    assert error["partial_usable"] is True  # "Olá, " is on the page, and worth keeping
+    assert "overloaded" not in json.dumps(error)
+
+
+INTERNAL = "db postgres://app:s3cr3t-pw@10.0.7.12:5432/billing unreachable from worker-3.internal"
+
+
+def test_the_upstream_error_text_stays_on_the_server(
+    recipe: ModuleType, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A provider's 500 names an internal database, its password and a host: the browser gets
+    the kind of failure and a fixed sentence; the server's log gets the whole error."""
+    with caplog.at_level(logging.WARNING, logger="llmstream"):
+        with recipe_app(recipe, status(500, message=INTERNAL)) as (url, _):
+            with httpx.Client(base_url=url, timeout=10) as http:
+                raw_text = http.post("/chat", json=ASK).text
+    frames = [
+        (block.split("\n")[0].removeprefix("event: "), block.split("data: ", 1)[1])
+        for block in raw_text.strip().split("\n\n")
+    ]
+    assert [name for name, _ in frames] == ["error", "done"]
+    error = json.loads(frames[0][1])
+    assert error["error"] == "ServerError"
+    assert error["status_code"] == 500
+    assert error["message"] == "The assistant ran into a problem. Please try again."
+    for leak in ("postgres", "s3cr3t-pw", "10.0.7.12", "worker-3.internal"):
+        assert leak not in raw_text
+    logged = [r for r in caplog.records if r.getMessage().startswith("sse_events:")]
+    assert len(logged) == 1
+    assert INTERNAL in logged[0].getMessage()
+    assert logged[0].exc_info is not None
+
+
+def _strict(text: str) -> Any:
+    def refuse(constant: str) -> Any:
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("retry_after", ["nan", "inf", "-inf", "1e999"])
+def test_every_frame_is_strict_json(recipe: ModuleType, retry_after: str) -> None:
+    """A `retry-after` that is not a finite number is read as absent: `JSON.parse` in the
+    browser refuses NaN and Infinity, and would drop the whole frame."""
+    script = status(429, message="slow down", headers={"retry-after": retry_after})
+    with recipe_app(recipe, script) as (url, _):
+        with httpx.Client(base_url=url, timeout=10) as http:
+            raw_text = http.post("/chat", json=ASK).text
+    datas = [block.split("data: ", 1)[1] for block in raw_text.strip().split("\n\n")]
+    frames = [_strict(data) for data in datas]
+    assert [frame["type"] for frame in frames] == ["error", "done"]
+    assert frames[0]["error"] == "RateLimitError"
+    assert "retry_after" not in frames[0]
 
 
 def test_an_agent_run_streams_with_its_tools(recipe: ModuleType) -> None:

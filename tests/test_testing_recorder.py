@@ -211,6 +211,49 @@ def test_no_secret_reaches_the_cassette(tmp_path: Path, monkeypatch: pytest.Monk
     assert reply.text == "your key is [redacted]"
 
 
+def test_every_credential_of_a_request_is_learnt_by_its_value(tmp_path: Path) -> None:
+    """A URL's password, custom credential headers and a query-string key: each is masked
+    where it was sent and, once known, replaced wherever a server echoes it."""
+    password, token, custom, query_key = (
+        "url-password-0123456789",
+        "auth-token-0123456789",
+        "custom-secret-0123456789",
+        "query-key-0123456789",
+    )
+    echo = f"password {password}, token {token}, secret {custom}, key {query_key}"
+    fake = FakeLLM(Reply(echo, headers={"X-Echo": echo}), Reply(echo))
+    path = tmp_path / "credentials.yaml"
+
+    def send(recorder: Recorder, base_url: str) -> httpx.Response:
+        url = base_url.replace("http://", f"http://someone:{password}@") + "/chat/completions"
+        with httpx.Client(transport=recorder) as http:
+            return http.post(
+                url,
+                params={"key": query_key, "other": "kept"},
+                headers={"X-Auth-Token": token, "X-Custom-Secret": custom},
+                json={"model": "m", "messages": [{"role": "user", "content": echo}]},
+            )
+
+    with fake.serve() as server:
+        assert token in send(Recorder(path, mode="all"), server.base_url).text
+        base_url = server.base_url
+    text = path.read_text(encoding="utf-8")
+    assert "token [redacted]" in text  # it recorded, with the echoes replaced
+    for secret in (password, token, custom, query_key):
+        assert leaks(path, secret) == [], secret
+    [recorded] = Cassette.load(path).interactions
+    assert recorded.request.url.startswith("http://[redacted]@127.0.0.1:")
+    assert "key=[redacted]&other=kept" in recorded.request.url
+    assert recorded.request.headers["X-Auth-Token"] == ["[redacted]"]
+    assert recorded.request.headers["X-Custom-Secret"] == ["[redacted]"]
+    assert recorded.request.headers["Authorization"] == ["[redacted]"]  # httpx's Basic auth
+    assert recorded.response.headers["X-Echo"] == [
+        "password [redacted], token [redacted], secret [redacted], key [redacted]"
+    ]
+    # The live request, credentials and all, still matches its redacted recording.
+    assert send(Recorder(path), base_url).status_code == 200
+
+
 def test_the_redactor() -> None:
     redactor = Redactor(["sk-explicit-secret"], from_environment=False)
     redactor.learn_from_headers([("Authorization", "Bearer sk-from-header-123"), ("X", "y")])

@@ -105,19 +105,25 @@ class SSECase:
 
 
 def _rate_limited(frames: list[tuple[str, dict[str, Any]]]) -> None:
-    error = frames[0][1]
-    assert error["error"] == "RateLimitError"
-    assert error["status_code"] == 429
-    assert error["retry_after"] == 7
-    assert "429" in error["message"]
-    assert error["partial"]["text"] == ""  # nothing had arrived
+    assert frames[0][1] == {
+        "type": "error",
+        "error": "RateLimitError",
+        "message": "The assistant is receiving too many requests. Please try again shortly.",
+        "status_code": 429,
+        "retry_after": 7,
+        "partial_usable": False,  # nothing had arrived
+    }
 
 
 def _broken_mid_stream(frames: list[tuple[str, dict[str, Any]]]) -> None:
     error = frames[-2][1]
-    assert error["error"] == "StreamError"
-    assert "the model crashed" in error["message"]
-    assert error["partial"]["text"] == "Olá, "  # what arrived before the failure
+    assert error == {
+        "type": "error",
+        "error": "StreamError",
+        "message": "The assistant ran into a problem while answering. Please try again.",
+        "partial_usable": True,  # "Olá, " had arrived: what the page shows is worth keeping
+    }
+    assert "the model crashed" not in repr(frames)  # the upstream's words stay on the server
 
 
 def _text_events_validate(frames: list[tuple[str, dict[str, Any]]]) -> None:
@@ -222,9 +228,22 @@ def test_an_agent_run_as_sse_frames() -> None:
     result = dict(frames)["tool_result"]
     assert result["output"] == "40 C"
     adapter: TypeAdapter[ls.AgentEvent] = TypeAdapter(ls.AgentEvent)
-    finish = adapter.validate_python(frames[-2][1])
-    assert isinstance(finish, ls.RunFinish)
-    assert finish.result.text == "40 C."
+    for name, data in frames[:-2]:
+        assert adapter.validate_python(data).type == name
+    # run_finish sums the run up: the steps and messages went out as their own frames.
+    finish = frames[-2][1]
+    assert finish == {
+        "type": "run_finish",
+        "result": {
+            "stop_reason": "done",
+            "usage": finish["result"]["usage"],
+            "output": None,
+            "cost": None,
+            "text": "40 C.",
+            "steps": 2,
+        },
+    }
+    assert finish["result"]["usage"]["input_tokens"] > 0
 
 
 def test_any_iterable_of_events_is_framed_as_it_is() -> None:
@@ -258,5 +277,5 @@ def test_an_error_frame_never_holds_the_key() -> None:
 
     text = anyio.run(main)
     assert "AuthenticationError" in text
-    assert "Incorrect API key provided: [redacted]" in text
+    assert "Incorrect API key" not in text  # not even redacted: the upstream's words stay home
     assert TEST_KEY not in text

@@ -812,6 +812,32 @@ async def test_the_key_is_in_no_span(otel: Captured, fake: FakeLLM) -> None:
     assert [text for text in texts if TEST_KEY in text or TEST_KEY[:12] in text] == []
 
 
+@pytest.mark.anyio
+async def test_a_key_echoed_in_error_fields_and_headers_is_in_no_span(
+    otel: Captured, fake: FakeLLM
+) -> None:
+    """The provider echoes the key in an error's type, code and param and in `x-request-id`,
+    on a retried error, the last error and a successful reply."""
+    body = {"error": {"message": "refused", "type": TEST_KEY, "code": TEST_KEY, "param": TEST_KEY}}
+    echoed = {"x-request-id": f"req-{TEST_KEY}"}
+    fake.add(
+        status(500, body=body, headers=echoed),
+        Reply("fine", headers=echoed),
+        status(400, body=body, headers=echoed),
+    )
+    client = ls.AsyncClient(fake.provider(api_key=TEST_KEY), transport=fake.transport,
+                            retry_policy=FAST, tracing=otel.tracing())  # fmt: skip
+    reply = await client.generate(model="m", messages=[ls.user("hi")])
+    with pytest.raises(ls.BadRequestError):
+        await client.generate(model="m", messages=[ls.user("hi")])
+    texts = [text for span in otel.spans for text in span_texts(span)]
+    assert len(otel.spans) == 2
+    assert "[redacted]" in (reply.request_id or "")
+    assert any("llmstream.request_id=" in text and "[redacted]" in text for text in texts)
+    assert any("type=[redacted]" in text for text in texts)  # the errors' texts were there
+    assert [text for text in texts if TEST_KEY in text or TEST_KEY[:12] in text] == []
+
+
 # -- a reader that stops early -----------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from typing_extensions import Unpack
 
 from ._core.checks import check_headers, check_type, type_name
 from ._core.output import resolve_output
+from ._core.parser import DEFAULT_MAX_RESPONSE_BYTES
 from ._core.request import ChatRequest, MessageLike, encode_body
 from ._core.sse import DEFAULT_MAX_LINE_BYTES
 from ._io.call import Call, Target
@@ -94,6 +95,7 @@ class _ClientBase:
         max_retries: int | None,
         retry_policy: RetryPolicy | None,
         max_line_bytes: int,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         http_client: object,
         transport: object,
         fallbacks: object = None,
@@ -111,6 +113,8 @@ class _ClientBase:
                        "retry_policy=ls.RetryPolicy(max_retries=5)")  # fmt: skip
         check_type("max_line_bytes", max_line_bytes, int, "a number of bytes",
                    "max_line_bytes=32 * 1024 * 1024")  # fmt: skip
+        check_type("max_response_bytes", max_response_bytes, int, "a number of bytes",
+                   "max_response_bytes=1024 * 1024 * 1024")  # fmt: skip
         if http_client is not None and transport is not None:
             raise ConfigurationError("pass either http_client or transport, not both")
         if pacer is not None:
@@ -121,6 +125,7 @@ class _ClientBase:
         self.timeouts = _checked_timeouts(timeouts) or Timeouts()
         self.retry_policy = _with_max_retries(retry_policy or RetryPolicy(), max_retries)
         self.max_line_bytes = max_line_bytes
+        self.max_response_bytes = max_response_bytes
         self.fallbacks = _checked_fallbacks(fallbacks) or []
         self.tracing: Tracing = checked_tracing(tracing)
         self._owns_http = http_client is None
@@ -160,6 +165,7 @@ class _ClientBase:
             timeouts=timeouts,
             retry=retry,
             max_line_bytes=self.max_line_bytes,
+            max_response_bytes=self.max_response_bytes,
             stream=stream,
             partial_tool_arguments=partial_tool_arguments,
             pacer=self.pacer,
@@ -224,8 +230,12 @@ class AsyncClient(_ClientBase):
         transport: A custom httpx transport in place of the network (tests use
             `httpx.MockTransport` or `llmstream.testing.ReplayTransport`); not with
             `http_client`.
-        max_line_bytes: The longest SSE line, or whole JSON reply, accepted (16 MiB); a longer
-            one raises `MalformedChunkError` instead of filling memory.
+        max_line_bytes: The longest SSE line, SSE event (its data lines together) or whole
+            JSON reply accepted (16 MiB); a longer one raises `ResponseTooLargeError` instead
+            of filling memory.
+        max_response_bytes: The most a streamed response may send (256 MiB), a bound on
+            everything assembled from it; past it the stream ends with
+            `ResponseTooLargeError`.
         fallbacks: `[(provider, model), ...]` to try in turn when a call fails before its first
             event with a 429, a 5xx, a broken connection or a time limit (after its own
             retries); `fallbacks=` on a call overrides them. `message.provider` says which one
@@ -248,6 +258,7 @@ class AsyncClient(_ClientBase):
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         fallbacks: Sequence[tuple[Provider, str]] | None = None,
         pacer: RateLimitPacer | None = None,
         tracing: Tracing | bool | None = None,
@@ -258,6 +269,7 @@ class AsyncClient(_ClientBase):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_line_bytes=max_line_bytes,
+            max_response_bytes=max_response_bytes,
             http_client=http_client,
             transport=transport,
             fallbacks=fallbacks,
@@ -365,7 +377,8 @@ class Client(_ClientBase):
             count.
         http_client: Your own `httpx.Client` to share (it is then yours to close).
         transport: A custom httpx transport in place of the network; not with `http_client`.
-        max_line_bytes: The longest SSE line, or whole JSON reply, accepted (16 MiB).
+        max_line_bytes: The longest SSE line, SSE event or whole JSON reply accepted (16 MiB).
+        max_response_bytes: The most a streamed response may send (256 MiB).
         fallbacks: `[(provider, model), ...]` to try in turn when a call fails before its first
             event (see `AsyncClient`); `fallbacks=` on a call overrides them.
         pacer: An `ls.RateLimitPacer` that holds each call back while a rate limit is used up
@@ -383,6 +396,7 @@ class Client(_ClientBase):
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         fallbacks: Sequence[tuple[Provider, str]] | None = None,
         pacer: RateLimitPacer | None = None,
         tracing: Tracing | bool | None = None,
@@ -393,6 +407,7 @@ class Client(_ClientBase):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_line_bytes=max_line_bytes,
+            max_response_bytes=max_response_bytes,
             http_client=http_client,
             transport=transport,
             fallbacks=fallbacks,

@@ -25,6 +25,7 @@ LLMStreamError
     ├── OutputValidationError   the structured output does not validate (or was cut short)
     ├── RefusalError            the model refused to produce the structured output
     └── MalformedChunkError     a chunk was not valid JSON (or not a chunk at all)
+        └── ResponseTooLargeError   ...a line, an event, a reply or a stream past a size limit
 ```
 
 Errors raised while a stream was running carry `partial`: the `AssistantMessage` assembled from
@@ -57,6 +58,7 @@ __all__ = [
     "RateLimitError",
     "RateLimitWaitError",
     "RefusalError",
+    "ResponseTooLargeError",
     "ServerError",
     "StreamBusyError",
     "StreamError",
@@ -306,3 +308,19 @@ class MalformedChunkError(APIError):
     def __init__(self, message: str, *, data: str | None = None, **fields: Any) -> None:
         super().__init__(message, **fields)
         self.data = data
+
+
+class ResponseTooLargeError(MalformedChunkError):
+    """A response grew past one of the client's size limits, and nothing more of it was read.
+
+    `limit` names the limit: `max_line_bytes` (one server-sent-events line, one event with all
+    its `data:` lines, or a whole JSON reply) or `max_response_bytes` (a whole stream);
+    `max_bytes` is its value. Raise it on the client, e.g.
+    `ls.AsyncClient(provider, max_line_bytes=64 * 1024 * 1024)`, if a server you trust needs
+    more.
+    """
+
+    def __init__(self, message: str, *, limit: str, max_bytes: int, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.limit = limit
+        self.max_bytes = max_bytes

@@ -13,6 +13,15 @@ def weather(location: str) -> str:
 
 The JSON schema comes from the type hints (through pydantic), the descriptions from the
 docstring (Google, NumPy or Sphinx style). A `Tool` is still callable as the function it wraps.
+
+Time limits. An async tool that outlasts its limit is cancelled. A sync tool runs in a worker
+thread, and Python cannot stop a thread: its limit counts its own running time (from the moment
+its thread starts it, not the wait for a free thread), and when it passes the tool is
+abandoned, still running, and the model is told so. While `ABANDONED_THREADS_LIMIT` abandoned
+calls are still running in the process, no sync tool is started (`ToolThreadsExhausted`), so
+their number passes the limit by no more than the calls already running when it was reached. At
+most `SYNC_TOOL_THREADS` sync tools run at once per event loop; the others wait for a thread,
+and that wait is not part of their limit.
 """
 
 from __future__ import annotations
@@ -20,10 +29,14 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast, overload
 
+import anyio
+import anyio.from_thread
+import anyio.lowlevel
 import anyio.to_thread
 from pydantic import BaseModel, ValidationError
 
@@ -33,9 +46,31 @@ from ._schema import arguments_model, clean_schema, strict_schema
 from .errors import ConfigurationError
 from .messages import ToolCall
 
-__all__ = ["Approval", "ApprovalHook", "Tool", "ToolInputError", "ToolSpec", "tool"]
+__all__ = [
+    "ABANDONED_THREADS_LIMIT",
+    "SYNC_TOOL_THREADS",
+    "Approval",
+    "ApprovalHook",
+    "Tool",
+    "ToolInputError",
+    "ToolSpec",
+    "ToolThreadsExhausted",
+    "ToolTimedOut",
+    "tool",
+]
 
 R = TypeVar("R")
+
+ABANDONED_THREADS_LIMIT = 16
+"""How many sync tool calls that outlasted their time limit (or whose run was cancelled) may
+still be running in their threads, in the whole process, before no sync tool is started: until
+one of them ends, each call is answered with `ToolThreadsExhausted` instead. (Calls running when
+the limit is reached may still be abandoned: at most `SYNC_TOOL_THREADS` more per event
+loop.)"""
+
+SYNC_TOOL_THREADS = 40
+"""How many sync tools run at once per event loop (anyio's own default); the others wait for a
+thread, and the wait does not count against their time limit."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +105,120 @@ ApprovalHook = Callable[[ToolCall, dict[str, Any]], "Approval | bool | Awaitable
 
 class ToolInputError(ValueError):
     """The model's arguments do not fit the tool; the message is written for the model."""
+
+
+class ToolTimedOut(Exception):
+    """A tool did not finish within its time limit. `still_running` is False for an async tool
+    (it was cancelled) and True for a sync one (its thread cannot be stopped: it was abandoned
+    and may still be running)."""
+
+    def __init__(self, seconds: float, *, still_running: bool) -> None:
+        super().__init__(f"did not finish within {seconds:g}s")
+        self.seconds = seconds
+        self.still_running = still_running
+
+
+class ToolThreadsExhausted(Exception):
+    """A sync tool was not started: `ABANDONED_THREADS_LIMIT` abandoned calls are still running
+    in their threads. `running` is how many."""
+
+    def __init__(self, running: int) -> None:
+        super().__init__(
+            f"{running} earlier sync tool calls that did not finish within their time limits are "
+            f"still running (at most {ABANDONED_THREADS_LIMIT} may be)"
+        )
+        self.running = running
+
+
+class _Abandoned:
+    """The sync tool calls abandoned while their threads still run, in the whole process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def check(self) -> None:
+        """Raise `ToolThreadsExhausted` while the limit is reached."""
+        with self._lock:
+            if self.count >= ABANDONED_THREADS_LIMIT:
+                raise ToolThreadsExhausted(self.count)
+
+    def left(self, run: _ThreadRun) -> None:
+        """The caller stopped waiting for `run` (its limit passed, or it was cancelled)."""
+        with self._lock:
+            if run.state == "running":
+                run.state = "abandoned"
+                self.count += 1
+
+    def ended(self, run: _ThreadRun) -> None:
+        """`run`'s function returned or raised, in its thread."""
+        with self._lock:
+            if run.state == "abandoned":
+                self.count -= 1
+            run.state = "ended"
+
+
+ABANDONED = _Abandoned()
+
+
+class _ThreadRun:
+    """One sync tool call in its thread: `running`, then `ended` or `abandoned` (and then
+    `ended`, once the thread is done)."""
+
+    __slots__ = ("state",)
+
+    def __init__(self) -> None:
+        self.state = "running"
+
+
+# Per event loop: how many sync tools run at once (released when a run ends or is abandoned),
+# and the capacity anyio's threads are taken from (room for the abandoned ones too, so that a
+# backend that holds a thread's token until it ends never blocks a new call on them).
+_RUNNING: anyio.lowlevel.RunVar[anyio.CapacityLimiter] = anyio.lowlevel.RunVar("llmstream_tools")
+_THREADS: anyio.lowlevel.RunVar[anyio.CapacityLimiter] = anyio.lowlevel.RunVar(
+    "llmstream_tool_threads"
+)
+
+
+def _limiter(var: anyio.lowlevel.RunVar[anyio.CapacityLimiter], size: int) -> anyio.CapacityLimiter:
+    try:
+        return var.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(size)
+        var.set(limiter)
+        return limiter
+
+
+async def _run_in_thread(function: Callable[[], R], timeout: float | None) -> R:
+    """`function` in a worker thread, its time limit counted from the moment the thread starts
+    it; past the limit (or when the caller is cancelled) it is abandoned, still running."""
+    running = _limiter(_RUNNING, SYNC_TOOL_THREADS)
+    threads = _limiter(_THREADS, SYNC_TOOL_THREADS + ABANDONED_THREADS_LIMIT)
+    scope = anyio.CancelScope()
+
+    def start_clock() -> None:
+        if timeout is not None:
+            scope.deadline = anyio.current_time() + timeout
+
+    def in_thread() -> R:
+        try:
+            if timeout is not None:
+                anyio.from_thread.run_sync(start_clock)
+            return function()
+        finally:
+            ABANDONED.ended(run)
+
+    async with running:
+        ABANDONED.check()
+        run = _ThreadRun()
+        try:
+            with scope:
+                return await anyio.to_thread.run_sync(
+                    in_thread, abandon_on_cancel=True, limiter=threads
+                )
+        finally:
+            ABANDONED.left(run)  # nothing when it ended; else it runs on, without us
+    raise ToolTimedOut(timeout or 0.0, still_running=True)
 
 
 class Tool(Generic[R]):
@@ -231,16 +380,27 @@ class Tool(Generic[R]):
             return {"__model__": value}
         return {name: getattr(value, name) for name in type(value).model_fields}
 
-    async def run(self, arguments: dict[str, Any]) -> R:
-        """Run the tool with validated arguments (from `validate`). Sync functions run in a
-        worker thread so that they do not block the event loop."""
+    async def run(self, arguments: dict[str, Any], *, timeout: float | None = None) -> R:
+        """Run the tool with validated arguments (from `validate`), within `timeout` seconds
+        (None: no limit). Sync functions run in a worker thread so that they do not block the
+        event loop.
+
+        Raises `ToolTimedOut` when the limit passes: an async tool has been cancelled; a sync
+        one has been abandoned and may still be running (its limit counts from the moment its
+        thread starts it). Raises `ToolThreadsExhausted`, without running a sync tool, while
+        `ABANDONED_THREADS_LIMIT` abandoned calls are still running."""
         if self._call_style == "model":
             call = functools.partial(self.function, arguments["__model__"])
         else:
             call = functools.partial(self.function, **arguments)
-        if self._is_async:
+        if not self._is_async:
+            return await _run_in_thread(cast("Callable[[], R]", call), timeout)
+        if timeout is None:
             return await cast("Awaitable[R]", call())
-        return await anyio.to_thread.run_sync(cast("Callable[[], R]", call), abandon_on_cancel=True)
+        with anyio.move_on_after(timeout) as scope:
+            return await cast("Awaitable[R]", call())
+        assert scope.cancelled_caught
+        raise ToolTimedOut(timeout, still_running=False)
 
 
 def _describe(error: Any) -> str:

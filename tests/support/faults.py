@@ -35,6 +35,7 @@ class Exchange:
     writer: asyncio.StreamWriter
     headers_sent: bool = False
     chunked: bool = True
+    sent: int = 0  # bytes of body sent so far
 
     async def start(
         self,
@@ -63,6 +64,7 @@ class Exchange:
     async def send(self, data: bytes) -> None:
         if not data:
             return
+        self.sent += len(data)
         if self.chunked:
             self.writer.write(b"%x\r\n%b\r\n" % (len(data), data))
         else:
@@ -236,6 +238,38 @@ def raw(after_events: int, data: bytes, *, finish: bool = False) -> Behaviour:
     return behave
 
 
+def endless_lines(
+    line: bytes = b"data: " + b"a" * 1018 + b"\n", *, up_to: int = 64 << 20
+) -> Behaviour:
+    """One server-sent event that never ends: the same `data:` line again and again, no blank
+    line, until `up_to` bytes are sent or the client goes away (`Exchange.sent` says how many
+    bytes went out)."""
+
+    async def behave(exchange: Exchange) -> None:
+        await exchange.start()
+        block = line * max(1, (64 << 10) // len(line))
+        while exchange.sent < up_to:
+            await exchange.send(block)
+        await exchange.end()
+
+    return behave
+
+
+def endless_chunks(*, up_to: int = 64 << 20) -> Behaviour:
+    """A stream of valid text chunks that never finishes, until `up_to` bytes are sent or the
+    client goes away."""
+
+    async def behave(exchange: Exchange) -> None:
+        await exchange.start()
+        event = f"data: {json.dumps(chunk({'content': 'word '}))}\n\n".encode()
+        block = event * max(1, (64 << 10) // len(event))
+        while exchange.sent < up_to:
+            await exchange.send(block)
+        await exchange.end()
+
+    return behave
+
+
 def head_then_stall(
     code: int = 200,
     *,
@@ -273,6 +307,7 @@ class FaultServer:
     attempts: Counter[str] = field(default_factory=Counter)
     requests: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
     closed_at: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    exchanges: dict[str, list[Exchange]] = field(default_factory=lambda: defaultdict(list))
     port: int = 0
 
     def add(self, name: str, *behaviours: Behaviour) -> str:
@@ -379,4 +414,6 @@ class FaultServer:
         self.requests[scenario].append(
             {"headers": headers, "body": json.loads(body) if body else None}
         )
-        return Exchange(scenario, attempt, json.loads(body) if body else None, reader, writer)
+        exchange = Exchange(scenario, attempt, json.loads(body) if body else None, reader, writer)
+        self.exchanges[scenario].append(exchange)
+        return exchange

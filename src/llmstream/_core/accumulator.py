@@ -11,7 +11,7 @@ from typing import Any
 
 from ..messages import AssistantMessage, FinishReason, ToolCall
 from .cost import Cost
-from .provider_state import ReasoningDetails, merge_objects
+from .provider_state import ReasoningDetails, copy_objects, merge_into
 from .ratelimits import RateLimits
 from .usage import Usage
 
@@ -57,14 +57,14 @@ class PendingToolCall:
         self.state: dict[str, Any] = {}
 
     def keep_state(self, name: str, value: Any) -> None:
-        self.state[name] = merge_objects(self.state.get(name), value)
+        self.state[name] = merge_into(self.state.get(name), value)
 
     def build(self) -> ToolCall:
         return ToolCall(
             id=self.id,
             name=self.name,
             arguments="".join(self.arguments),
-            provider_state=dict(self.state),
+            provider_state=copy_objects(self.state) if self.state else {},
         )
 
 
@@ -88,6 +88,7 @@ class MessageAccumulator:
         self.reasoning_details = ReasoningDetails()
         self.reasoning_start: int | None = None
         """Where the open reasoning block starts in `reasoning`; None when none is open."""
+        self._next_index = 0  # past every tool-call index used so far
 
     # -- reasoning blocks ------------------------------------------------------------------
     def add_reasoning(self, text: str) -> None:
@@ -106,11 +107,14 @@ class MessageAccumulator:
         # A provider that sends no id still needs one: the tool result must answer it.
         call = PendingToolCall(index, id or f"call_{uuid.uuid4().hex[:24]}", name or "")
         self.tool_calls[index] = call
+        if index >= self._next_index:
+            self._next_index = index + 1
         return call
 
     def free_tool_call_index(self) -> int:
-        used = self.tool_calls.keys() | self.finished_calls.keys()
-        return max(used, default=-1) + 1
+        """An index no call has used (kept as a number: a server that opens call after call
+        at one index would otherwise make each new call cost a look at every earlier one)."""
+        return self._next_index
 
     def end_tool_calls(self) -> list[tuple[int, ToolCall]]:
         """Finish every call still open, in index order."""
@@ -121,12 +125,13 @@ class MessageAccumulator:
 
     # -- extras ----------------------------------------------------------------------------
     def merge_extra(self, key: str, value: Any) -> None:
-        """Keep a provider field; objects seen on several chunks (`x_groq`) are merged."""
+        """Keep a provider field; objects seen on several chunks (`x_groq`) are merged (in place,
+        into the accumulator's own copy: `build()` copies it again for the message)."""
         old = self.extras.get(key)
         if isinstance(old, dict) and isinstance(value, dict):
-            self.extras[key] = {**old, **value}
+            old.update(value)
         else:
-            self.extras[key] = value
+            self.extras[key] = dict(value) if isinstance(value, dict) else value
 
     # -- the message -----------------------------------------------------------------------
     def build(self) -> AssistantMessage:
@@ -151,7 +156,10 @@ class MessageAccumulator:
             request_id=self.request_id,
             limits=self.limits,
             provider=self.provider,
-            extras=dict(self.extras),
+            extras={
+                key: dict(value) if isinstance(value, dict) else value
+                for key, value in self.extras.items()
+            },
             output=self.output,
             provider_state=(
                 {"reasoning_details": self.reasoning_details.blocks()}

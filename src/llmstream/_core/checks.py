@@ -8,6 +8,7 @@ No check ever repeats a value that could be a secret (an API key, a header's val
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -77,23 +78,59 @@ def check_api_key(key: object, owner: str) -> str:
 
 
 def check_base_url(base_url: object, owner: str) -> SplitResult:
-    """A base URL that httpx can send to: http(s), a host, a valid port."""
+    """A base URL that httpx can send to: http(s), a host, a valid port, and nothing that is no
+    part of the API's address: no credentials (`user:password@`), no query string (`?key=...`),
+    no fragment. Credentials there would show in every repr, log line and error that names the
+    URL, and llmstream appends `/chat/completions` to the path, so a query string would break
+    it. The error shows the right call, and never the URL's credentials or query."""
     example = f"{owner}(base_url='https://api.example.com/v1')"
     if not isinstance(base_url, str):
         raise ConfigurationError(
             f"base_url must be a string, got {type_name(base_url)}; for example {example}"
         )
+    shown = _shown_url(base_url)
     try:
         parts = urlsplit(base_url)
         parts.port  # noqa: B018 - raises on a port that is not a number or out of range
     except ValueError as exc:
-        raise ConfigurationError(f"base_url {base_url!r} is not a valid URL ({exc})") from None
+        reason = str(exc)
+        if any(hidden and hidden in reason for hidden in _hidden_parts(base_url)):
+            reason = "its host or port cannot be read"
+        raise ConfigurationError(f"base_url {shown!r} is not a valid URL ({reason})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
             f"base_url must be an http(s) URL with a host, such as "
-            f"'https://api.example.com/v1'; got {base_url!r}"
+            f"'https://api.example.com/v1'; got {shown!r}"
+        )
+    if "@" in parts.netloc:
+        raise ConfigurationError(
+            f"base_url {shown!r} carries credentials (user:password@): they would show in "
+            f"reprs, logs and errors. Pass a key as {owner}(api_key=...) (sent as "
+            "`Authorization: Bearer ...`), or other credentials as headers=, e.g. "
+            "headers={'Authorization': 'Basic <base64 of user:password>'}"
+        )
+    if parts.query or parts.fragment or base_url.rstrip().endswith(("?", "#")):
+        raise ConfigurationError(
+            f"base_url {shown!r} has a query string or fragment: it ends where "
+            "/chat/completions would begin, e.g. 'https://api.example.com/v1'. Pass a key as "
+            f"{owner}(api_key=...), or headers={{'X-Api-Key': ...}} for one the server reads "
+            "from a header; a server that needs a query parameter takes a Provider subclass "
+            "whose chat_url adds it"
         )
     return parts
+
+
+def _hidden_parts(url: str) -> list[str]:
+    """What `_shown_url` leaves out: the user info, the query string and the fragment."""
+    userinfo = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)@", url)
+    rest = re.search(r"[?#](.*)$", url, flags=re.DOTALL)
+    return [*(userinfo.group(1).split(":") if userinfo else []), rest.group(1) if rest else ""]
+
+
+def _shown_url(url: str) -> str:
+    """A URL as an error may show it: no user info, no query string, no fragment."""
+    shown = re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@", r"\1***@", url)
+    return re.sub(r"[?#].*$", lambda match: match.group(0)[0] + "***", shown, flags=re.DOTALL)
 
 
 def check_headers(headers: object, name: str) -> dict[str, str]:

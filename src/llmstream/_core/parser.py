@@ -7,8 +7,16 @@ they arrive, in pieces of any size, then call `end()` when the body is over. The
 - an error status (400 and up): an error body, kept up to 1 MiB, raised from `end()` as the
   `APIStatusError` it describes;
 - a JSON content type: one whole reply (what `generate()` asks for, and what a server that
-  ignores `stream: true` sends), read at `end()` as the events it would have streamed;
-- anything else: server-sent events, turned into events as soon as their bytes arrive.
+  ignores `stream: true` sends), kept up to `max_line_bytes`, read at `end()` as the events it
+  would have streamed;
+- anything else: server-sent events, turned into events as soon as their bytes arrive; one
+  line or one event may hold up to `max_line_bytes`, the whole stream `max_response_bytes`.
+
+Every buffer a server controls the growth of is bounded by one of these three: what the
+decoder holds of a line or an event, what a whole reply or an error body holds, and, through
+the stream's size, everything the message is assembled from (text, reasoning, tool-call
+arguments, `reasoning_details`, provider extras). Past a bound the parser raises
+`ResponseTooLargeError` and reads nothing more.
 
 So every body a call can receive goes through one object, and the I/O drivers have one read
 loop. Nothing here touches a socket; `llmstream._io` drives it.
@@ -22,7 +30,13 @@ from typing import Any, Literal
 
 import pydantic_core
 
-from ..errors import APIError, APIStatusError, IncompleteStreamError, MalformedChunkError
+from ..errors import (
+    APIError,
+    APIStatusError,
+    IncompleteStreamError,
+    MalformedChunkError,
+    ResponseTooLargeError,
+)
 from ..events import StreamEvent
 from ..messages import AssistantMessage
 from ..providers._base import Provider
@@ -34,7 +48,13 @@ from .ratelimits import RateLimits
 from .sse import DEFAULT_MAX_LINE_BYTES, ServerSentEvent, SSEDecoder, SSELineTooLong
 from .status_errors import status_error
 
-__all__ = ["BodyKind", "ResponseParser", "body_kind", "parse_completion"]
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "BodyKind",
+    "ResponseParser",
+    "body_kind",
+    "parse_completion",
+]
 
 BodyKind = Literal["events", "reply", "error"]
 """What a response body holds: server-sent `events`, one JSON `reply`, or an `error` body."""
@@ -42,6 +62,10 @@ BodyKind = Literal["events", "reply", "error"]
 ERROR_BODY_LIMIT = 1 << 20
 """How much of an error body is kept: enough for any provider's message, bounded for a hostile
 server. An error body cut there still says something."""
+
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+"""The most bytes of one server-sent-events stream read: about a million tokens of chunks, far
+past any model's longest answer, and a bound on everything assembled from a stream."""
 
 _DONE = b"[DONE]"
 _NO_TYPE = ""  # an SSE event without an `event:` field
@@ -104,6 +128,7 @@ class ResponseParser:
         headers: Mapping[str, str] | None = None,
         kind: BodyKind | None = None,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         output: ResolvedOutput | None = None,
         partial_tool_arguments: bool = False,
     ) -> None:
@@ -112,6 +137,10 @@ class ResponseParser:
         self._headers: Mapping[str, str] = headers if headers is not None else {}
         self.kind: BodyKind = kind or body_kind(status, headers)
         self._max_line_bytes = max_line_bytes
+        self._max_response_bytes = max_response_bytes
+        # What a stream may still send. Any other body has none: its reads go the slow way,
+        # to `_keep`, through the one check a stream's read makes anyway.
+        self._room = max_response_bytes if self.kind == "events" else -1
         self._sse = SSEDecoder(max_line_bytes=max_line_bytes)
         self.accumulator = MessageAccumulator(provider.name)
         if headers is not None:
@@ -142,16 +171,21 @@ class ResponseParser:
             self.raise_held_error()
         if self.finished:
             return []
-        if self.kind != "events":
-            self._keep(data)
-            return []
+        size = len(data)
+        room = self._room - size
+        self._room = room
+        if room < 0:  # the stream's budget is spent, or the body is no stream at all
+            if self.kind != "events":
+                self._keep(data)
+                return []
+            self._stream_too_large()
         # The common read: one `data: {...}` line and the blank line after it, as providers
         # flush them. It skips the general decoder's line splitting, which would read it the
         # same way. Every bytes method call costs about ten dict lookups: the test makes few.
         if self._sse.idle and data.startswith(b"data: "):
             end = data.find(b"\n")
             if (
-                end == len(data) - 2
+                end == size - 2
                 and data[-1] == 10
                 and data[6] == 123  # `{`: a chunk, neither [DONE] nor a heartbeat
                 and end <= self._max_line_bytes
@@ -248,9 +282,27 @@ class ResponseParser:
         self.finished = True
         if self.kind == "error":
             raise self.status_error()
-        raise MalformedChunkError(
-            f"the reply is longer than {limit} bytes (the client's max_line_bytes); it was not "
-            "read",
+        raise self._too_large(
+            f"the reply is longer than {limit} bytes; it was not read", "max_line_bytes", limit
+        )
+
+    def _stream_too_large(self) -> None:
+        """The stream sent more than `max_response_bytes`: it ends here, after the events it
+        already gave."""
+        limit = self._max_response_bytes
+        self.finished = True
+        error = self._too_large(
+            f"the stream grew past {limit} bytes; nothing more is read", "max_response_bytes", limit
+        )
+        self._failed(error, [])
+
+    def _too_large(self, message: str, limit: str, max_bytes: int) -> ResponseTooLargeError:
+        self._body, self._sse = [], SSEDecoder(max_line_bytes=self._max_line_bytes)
+        return ResponseTooLargeError(
+            f"{message} (the client's {limit}; a server you trust may be given more with "
+            f"ls.AsyncClient(..., {limit}=...))",
+            limit=limit,
+            max_bytes=max_bytes,
             provider=self._provider.name,
             request_id=self.accumulator.request_id,
             partial=self.accumulator.build(),
@@ -286,7 +338,9 @@ class ResponseParser:
             return self._sse.feed(data)
         except SSELineTooLong as exc:
             self.finished = True
-            raise self._malformed(str(exc)) from None
+            raise self._too_large(
+                f"{exc}; nothing more is read", "max_line_bytes", self._max_line_bytes
+            ) from None
 
     def _process(self, sse_events: Sequence[ServerSentEvent], out: list[StreamEvent]) -> None:
         """Decoded events into `out`; an error is raised, for the caller to hold or raise."""
@@ -348,14 +402,6 @@ class ResponseParser:
             self._head = None
         else:
             self._head, self._tail, self._tail_varies = frame
-
-    def _malformed(self, message: str) -> MalformedChunkError:
-        return MalformedChunkError(
-            message,
-            provider=self._provider.name,
-            request_id=self.accumulator.request_id,
-            partial=self.accumulator.build(),
-        )
 
 
 def _unexpected_shape(

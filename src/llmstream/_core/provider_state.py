@@ -20,7 +20,13 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["MESSAGE_STATE_FIELDS", "TOOL_CALL_STATE_FIELDS", "ReasoningDetails", "merge_objects"]
+__all__ = [
+    "MESSAGE_STATE_FIELDS",
+    "TOOL_CALL_STATE_FIELDS",
+    "ReasoningDetails",
+    "copy_objects",
+    "merge_into",
+]
 
 MESSAGE_STATE_FIELDS = ("reasoning_details",)
 """Fields of an assistant delta (or whole message) that go back on the assistant message."""
@@ -33,13 +39,18 @@ _JOINED = ("text", "summary", "data", "signature")
 
 
 class ReasoningDetails:
-    """`reasoning_details` blocks merged from their pieces, in the order they began."""
+    """`reasoning_details` blocks merged from their pieces, in the order they began.
 
-    __slots__ = ("_blocks", "_by_key")
+    The joined fields of a block are kept as lists of pieces and joined in `blocks()`: a block
+    that arrives in many pieces costs time linear in its size, not quadratic."""
+
+    __slots__ = ("_blocks", "_by_key", "_pieces")
 
     def __init__(self) -> None:
         self._blocks: list[dict[str, Any]] = []
-        self._by_key: dict[tuple[Any, Any], dict[str, Any]] = {}
+        self._by_key: dict[tuple[Any, Any], int] = {}  # a block's place in `_blocks`
+        # The pieces of each joined field after the block's first, by (place, field).
+        self._pieces: dict[tuple[int, str], list[str]] = {}
 
     def __bool__(self) -> bool:
         return bool(self._blocks)
@@ -53,14 +64,17 @@ class ReasoningDetails:
             if not isinstance(piece, dict):
                 continue  # not a block: nothing a provider could verify
             key = (piece.get("index"), piece.get("type"))
-            block = self._by_key.get(key)
-            if block is None:
-                block = self._by_key[key] = dict(piece)
-                self._blocks.append(block)
+            place = self._by_key.get(key)
+            if place is None:
+                self._by_key[key] = len(self._blocks)
+                self._blocks.append(dict(piece))
             else:
+                block = self._blocks[place]
                 for name, value in piece.items():
                     if name in _JOINED and isinstance(value, str):
-                        block[name] = f"{block.get(name) or ''}{value}"
+                        if not isinstance(block.get(name), str):
+                            block[name] = ""
+                        self._pieces.setdefault((place, name), []).append(value)
                     elif value not in (None, "") and block.get(name) in (None, ""):
                         block[name] = value
             for name in ("text", "summary"):
@@ -70,14 +84,34 @@ class ReasoningDetails:
         return "".join(readable)
 
     def blocks(self) -> list[dict[str, Any]]:
-        return [dict(block) for block in self._blocks]
+        built = []
+        for place, block in enumerate(self._blocks):
+            copy = dict(block)
+            for name in _JOINED:
+                pieces = self._pieces.get((place, name))
+                if pieces:
+                    copy[name] = copy[name] + "".join(pieces)
+            built.append(copy)
+        return built
 
 
-def merge_objects(old: Any, new: Any) -> Any:
-    """`new` merged into `old`: objects key by key (recursively), anything else replaced."""
+def merge_into(old: Any, new: Any) -> Any:
+    """`new` merged into `old`: objects key by key (recursively), anything else replaced.
+    `old` is changed in place when both are objects, so merging many pieces costs time linear
+    in their size; it must be the caller's own (`copy_objects` it before showing it to anyone).
+    Returns the result."""
     if isinstance(old, dict) and isinstance(new, dict):
-        merged = dict(old)
         for key, value in new.items():
-            merged[key] = merge_objects(old.get(key), value) if key in old else value
-        return merged
-    return new
+            old[key] = merge_into(old[key], value) if key in old else copy_objects(value)
+        return old
+    return copy_objects(new)
+
+
+def copy_objects(value: Any) -> Any:
+    """`value` with every object in it copied (lists too), so that a later `merge_into` of
+    the original never changes the copy."""
+    if isinstance(value, dict):
+        return {key: copy_objects(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [copy_objects(item) for item in value]
+    return value

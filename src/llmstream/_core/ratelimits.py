@@ -5,10 +5,14 @@
 - Cerebras: `x-ratelimit-{limit,remaining,reset}-{requests-day,tokens-minute}`, resets as float
   seconds.
 - `retry-after-ms`, and `retry-after` in seconds or as an HTTP date.
+
+A value that is not a finite number (`nan`, `inf`, `1e999`) is read as absent: it says nothing a
+client could act on, and JSON cannot hold it.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Mapping
@@ -31,22 +35,53 @@ def parse_duration(value: str | None) -> float | None:
     if not text:
         return None
     try:
-        return max(float(text), 0.0)
+        return _seconds(float(text))
     except ValueError:
         pass
     parts = _DURATION_PART.findall(text)
     if not parts or "".join(number + unit for number, unit in parts) != text:
         return None
-    return sum(float(number) * _UNIT_SECONDS[unit] for number, unit in parts)
+    return _seconds(sum(float(number) * _UNIT_SECONDS[unit] for number, unit in parts))
+
+
+def _number(value: str | None) -> float | None:
+    """A header's finite number; None when it is absent, not a number, NaN or infinite."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _http_date(value: str) -> float | None:
+    """An HTTP date as a POSIX timestamp; None when it is not one (a number is not a date)."""
+    try:
+        float(value)
+    except ValueError:
+        pass
+    else:
+        return None
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _seconds(value: float) -> float | None:
+    """A number of seconds, 0 or more; None for NaN or an infinity."""
+    return max(value, 0.0) if math.isfinite(value) else None
 
 
 def _int(value: str | None) -> int | None:
     if value is None:
         return None
     try:
-        return int(float(value))
+        number = float(value)
     except ValueError:
         return None
+    return int(number) if math.isfinite(number) else None
 
 
 def _header(headers: Mapping[str, str], *names: str) -> str | None:
@@ -110,24 +145,18 @@ def retry_after_seconds(
 ) -> float | None:
     """How long the provider asked us to wait: `retry-after-ms`, `retry-after`, then (for a rate
     limit, `use_resets`) the reset time of the exhausted limit."""
-    millis = headers.get("retry-after-ms")
+    millis = _number(headers.get("retry-after-ms"))
     if millis is not None:
-        try:
-            return max(float(millis) / 1000.0, 0.0)
-        except ValueError:
-            pass
+        return max(millis / 1000.0, 0.0)
     after = headers.get("retry-after")
     if after is not None:
-        try:
-            return max(float(after), 0.0)
-        except ValueError:
-            try:
-                moment = parsedate_to_datetime(after)
-            except (TypeError, ValueError):
-                moment = None
-            if moment is not None:
-                current = time.time() if now is None else now
-                return max(moment.timestamp() - current, 0.0)
+        seconds = _number(after)
+        if seconds is not None:
+            return max(seconds, 0.0)
+        moment = _http_date(after)
+        if moment is not None:
+            current = time.time() if now is None else now
+            return max(moment - current, 0.0)
     return RateLimits.from_headers(headers).wait_hint() if use_resets else None
 
 

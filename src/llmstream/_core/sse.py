@@ -8,9 +8,18 @@ itself be split across reads. Comments (`: keep-alive`) are counted, not returne
 
 It does not decode `data` to text: the caller decodes (strictly) and parses the JSON, so that a
 broken chunk becomes an error instead of replacement characters in the answer.
+
+Bounded: a line that grows past `max_line_bytes` without ending, or an event whose `data:`
+lines together grow past it without the blank line that ends the event, raises
+`SSELineTooLong` at once, with nothing more kept. An event still open between two `feed()`
+calls is held joined (one growing buffer, not a list of lines), so what the decoder holds stays
+within about that bound whatever the lines look like. Comments, `id`, `retry` and unknown
+fields are never kept.
 """
 
 from __future__ import annotations
+
+from typing import cast
 
 __all__ = ["DEFAULT_MAX_LINE_BYTES", "SSEDecoder", "SSELineTooLong", "ServerSentEvent"]
 
@@ -23,7 +32,8 @@ the `data:` lines joined with newlines, not decoded. A plain tuple: one is made 
 
 
 class SSELineTooLong(ValueError):
-    """A line grew past the decoder's limit without ending."""
+    """A line, or an event's data lines together, grew past the decoder's limit without
+    ending."""
 
 
 class SSEDecoder:
@@ -86,6 +96,8 @@ class SSEDecoder:
                     self._line(line, events)
                     pending, event_type = self._data, self._event
             self._data, self._event = pending, event_type
+            if pending:  # an event still open after this read: hold it joined, within bounds
+                self._hold(pending)
         if tail:
             self._partial_line.append(tail)
             self._partial_size += len(tail)
@@ -110,6 +122,8 @@ class SSEDecoder:
             self._partial_line = []
             self._partial_size = 0
             self._line(line, events)
+            if self._data:
+                self._hold(self._data)
         self._line(b"", events)
         return events
 
@@ -124,8 +138,31 @@ class SSEDecoder:
 
     def _check_length(self, size: int) -> None:
         if size > self._max_line_bytes:
+            self._partial_line = []
             raise SSELineTooLong(
                 f"a server-sent-events line grew past {self._max_line_bytes} bytes without ending"
+            )
+
+    def _hold(self, data: list[bytes]) -> None:
+        """An event left open by a read: its data lines joined into one buffer (all but the
+        last line, so that dispatching it still joins into `bytes`), and its size checked.
+
+        Joining keeps what an open event costs at its size: a list of many short lines would
+        cost some fifty bytes of objects per line. The buffer grows in place, so an event fed
+        in many reads costs time linear in its size."""
+        if len(data) > 2:
+            head: bytes | bytearray = data[0]
+            joined = head if isinstance(head, bytearray) else bytearray(head)
+            joined += b"\n"
+            joined += b"\n".join(data[1:-1])
+            # A bytearray where bytes belong: it is only ever joined with the lines after it.
+            data[:-1] = [cast("bytes", joined)]
+        size = len(data[0]) if len(data) == 1 else len(data[0]) + 1 + len(data[1])
+        if size > self._max_line_bytes:
+            self._data = []
+            raise SSELineTooLong(
+                f"a server-sent event grew past {self._max_line_bytes} bytes without ending "
+                "(its data lines together, with no blank line after them)"
             )
 
     def _line(self, line: bytes, events: list[ServerSentEvent]) -> None:

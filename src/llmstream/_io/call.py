@@ -6,14 +6,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 import anyio
 import httpx
 
 from .._core.output import ResolvedOutput
-from .._redact import SHORTEST_SECRET, redact_value
+from .._core.parser import DEFAULT_MAX_RESPONSE_BYTES
+from .._redact import Redactor, redact_logs
 from ..errors import (
     APIConnectionError,
     APIError,
@@ -34,7 +35,9 @@ if TYPE_CHECKING:
 __all__ = ["Call", "OnRetry", "Target"]
 
 logger = logging.getLogger("llmstream")
+redact_logs(logger)  # every record of the `llmstream` logger, whoever writes it
 T = TypeVar("T")
+E = TypeVar("E", bound=BaseException)
 
 _WAITING_FOR = {
     "connect": "connecting to the provider",
@@ -50,8 +53,8 @@ class Target:
 
     provider: Provider
     model: str
-    body: bytes
-    headers: dict[str, str]
+    body: bytes = field(repr=False)
+    headers: dict[str, str] = field(repr=False)  # the credentials among them
     warnings: list[RequestWarning]
     output: ResolvedOutput | None = None
 
@@ -98,20 +101,6 @@ class Target:
             partial=partial,
         )
 
-    def redact(self, error: APIError) -> APIError:
-        """Take the API key out of what a provider (or a transport) echoed back into an error;
-        a placeholder shorter than a real key is left alone."""
-        key = self.provider.api_key
-        secret = key.get_secret_value() if key is not None else ""
-        if len(secret) < SHORTEST_SECRET:
-            return error
-        error.message = redact_value(error.message, secret)
-        error.args = (error.message,)
-        for name in ("body", "data"):
-            if getattr(error, name, None) is not None:
-                setattr(error, name, redact_value(getattr(error, name), secret))
-        return error
-
 
 OnRetry = Callable[[APIError, Target, float, Target | None], None]
 """Told of each failed attempt that another follows: the error, the attempt's target, the
@@ -127,6 +116,11 @@ class Call:
     either answer the same way. With a `pacer`, every attempt first waits until the target's
     rate limits allow it, and every response head is shown to the pacer. `trace` is its
     OpenTelemetry span to start, when it is traced.
+
+    `redactor` knows every secret of the call (each target's key and credential headers): the
+    response headers and every error of the call pass through it before anyone sees them.
+    `started` is when the call began (its first attempt, or the pacer's wait before it): the
+    `total` time limit runs from there, over every attempt and every wait between them.
     """
 
     targets: list[Target]
@@ -137,6 +131,58 @@ class Call:
     partial_tool_arguments: bool = False
     pacer: RateLimitPacer | None = None
     trace: ChatTrace | None = None
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    redactor: Redactor = field(init=False, repr=False)
+    log: logging.LoggerAdapter[logging.Logger] = field(init=False, repr=False)
+    started: float | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        keys = [t.provider.api_key for t in self.targets]
+        self.redactor = Redactor.of_request(
+            [key.get_secret_value() for key in keys if key is not None],
+            [pair for target in self.targets for pair in target.headers.items()],
+            [target.provider.chat_url for target in self.targets],
+        )
+        self.log = logging.LoggerAdapter(logger, self.redactor.log_extra())
+        """The call's log lines: each record carries the call's redactor, which the logger's
+        filter applies to it (see `llmstream._redact.redact_logs`)."""
+
+    # -- what may be shown ----------------------------------------------------------------------
+    def redact(self, error: E) -> E:
+        """Every secret of the call taken out of `error`, whichever field a server echoed it in
+        (see `Redactor.error`); returns the same error."""
+        self.redactor.error(error)
+        return error
+
+    def shown_headers(self, response: httpx.Response) -> httpx.Headers:
+        """The response's headers as the call shows them (`stream.response_headers`, request
+        ids, `error.headers`): credential headers masked, every secret of the call replaced."""
+        return httpx.Headers(self.redactor.headers(response.headers.multi_items()))
+
+    # -- the clock of the whole call ------------------------------------------------------------
+    def start_clock(self) -> None:
+        """The call begins: the `total` limit runs from now (once; a retry does not restart it)."""
+        if self.started is None:
+            self.started = time.monotonic()
+
+    @property
+    def deadline(self) -> float | None:
+        """When the `total` limit passes (monotonic time), or None without one."""
+        if self.timeouts.total is None or self.started is None:
+            return None
+        return self.started + self.timeouts.total
+
+    def _remaining(self) -> float | None:
+        deadline = self.deadline
+        return None if deadline is None else max(deadline - time.monotonic(), 0.0)
+
+    def connect_limit(self) -> tuple[str, float]:
+        """The limit that a connect timeout enforced: `total` once the call's deadline has
+        passed (a sync connect is given no more time than is left), else `connect`."""
+        deadline = self.deadline
+        if deadline is not None and time.monotonic() >= deadline - 0.005:
+            return "total", self.timeouts.total or 0.0
+        return "connect", self.timeouts.connect or 0.0
 
     # -- the request ----------------------------------------------------------------------------
     def build_request(
@@ -148,17 +194,21 @@ class Call:
             timeout = httpx.Timeout(connect=limits.connect, read=None, write=None, pool=None)
         else:
             # The sync watchdog takes over once the response head is in; until then httpx's read
-            # timeout bounds the wait for it.
-            read = self.read_limit()
-            wait = read[1] if read else None
-            timeout = httpx.Timeout(connect=limits.connect, read=wait, write=wait, pool=wait)
+            # timeout bounds the wait for it, and no wait outlasts what is left of `total`.
+            wait = self._head_wait()
+            connect = limits.connect
+            if wait is not None and (connect is None or wait < connect):
+                connect = wait
+            timeout = httpx.Timeout(connect=connect, read=wait, write=wait, pool=wait)
         chat_url = target.provider.chat_url
         try:
             return http.build_request(
                 "POST", chat_url, content=target.body, headers=target.headers, timeout=timeout
             )
         except httpx.InvalidURL as exc:
-            raise ConfigurationError(f"cannot send to {chat_url!r}: {exc}") from None
+            raise ConfigurationError(
+                f"cannot send to {target.provider.display_url!r}: {self.redactor.text(str(exc))}"
+            ) from None
 
     def observe(self, target: Target, response: httpx.Response) -> None:
         """Show a response head to the pacer, if the call has one."""
@@ -167,20 +217,29 @@ class Call:
                 target.provider, target.model, response.status_code, response.headers
             )
 
+    def _head_waits(self) -> list[tuple[float, str, float]]:
+        """What bounds a sync request's wait for the response head: (seconds left, limit name,
+        the limit's seconds) for `first_event` and what is left of `total`."""
+        waits = []
+        if self.timeouts.first_event is not None:
+            waits.append((self.timeouts.first_event, "first_event", self.timeouts.first_event))
+        remaining = self._remaining()
+        if remaining is not None:
+            waits.append((remaining, "total", self.timeouts.total or 0.0))
+        return waits
+
+    def _head_wait(self) -> float | None:
+        waits = self._head_waits()
+        return min(waits)[0] if waits else None
+
     def read_limit(self) -> tuple[str, float] | None:
         """The limit that bounds a sync request's wait for the response head, as httpx's read
-        timeout: the shorter of `first_event` and `total`, or None when neither is set."""
-        limits = [
-            (seconds, name)
-            for name, seconds in (
-                ("first_event", self.timeouts.first_event),
-                ("total", self.timeouts.total),
-            )
-            if seconds is not None
-        ]
-        if not limits:
+        timeout: the sooner of `first_event` and what is left of `total`, as (its name, its
+        seconds), or None when neither is set."""
+        waits = self._head_waits()
+        if not waits:
             return None
-        seconds, name = min(limits)
+        _, name, seconds = min(waits)
         return name, seconds
 
     # -- retries and fallbacks ------------------------------------------------------------------
@@ -193,12 +252,24 @@ class Call:
         on_retry: OnRetry | None,
     ) -> float | None:
         """After a failed attempt: the seconds to wait before retrying the same target, None to
-        move on to the next target; raises the error when neither applies."""
+        move on to the next target; raises the error when neither applies (nor fits in what is
+        left of the `total` limit)."""
         failures.append(error)
-        delay = self.retry.delay_before_retry(error, number)
         target = self.targets[position]
+        if self._out_of_time(error, 0.0):
+            delay = None
+        else:
+            delay = self.retry.delay_before_retry(error, number)
+            if delay is not None and self._out_of_time(error, delay):
+                self.log.info(
+                    "not retrying %s call: the wait of %.2fs would pass the total limit of %gs "
+                    "(attempt %d failed: %s)",
+                    target.provider.name, delay, self.timeouts.total, number + 1, error,
+                )  # fmt: skip
+                error.attempt_errors = list(failures)
+                raise error
         if delay is not None:
-            logger.info(
+            self.log.info(
                 "retrying %s call in %.2fs (attempt %d of %d failed: %s)",
                 target.provider.name,
                 delay,
@@ -209,9 +280,13 @@ class Call:
             if on_retry is not None:
                 on_retry(error, target, delay, None)
             return delay
-        if position + 1 < len(self.targets) and is_retryable(error):
+        if (
+            position + 1 < len(self.targets)
+            and is_retryable(error)
+            and not self._out_of_time(error, 0.0)
+        ):
             following = self.targets[position + 1]
-            logger.info(
+            self.log.info(
                 "falling back from %s (%s) to %s (%s): %s",
                 target.provider.name,
                 target.model,
@@ -225,21 +300,30 @@ class Call:
         error.attempt_errors = list(failures)
         raise error
 
+    def _out_of_time(self, error: APIError, wait: float) -> bool:
+        """Whether the call's `total` limit leaves no room for another attempt after `wait`
+        seconds: it fired, or it passes before the wait is over."""
+        if isinstance(error, StreamTimeoutError) and error.limit == "total":
+            return True
+        deadline = self.deadline
+        return deadline is not None and time.monotonic() + wait >= deadline
+
     async def with_retries(
         self, attempt: Callable[[Target, int], Awaitable[T]], on_retry: OnRetry | None = None
     ) -> T:
         """`attempt(target, 0)`, `attempt(target, 1)`... on each target in turn until one
         succeeds: retries as the policy allows, then the next target for a failure that is
-        worth another try. The last error is raised with every attempt's error on it. Each
-        attempt cleans up after itself before raising; `on_retry` hears of each failure that
-        another attempt follows."""
+        worth another try, all within the `total` limit. The last error is raised with every
+        attempt's error on it. Each attempt cleans up after itself before raising; `on_retry`
+        hears of each failure that another attempt follows."""
+        self.start_clock()
         failures: list[APIError] = []
         for position, target in enumerate(self.targets):
             number = 0
             while True:
                 try:
                     if self.pacer is not None:
-                        await self.pacer.wait(target.provider, target.model)
+                        await self.pacer.wait(target.provider, target.model, until=self.deadline)
                     return await attempt(target, number)
                 except APIError as error:
                     delay = self._next_step(error, number, position, failures, on_retry)
@@ -253,13 +337,14 @@ class Call:
         self, attempt: Callable[[Target, int], T], on_retry: OnRetry | None = None
     ) -> T:
         """The sync twin of `with_retries`."""
+        self.start_clock()
         failures: list[APIError] = []
         for position, target in enumerate(self.targets):
             number = 0
             while True:
                 try:
                     if self.pacer is not None:
-                        self.pacer.wait_sync(target.provider, target.model)
+                        self.pacer.wait_sync(target.provider, target.model, until=self.deadline)
                     return attempt(target, number)
                 except APIError as error:
                     delay = self._next_step(error, number, position, failures, on_retry)

@@ -21,7 +21,6 @@ or the reader stopping early): never in the read loop.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
@@ -52,8 +51,6 @@ if TYPE_CHECKING:
     from .._tracing import ChatSpan
 
 __all__ = ["AsyncChatStream", "ChatStream"]
-
-logger = logging.getLogger("llmstream")
 
 # After the stream finished, how long to keep reading for the end of the HTTP body, so the
 # connection goes back to the pool instead of being torn down.
@@ -116,37 +113,40 @@ class _StreamState:
     def _start_attempt(self, target: Target) -> None:
         self._target = target
         self.attempts += 1
-        self._clock = EventClock(self._call.timeouts)
+        self._clock = EventClock(self._call.timeouts, call_start=self._call.started)
         self._parser = None
-        logger.debug(
+        self._call.log.debug(
             "%s: POST %s model=%s stream=%s attempt=%d",
             target.provider.name, target.provider.display_url, target.model, self._call.stream,
             self.attempts,
         )  # fmt: skip
 
     def _started(self, response: httpx.Response) -> None:
-        """The response head is in: from here on the parser reads, under the watchdog."""
-        logger.debug(
+        """The response head is in: from here on the parser reads, under the watchdog. Its
+        headers are read as the call shows them, secrets taken out (`Call.shown_headers`)."""
+        headers = self._call.shown_headers(response)
+        self._call.log.debug(
             "%s: HTTP %d request_id=%s after %.3fs",
             self._target.provider.name,
             response.status_code,
-            self._target.provider.request_id_from(response.headers),
+            self._target.provider.request_id_from(headers),
             time.monotonic() - self._clock.start,
         )
-        self.response_headers = response.headers
+        self.response_headers = headers
         self._call.observe(self._target, response)
         self._parser = ResponseParser(
             self._target.provider,
             status=response.status_code,
-            headers=response.headers,
+            headers=headers,
             max_line_bytes=self._call.max_line_bytes,
+            max_response_bytes=self._call.max_response_bytes,
             output=self._target.output,
             partial_tool_arguments=self._call.partial_tool_arguments,
         )
         self._watch = WATCHDOG.watch(response, self._clock)
 
     def _first_batch(self, first: list[StreamEvent]) -> None:
-        logger.debug(
+        self._call.log.debug(
             "%s: first event after %.3fs",
             self._target.provider.name,
             time.monotonic() - self._clock.start,
@@ -171,7 +171,9 @@ class _StreamState:
         return self._target.connection_error(exc, request_id=self.request_id, partial=self.partial)
 
     def _timeout_error(self, limit: str, seconds: float) -> StreamTimeoutError:
-        logger.debug("%s: the %s limit of %gs fired", self._target.provider.name, limit, seconds)
+        self._call.log.debug(
+            "%s: the %s limit of %gs fired", self._target.provider.name, limit, seconds
+        )
         return self._target.timeout_error(
             limit, seconds, request_id=self.request_id, partial=self.partial
         )
@@ -188,8 +190,8 @@ class _StreamState:
     def _fail(self, error: LLMStreamError) -> LLMStreamError:
         """Record why the stream ended; every error out of a stream carries `partial`, and how
         many attempts the call made."""
+        self._call.redact(error)
         if isinstance(error, APIError):
-            self._target.redact(error)
             error.attempts = self.attempts
             if error.partial is None:
                 error.partial = self.partial
@@ -343,12 +345,7 @@ class AsyncChatStream(_StreamState):
         usage...); once it ends, `stream.message` is the whole reply as usual. Errors are
         raised as they are when iterating the stream.
         """
-        return self._texts()
-
-    async def _texts(self) -> AsyncIterator[str]:
-        async for event in self:
-            if type(event) is TextDelta:
-                yield event.text
+        return _AsyncTexts(self)
 
     async def aclose(self) -> None:
         """Close the connection. Safe to call more than once."""
@@ -376,7 +373,7 @@ class AsyncChatStream(_StreamState):
             return await self._send_and_read_first(target)
         except APIError as error:
             await self._release(drain=False)
-            raise target.redact(error)  # noqa: B904 - the same error, cleaned
+            raise self._call.redact(error)  # noqa: B904 - the same error, cleaned
 
     async def _send_and_read_first(self, target: Target) -> list[StreamEvent]:
         self._start_attempt(target)
@@ -389,7 +386,7 @@ class AsyncChatStream(_StreamState):
             ):
                 response = await self._http.send(request, stream=True)
         except httpx.ConnectTimeout:
-            raise self._timeout_error("connect", call.timeouts.connect or 0.0) from None
+            raise self._timeout_error(*call.connect_limit()) from None
         except httpx.HTTPError as exc:
             raise target.connection_error(exc, partial=self.partial) from exc
         if scope.cancelled_caught:
@@ -454,6 +451,25 @@ class AsyncChatStream(_StreamState):
                 if close is not None:
                     await close()
             await response.aclose()
+
+
+class _AsyncTexts:
+    """`text_stream`: an iterator object, not an async generator, so that leaving it early
+    leaves nothing behind for the garbage collector to finalize (trio warns of that)."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: AsyncChatStream) -> None:
+        self._stream = stream
+
+    def __aiter__(self) -> _AsyncTexts:
+        return self
+
+    async def __anext__(self) -> str:
+        while True:
+            event = await self._stream.__anext__()
+            if type(event) is TextDelta:
+                return event.text
 
 
 def _anyio_deadline(clock: EventClock) -> float:
@@ -541,12 +557,7 @@ class ChatStream(_StreamState):
         It reads this stream, skipping every event but `TextDelta`; once it ends,
         `stream.message` is the whole reply as usual.
         """
-        return self._texts()
-
-    def _texts(self) -> Iterator[str]:
-        for event in self:
-            if type(event) is TextDelta:
-                yield event.text
+        return _Texts(self)
 
     def close(self) -> None:
         """Close the connection. Safe to call more than once."""
@@ -574,7 +585,7 @@ class ChatStream(_StreamState):
             return self._send_and_read_first(target)
         except APIError as error:
             self._release(drain=False)
-            raise target.redact(error)  # noqa: B904 - the same error, cleaned
+            raise self._call.redact(error)  # noqa: B904 - the same error, cleaned
 
     def _send_and_read_first(self, target: Target) -> list[StreamEvent]:
         self._start_attempt(target)
@@ -584,7 +595,7 @@ class ChatStream(_StreamState):
             with span_in_context(self._span):
                 response = self._http.send(request, stream=True)
         except httpx.ConnectTimeout:
-            raise self._timeout_error("connect", call.timeouts.connect or 0.0) from None
+            raise self._timeout_error(*call.connect_limit()) from None
         except httpx.TimeoutException:
             raise self._deadline_error() from None
         except httpx.HTTPError as exc:
@@ -635,6 +646,24 @@ class ChatStream(_StreamState):
             finally:
                 drain_watch.cancel()
         response.close()
+
+
+class _Texts:
+    """The sync twin of `_AsyncTexts`."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: ChatStream) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> _Texts:
+        return self
+
+    def __next__(self) -> str:
+        while True:
+            event = next(self._stream)
+            if type(event) is TextDelta:
+                return event.text
 
 
 publish(globals(), "llmstream")

@@ -118,23 +118,26 @@ class RateLimitPacer:
                 window.retry_at = max(window.retry_at, now + retry_after)
 
     # -- waiting --------------------------------------------------------------------------------
-    async def wait(self, provider: Provider, model: str) -> None:
+    async def wait(self, provider: Provider, model: str, *, until: float | None = None) -> None:
         """Wait until a call to `provider` for `model` may start, and count it as started.
-        Raises `RateLimitWaitError` when that is further off than `max_wait`."""
+        Raises `RateLimitWaitError` when that is further off than `max_wait`, or than `until`
+        (the call's own deadline, in `time.monotonic()` time)."""
         started = self._clock()
-        while (delay := self._next_delay(provider, model, started)) > 0:
+        while (delay := self._next_delay(provider, model, started, until)) > 0:
             await anyio.sleep(delay)
 
-    def wait_sync(self, provider: Provider, model: str) -> None:
+    def wait_sync(self, provider: Provider, model: str, *, until: float | None = None) -> None:
         """The sync twin of `wait`."""
         started = self._clock()
-        while (delay := self._next_delay(provider, model, started)) > 0:
+        while (delay := self._next_delay(provider, model, started, until)) > 0:
             time.sleep(delay)
 
-    def _next_delay(self, provider: Provider, model: str, started: float) -> float:
+    def _next_delay(
+        self, provider: Provider, model: str, started: float, deadline: float | None = None
+    ) -> float:
         """Seconds to wait before asking again, or 0: go (the call is then counted against the
         request budget). Raises `RateLimitWaitError` when the whole wait, counted from
-        `started`, would pass `max_wait`."""
+        `started`, would pass `max_wait`, or the wait would end after `deadline`."""
         with self._lock:
             now = self._clock()
             window = self._windows.get((provider.base_url, model))
@@ -155,11 +158,17 @@ class RateLimitPacer:
                     window.remaining_requests -= 1
                 return 0.0
             limits = window.limits
-        if now - started + delay > self.max_wait:
+        too_late = deadline is not None and time.monotonic() + delay > deadline
+        if now - started + delay > self.max_wait or too_late:
+            allowed = (
+                "longer than the call's total time limit leaves (Timeouts(total=...))"
+                if too_late
+                else f"longer than the pacer waits (RateLimitPacer(max_wait={self.max_wait:g}); "
+                "raise it to wait longer)"
+            )
             raise RateLimitWaitError(
                 f"not sent: {provider.name}'s rate limit for {model!r} is used up until "
-                f"{reason}, in {delay:.3g}s, longer than the pacer waits "
-                f"(RateLimitPacer(max_wait={self.max_wait:g}); raise it to wait longer)",
+                f"{reason}, in {delay:.3g}s, {allowed}",
                 status_code=429,
                 retry_after=delay,
                 limits=limits,

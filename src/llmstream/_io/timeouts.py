@@ -31,7 +31,9 @@ class Timeouts:
         idle: The longest silence between two events once the stream is flowing (120).
             Keep-alive comments do not count as events; time you spend on an event does not
             count either.
-        total: The whole call, first byte to last event (None: no limit).
+        total: The whole call, wall clock, from the moment it starts to its last event:
+            every attempt, the waits between retries and the pacer's wait included (None: no
+            limit). A retry whose wait would end past it is not made.
     """
 
     connect: float | None = 10.0
@@ -52,29 +54,36 @@ class Timeouts:
 
 
 class EventClock:
-    """Which limit fires next.
+    """Which limit fires next, during one attempt of a call.
 
-    `first_event` runs from the start of the call; `total` runs from the start too, wall clock.
-    `idle` runs only while llmstream is waiting for the network: from the moment the caller asks
-    for the next event until it arrives. Time the caller spends on an event is not silence.
+    `first_event` runs from the start of the attempt; `total` runs from the start of the whole
+    call (`call_start`, the first attempt's start when not given), wall clock, so a retry never
+    restarts it. `idle` runs only while llmstream is waiting for the network: from the moment
+    the caller asks for the next event until it arrives. Time the caller spends on an event is
+    not silence.
     """
 
     __slots__ = (
         "_first_event",
         "_idle",
+        "_total",
         "_total_deadline",
         "got_first_event",
         "start",
         "waiting_since",
     )
 
-    def __init__(self, timeouts: Timeouts, start: float | None = None) -> None:
+    def __init__(
+        self, timeouts: Timeouts, start: float | None = None, *, call_start: float | None = None
+    ) -> None:
         self.start = time.monotonic() if start is None else start
         self.got_first_event = False
         self.waiting_since: float | None = self.start
         self._first_event = timeouts.first_event
         self._idle = timeouts.idle
-        self._total_deadline = None if timeouts.total is None else self.start + timeouts.total
+        self._total = timeouts.total
+        since = self.start if call_start is None else call_start
+        self._total_deadline = None if timeouts.total is None else since + timeouts.total
 
     def delivered(self) -> None:
         """Events went to the caller: the wait is over until the caller asks for more."""
@@ -96,7 +105,7 @@ class EventClock:
             waiting = (self.waiting_since + self._idle, "idle", self._idle)
         total = self._total_deadline
         if total is not None and (waiting is None or total < waiting[0]):
-            return (total, "total", total - self.start)
+            return (total, "total", self._total or 0.0)
         return waiting
 
     def recheck_after(self, now: float) -> float | None:

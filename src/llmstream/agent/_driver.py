@@ -63,6 +63,7 @@ async def async_copy(client: AsyncClient | Client) -> AsyncIterator[AsyncClient]
         retry_policy=client.retry_policy,
         transport=transport if isinstance(transport, httpx.AsyncBaseTransport) else None,
         max_line_bytes=client.max_line_bytes,
+        max_response_bytes=client.max_response_bytes,
         fallbacks=client.fallbacks,
         tracing=client.tracing,
         pacer=client.pacer,

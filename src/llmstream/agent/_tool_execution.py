@@ -10,10 +10,8 @@ import inspect
 import json
 from typing import Any
 
-import anyio
-
 from ..messages import ToolCall, output_text
-from ..tools import Approval, Tool, ToolInputError
+from ..tools import Approval, Tool, ToolInputError, ToolThreadsExhausted, ToolTimedOut
 from ._types import ToolFailure, ToolResult
 
 __all__ = ["run_tool_call"]
@@ -73,10 +71,16 @@ async def run_tool_call(
 
     timeout = tool.timeout if tool.timeout is not None else default_timeout
     try:
-        with anyio.fail_after(timeout):
-            value = await tool.run(arguments)
-    except TimeoutError:
-        return failed("timeout", f"{call.name} did not finish within {timeout:g}s and was stopped.")
+        value = await tool.run(arguments, timeout=timeout)
+    except ToolTimedOut as exc:
+        # What the model is told is true: a sync tool's thread cannot be stopped.
+        fate = "; it may still be running" if exc.still_running else " and was stopped"
+        return failed("timeout", f"{call.name} did not finish within {exc.seconds:g}s{fate}.")
+    except ToolThreadsExhausted as exc:
+        return failed(
+            "busy",
+            f"{call.name} was not run: {exc}. It can run once one of them ends.",
+        )
     except Exception as exc:  # a tool's own failure is the model's to hear about, not a crash
         return failed("error", f"{call.name} failed: {type(exc).__name__}: {exc}")
     return ToolResult(call=call, output=output_text(value))

@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 ToolFailure = Literal[
-    "unknown_tool", "invalid_json", "invalid_arguments", "denied", "timeout", "error"
+    "unknown_tool", "invalid_json", "invalid_arguments", "denied", "timeout", "busy", "error"
 ]
 
 
@@ -54,7 +54,8 @@ class ToolResult(_AgentEvent):
     """A tool call's outcome: `output` is exactly what the model is told.
 
     `is_error` is true when the tool could not run or failed; `failure` says why
-    (`unknown_tool`, `invalid_json`, `invalid_arguments`, `denied`, `timeout` or `error`).
+    (`unknown_tool`, `invalid_json`, `invalid_arguments`, `denied`, `timeout`, `busy`: too
+    many sync tool calls that outlasted their limits still run, or `error`).
     """
 
     __match_args__ = ("call", "output", "is_error")

@@ -19,7 +19,7 @@ import llmstream as ls
 from .._public import publish
 from ._fake_server import FakeServer
 from ._fake_transport import FakeTransport
-from ._redaction import CREDENTIAL_HEADERS, REDACTED
+from ._redaction import REDACTED, is_credential_header
 from ._render import Plan, render
 from ._script import Entry, FakeRequest, Reply, Status
 
@@ -82,7 +82,7 @@ class FakeLLM:
             method=method,
             path=path,
             headers={
-                name.lower(): REDACTED if name.lower() in CREDENTIAL_HEADERS else value
+                name.lower(): REDACTED if is_credential_header(name) else value
                 for name, value in headers
             },
             body=_parse(body),

@@ -39,14 +39,29 @@ class _PlannedBody(httpx.SyncByteStream, httpx.AsyncByteStream):
             else:
                 raise _dropped()
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return _AsyncSteps(self._steps)
+
+
+class _AsyncSteps:
+    """The async reading of a plan: an iterator, not an async generator, so that a reader that
+    leaves early leaves nothing for the garbage collector to finalize (trio warns of that)."""
+
+    def __init__(self, steps: list[Step]) -> None:
+        self._steps = iter(steps)
+
+    def __aiter__(self) -> _AsyncSteps:
+        return self
+
+    async def __anext__(self) -> bytes:
         for step in self._steps:
             if isinstance(step, Send):
-                yield step.data
-            elif isinstance(step, Pause):
+                return step.data
+            if isinstance(step, Pause):
                 await anyio.sleep(step.seconds)
             else:
                 raise _dropped()
+        raise StopAsyncIteration
 
 
 class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):

@@ -117,7 +117,10 @@ class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
     # -- deciding ---------------------------------------------------------------------------
     def _replayed(self, request: httpx.Request, body: bytes) -> httpx.Response | None:
         """The recorded answer to `request`, or None when it is to be recorded."""
+        # Every credential the request carries is learnt before anything of it is written, so
+        # that an echo of it anywhere (a body, another header) is redacted by its value.
         self.redactor.learn_from_headers(_header_pairs(request.headers))
+        self.redactor.learn_from_url(str(request.url))
         # The file holds redacted URLs and bodies, so the live request is compared redacted too.
         target = self.redactor.url(str(request.url))
         sent = self.redactor.text(body.decode("utf-8", "replace")).encode()

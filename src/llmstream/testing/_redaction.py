@@ -1,58 +1,46 @@
 """Keeping secrets out of cassettes.
 
-A recorder learns the key from each request it forwards (the `Authorization`, `api-key` and
-`x-api-key` headers), and also takes the values of `*_API_KEY` environment variables and any
-secrets it is given. Every form of each secret a file could hold (as sent, JSON-escaped,
-percent-encoded) is replaced with `[redacted]` in headers, URLs and bodies; credential headers
-are masked whatever their value, and cookies a server sets are dropped.
+A recorder learns the credentials of each request it forwards: the value of every header whose
+name says it is one (`Authorization`, `api-key`, `X-Auth-Token`, anything named like a key, a
+token, a secret or auth; the token after `Bearer`, the password inside `Basic`), the password
+in the URL's user info, and the values of credential query parameters (`?key=...`). It also
+takes the values of `*_API_KEY` environment variables and any secrets it is given. From then
+on every form of each secret a file could hold (as sent, JSON-escaped, percent-encoded) is
+replaced with `[redacted]` wherever it appears: headers, URLs and bodies. Credential headers are
+masked whatever their value, and cookies a server sets are dropped.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .._public import publish
-
-__all__ = ["REDACTED", "Redactor"]
-
-REDACTED = "[redacted]"
-"""What a secret is replaced with."""
-
-# Request headers that carry credentials: masked whatever their value.
-CREDENTIAL_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "api-key",
-        "x-api-key",
-        "x-goog-api-key",
-        "cookie",
-    }
+from .._redact import (
+    REDACTED,
+    SHORTEST_SECRET,
+    header_secrets,
+    is_credential_name,
+    secret_forms,
+    url_secrets,
 )
+
+__all__ = ["REDACTED", "Redactor", "is_credential_header"]
+
+# Request headers that carry credentials whatever their name says (the rest are known by name).
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 # Response headers that hand out credentials: dropped, so a replay never sets them.
 DROPPED_RESPONSE_HEADERS = frozenset({"set-cookie", "set-cookie2"})
-# Query parameters that carry credentials (`?key=...` for Gemini-style APIs).
-CREDENTIAL_PARAMS = frozenset({"key", "api_key", "api-key", "apikey", "access_token", "token"})
 # Shorter strings are still masked in credential headers, but not searched for in bodies: a key
 # like "test" would otherwise rewrite every "test" in a prompt and break replay matching.
-MIN_SECRET_LENGTH = 8
-_AUTH_SCHEMES = ("bearer ", "basic ", "token ")
+MIN_SECRET_LENGTH = SHORTEST_SECRET
 
 
-def _forms(secret: str) -> set[str]:
-    """Every way a secret can be written into a cassette."""
-    return {
-        secret,
-        json.dumps(secret)[1:-1],
-        json.dumps(secret, ensure_ascii=False)[1:-1],
-        quote(secret, safe=""),
-        quote(secret),
-        quote_plus(secret),
-    }
+def is_credential_header(name: str) -> bool:
+    """Whether a request header of this name carries a credential (its value is masked)."""
+    return name.lower() in CREDENTIAL_HEADERS or is_credential_name(name)
 
 
 class Redactor:
@@ -73,24 +61,27 @@ class Redactor:
 
     def learn(self, secret: str) -> None:
         """Treat `secret` as a secret from now on."""
-        secret = secret.strip()
-        if len(secret) < MIN_SECRET_LENGTH:
+        forms = secret_forms(secret.strip())
+        if not forms:
             return
         with self._lock:
-            known = set(self._forms)
-            known.update(form for form in _forms(secret) if len(form) >= MIN_SECRET_LENGTH)
+            known = set(self._forms) | forms
             # Longest first: a secret that contains another is replaced whole.
             self._forms = sorted(known, key=len, reverse=True)
 
     def learn_from_headers(self, pairs: Iterable[tuple[str, str]]) -> None:
-        """Learn the credentials a request carries."""
+        """Learn the credentials a request's headers carry."""
         for name, value in pairs:
-            if name.lower() in CREDENTIAL_HEADERS:
+            if is_credential_header(name):
                 self.learn(value)
-                lowered = value.lower()
-                for scheme in _AUTH_SCHEMES:
-                    if lowered.startswith(scheme):
-                        self.learn(value[len(scheme) :])
+                for secret in header_secrets("authorization", value):
+                    self.learn(secret)
+
+    def learn_from_url(self, url: str) -> None:
+        """Learn the credentials a URL carries: its user info's password, the values of its
+        credential query parameters."""
+        for secret in url_secrets(url):
+            self.learn(secret)
 
     def text(self, value: str) -> str:
         """`value` with every known secret replaced."""
@@ -108,20 +99,24 @@ class Redactor:
             lowered = name.lower()
             if response and lowered in DROPPED_RESPONSE_HEADERS:
                 continue
-            if lowered in CREDENTIAL_HEADERS:
+            if is_credential_header(name):
                 value = REDACTED
             grouped.setdefault(lowered, (name, []))[1].append(self.text(value))
         return {name: values for _, (name, values) in sorted(grouped.items())}
 
     def url(self, url: str) -> str:
-        """`url` with credential query parameters masked and known secrets replaced."""
+        """`url` with its user info and credential query parameters masked, and known secrets
+        replaced."""
         parts = urlsplit(url)
+        if "@" in parts.netloc:
+            host = parts.netloc.rpartition("@")[2]
+            parts = parts._replace(netloc=f"{REDACTED}@{host}")
+            url = urlunsplit(parts)
         query = parse_qsl(parts.query, keep_blank_values=True)
         # Rebuilt only when it holds a credential: re-encoding could change an innocent URL.
-        if any(name.lower() in CREDENTIAL_PARAMS for name, _ in query):
+        if any(is_credential_name(name) for name, _ in query):
             masked = [
-                (name, REDACTED if name.lower() in CREDENTIAL_PARAMS else value)
-                for name, value in query
+                (name, REDACTED if is_credential_name(name) else value) for name, value in query
             ]
             url = urlunsplit(parts._replace(query=urlencode(masked, safe="[]")))
         return self.text(url)
