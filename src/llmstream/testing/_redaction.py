@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from .._public import publish
 from .._redact import (
@@ -110,7 +110,9 @@ class Redactor:
         parts = urlsplit(url)
         if "@" in parts.netloc:
             host = parts.netloc.rpartition("@")[2]
-            parts = parts._replace(netloc=f"{REDACTED}@{host}")
+            # Percent-encoded: brackets in the user info would read as an IPv6 host, and the
+            # URL would no longer parse where a replay matches it.
+            parts = parts._replace(netloc=f"{quote(REDACTED, safe='')}@{host}")
             url = urlunsplit(parts)
         query = parse_qsl(parts.query, keep_blank_values=True)
         # Rebuilt only when it holds a credential: re-encoding could change an innocent URL.
