@@ -18,8 +18,8 @@ from pydantic import BaseModel
 
 import llmstream as ls
 from llmstream._core import parser as parser_module
-from llmstream._core.chunk_frame import Frame, find_frame
-from llmstream._core.interpreter import ChunkInterpreter
+from llmstream._core.wire.chat.chunk_frame import Frame, find_frame
+from llmstream._core.wire.chat.interpreter import ChunkInterpreter
 from llmstream._core.parser import ResponseParser
 
 from .support.corpus import PROVIDERS, TEST_KEY, corpus

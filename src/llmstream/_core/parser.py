@@ -27,8 +27,8 @@ from ..events import StreamEvent
 from ..messages import AssistantMessage
 from ..providers._base import Provider
 from .accumulator import MessageAccumulator
-from .chunk_frame import find_frame
-from .interpreter import ChunkInterpreter
+from .wire.chat.chunk_frame import find_frame
+from .wire.chat.interpreter import ChunkInterpreter
 from .output import ResolvedOutput
 from .ratelimits import RateLimits
 from .sse import DEFAULT_MAX_LINE_BYTES, ServerSentEvent, SSEDecoder, SSELineTooLong

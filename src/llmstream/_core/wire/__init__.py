@@ -1,0 +1,1 @@
+"""Wire formats behind one seam (filled in by the next commits)."""

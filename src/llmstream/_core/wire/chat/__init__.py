@@ -1,0 +1,1 @@
+"""The chat-completions wire (filled in by the next commits)."""
