@@ -58,6 +58,8 @@ class Provider:
 
     Attributes:
         name: The provider's name in errors, logs and `message.provider`.
+        api: The wire format it speaks: `"chat"` (chat completions, the default) or
+            `"responses"` (the Responses API).
         default_base_url: Where the API lives when `base_url` is not given.
         api_key_env: The environment variable the key is read from.
         requires_api_key: Whether a missing key is an error (False for local servers).
@@ -77,6 +79,10 @@ class Provider:
     """
 
     name: str = "provider"
+    # The wire format the provider speaks: "chat" (`/chat/completions`) or "responses"
+    # (`/responses`, the Responses API). The core picks its request encoder and response reader
+    # from it, once per call (`llmstream._core.wire`).
+    api: str = "chat"
     # `gen_ai.provider.name` in OpenTelemetry traces, when the conventions know the provider by
     # another name (xAI is `x_ai`); None: `name`.
     telemetry_name: str | None = None
