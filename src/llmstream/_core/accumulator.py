@@ -29,6 +29,9 @@ _FINISH_REASONS: dict[str, FinishReason] = {
     "function_call": "tool_calls",
     "tool_use": "tool_calls",
     "content_filter": "content_filter",
+    # The Responses API's words: a response's `status`, or why it is incomplete
+    "completed": "stop",
+    "max_output_tokens": "length",
 }
 
 
@@ -86,6 +89,8 @@ class MessageAccumulator:
         self.extras: dict[str, Any] = {}
         self.output: Any = None
         self.reasoning_details = ReasoningDetails()
+        self.provider_state: dict[str, Any] = {}
+        """State a wire keeps on the message to send back (the Responses API's output items)."""
         self.reasoning_start: int | None = None
         """Where the open reasoning block starts in `reasoning`; None when none is open."""
 
@@ -111,6 +116,14 @@ class MessageAccumulator:
     def free_tool_call_index(self) -> int:
         used = self.tool_calls.keys() | self.finished_calls.keys()
         return max(used, default=-1) + 1
+
+    def end_tool_call(self, index: int) -> ToolCall | None:
+        """Finish the open call at `index` (None when none is open there)."""
+        pending = self.tool_calls.pop(index, None)
+        if pending is None:
+            return None
+        call = self.finished_calls[index] = pending.build()
+        return call
 
     def end_tool_calls(self) -> list[tuple[int, ToolCall]]:
         """Finish every call still open, in index order."""
@@ -154,8 +167,8 @@ class MessageAccumulator:
             extras=dict(self.extras),
             output=self.output,
             provider_state=(
-                {"reasoning_details": self.reasoning_details.blocks()}
+                {**self.provider_state, "reasoning_details": self.reasoning_details.blocks()}
                 if self.reasoning_details
-                else {}
+                else dict(self.provider_state)
             ),
         )

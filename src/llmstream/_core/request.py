@@ -25,6 +25,7 @@ from .wire import wire_for
 __all__ = [
     "ChatRequest",
     "MessageLike",
+    "ReasoningSummary",
     "ToolChoice",
     "ToolLike",
     "ToolSpec",
@@ -65,9 +66,20 @@ ToolChoice = Literal["auto", "none", "required"] | str | ToolSpec | _HasToolSpec
 """`"auto"`, `"none"`, `"required"`, a tool (or its name) the model must call, or a raw dict."""
 
 
+ReasoningSummary = Literal["auto", "concise", "detailed"]
+"""How much of its reasoning a model summarises (the Responses API's `reasoning.summary`)."""
+
+REASONING_SUMMARIES: tuple[str, ...] = ("auto", "concise", "detailed")
+
+
 @dataclass(frozen=True)
 class ChatRequest:
-    """Everything a caller can ask of one chat completion."""
+    """Everything a caller can ask of one model call, in no wire's terms.
+
+    `reasoning_summary`, `store` and `previous_response_id` are the Responses API's: the chat
+    wire drops the first two with a `RequestWarning` and refuses the third (a conversation
+    stored by the Responses API cannot be continued over chat completions).
+    """
 
     model: str
     messages: Sequence[MessageLike]
@@ -81,6 +93,9 @@ class ChatRequest:
     stop: str | Sequence[str] | None = None
     seed: int | None = None
     reasoning_effort: str | None = None
+    reasoning_summary: ReasoningSummary | None = None
+    store: bool | None = None
+    previous_response_id: str | None = None
     response_format: Mapping[str, Any] | None = None
     extra_body: Mapping[str, Any] | None = None
     extra_headers: Mapping[str, str] = field(default_factory=dict)
@@ -111,6 +126,21 @@ class ChatRequest:
         if self.reasoning_effort is not None:
             check_type("reasoning_effort", self.reasoning_effort, str, "a string",
                        "reasoning_effort='low'")  # fmt: skip
+        if self.reasoning_summary is not None and self.reasoning_summary not in REASONING_SUMMARIES:
+            raise ConfigurationError(
+                f"reasoning_summary must be one of {', '.join(map(repr, REASONING_SUMMARIES))}, "
+                f"got {self.reasoning_summary!r}; for example reasoning_summary='auto'"
+            )
+        if self.store is not None:
+            check_type("store", self.store, bool, "True or False", "store=True")
+        if self.previous_response_id is not None and not (
+            isinstance(self.previous_response_id, str) and self.previous_response_id
+        ):
+            raise ConfigurationError(
+                "previous_response_id must be the id of an earlier response (a non-empty "
+                f"string), got {self.previous_response_id!r}; for example "
+                "previous_response_id=reply.id"
+            )
         if self.stop is not None and not (
             isinstance(self.stop, str)
             or (isinstance(self.stop, Sequence) and all(isinstance(s, str) for s in self.stop))

@@ -208,6 +208,12 @@ class Provider:
             for block in details
         )
 
+    def reasoning_model(self, model: str) -> bool:
+        """Whether `model` reasons before it answers whether asked to or not (OpenAI's o-series
+        and gpt-5). The Responses API wire sends such a model its system text as `developer`,
+        and asks for its encrypted reasoning when nothing is stored, so that it can go back."""
+        return False
+
     def rejected_parameters(self, model: str, body: Mapping[str, Any]) -> dict[str, str]:
         """Body fields this model refuses, each with the reason, so they are dropped, not sent."""
         return {}

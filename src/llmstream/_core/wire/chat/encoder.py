@@ -24,6 +24,7 @@ from ....messages import (
 )
 from ....providers._base import Provider
 from ...checks import type_name
+from ...provider_state import OUTPUT_ITEMS
 from ...request import ChatRequest, MessageLike, ToolChoice, ToolLike, tool_spec
 
 __all__ = ["build_body", "message_to_wire", "tool_choice_to_wire", "tool_to_wire"]
@@ -91,8 +92,11 @@ def _content_to_wire(content: str | list[TextPart | ImagePart]) -> Any:
     return parts
 
 
-def message_to_wire(message: MessageLike, provider: Provider) -> dict[str, Any]:
-    """One message as the provider expects it in `messages`."""
+def message_to_wire(
+    message: MessageLike, provider: Provider, warnings: list[RequestWarning] | None = None
+) -> dict[str, Any]:
+    """One message as the provider expects it in `messages`; what it cannot carry is dropped,
+    with a warning added to `warnings`."""
     if isinstance(message, AssistantMessage):
         wire: dict[str, Any] = {"role": "assistant"}
         if message.text:
@@ -105,6 +109,9 @@ def message_to_wire(message: MessageLike, provider: Provider) -> dict[str, Any]:
         # replace the plain reasoning field: they are what it verifies.
         state = dict(message.provider_state)
         details = state.pop("reasoning_details", None)
+        items = state.pop(OUTPUT_ITEMS, None)
+        if items and warnings is not None:
+            warnings.extend(_uncarried(items))
         wire.update(state)
         if details and provider.replays_reasoning_details(details):
             wire["reasoning_details"] = details
@@ -126,11 +133,60 @@ def message_to_wire(message: MessageLike, provider: Provider) -> dict[str, Any]:
     )
 
 
-def _messages_to_wire(request: ChatRequest, provider: Provider) -> list[dict[str, Any]]:
+def _uncarried(items: Any) -> list[RequestWarning]:
+    """What a Responses API reply carried that chat completions cannot: its encrypted reasoning
+    and its built-in tool calls (their results are in the text)."""
+    if not isinstance(items, list):
+        return []
+    encrypted = sum(1 for item in items if isinstance(item, dict) and item.get("encrypted_content"))
+    builtin = sorted(
+        {
+            str(item.get("type"))
+            for item in items
+            if isinstance(item, dict) and item.get("type") not in _CARRIED_ITEMS
+        }
+    )
+    warnings = []
+    if encrypted:
+        warnings.append(
+            RequestWarning(
+                message=f"dropped {encrypted} encrypted reasoning item(s) of an earlier "
+                "Responses API reply: chat completions has no field for them (the reasoning "
+                "summary goes back as reasoning text where the provider takes it)",
+                parameter="messages",
+            )
+        )
+    if builtin:
+        warnings.append(
+            RequestWarning(
+                message=f"dropped the {', '.join(builtin)} item(s) of an earlier Responses API "
+                "reply: chat completions has no field for built-in tool calls",
+                parameter="messages",
+            )
+        )
+    return warnings
+
+
+# Options of the Responses API that chat completions does not take, and why they are dropped.
+_RESPONSES_ONLY = {
+    "reasoning_summary": "reasoning summaries exist only in the Responses API (api='responses')",
+    "store": "store= keeps a Responses API conversation (api='responses'); chat completions "
+    "are not sent it (OpenAI's stored chat completions are asked for with "
+    "extra_body={'store': True})",
+}
+
+# The output items chat completions carries in its own fields: text and refusals, tool calls,
+# reasoning (as text).
+_CARRIED_ITEMS = frozenset({"message", "function_call", "reasoning"})
+
+
+def _messages_to_wire(
+    request: ChatRequest, provider: Provider, warnings: list[RequestWarning]
+) -> list[dict[str, Any]]:
     wire = []
     for position, message in enumerate(request.messages):
         try:
-            wire.append(message_to_wire(message, provider))
+            wire.append(message_to_wire(message, provider, warnings))
         except ConfigurationError as error:
             raise ConfigurationError(f"messages[{position}]: {error}") from None
     instruction = request.output.instruction() if request.output is not None else None
@@ -144,9 +200,17 @@ def build_body(
     request: ChatRequest, provider: Provider, *, stream: bool
 ) -> tuple[dict[str, Any], list[RequestWarning]]:
     """The JSON body for `request`, and a warning for each parameter that had to be dropped."""
+    if request.previous_response_id is not None:
+        raise ConfigurationError(
+            "previous_response_id continues a conversation stored by the Responses API; "
+            f"{type(provider).__name__} speaks chat completions, which has no stored "
+            "conversations: send the whole history in messages=, or use the Responses API "
+            "(api='responses')"
+        )
+    warnings: list[RequestWarning] = []
     body: dict[str, Any] = {
         "model": request.model,
-        "messages": _messages_to_wire(request, provider),
+        "messages": _messages_to_wire(request, provider, warnings),
     }
     if request.max_tokens is not None:
         body[provider.output_limit_field(request.model)] = request.max_tokens
@@ -186,8 +250,15 @@ def build_body(
         body["stream"] = True
         body["stream_options"] = {"include_usage": True}
 
+    for name, reason in _RESPONSES_ONLY.items():
+        value = getattr(request, name)
+        if value is not None:
+            warnings.append(
+                RequestWarning(
+                    message=f"dropped {name}={json.dumps(value)}: {reason}", parameter=name
+                )
+            )
     provider.adapt_body(request.model, body)
-    warnings = []
     for name, reason in provider.rejected_parameters(request.model, body).items():
         value = body.pop(name)
         warnings.append(
