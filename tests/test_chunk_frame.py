@@ -1,4 +1,4 @@
-"""Chunks read by their delta alone (`_core/chunk_frame.py`) read exactly as when read whole.
+"""Chunks read by their delta alone (`_core/wire/chat/chunk_frame.py`) read as when read whole.
 
 The parser skips the bytes a chunk repeats from the one before it around its delta. These tests
 read the same bodies with that shortcut and without it (`_FRAME_TRIES = 0`: no frame is ever

@@ -236,7 +236,7 @@ class Provider:
 
         It reads the chunk's fields outside `choices[0].delta`: a chunk that repeats the one
         before it byte for byte around a new delta is read by its delta alone, and is not shown
-        to this method again (see `llmstream._core.chunk_frame`).
+        to this method again (see `llmstream._core.wire.chat.chunk_frame`).
         """
         if chunk.get("error") is not None:
             return chunk
