@@ -127,22 +127,6 @@ class ResponsesReader:
         self._arguments: dict[int, PartialJSONReader] | None = (
             {} if partial_tool_arguments else None
         )
-        self._handlers: dict[Any, Callable[[dict[str, Any], list[StreamEvent]], None]] = {
-            "response.output_text.delta": self._on_text,
-            "response.function_call_arguments.delta": self._on_arguments,
-            "response.reasoning_summary_text.delta": self._on_summary,
-            "response.reasoning_text.delta": self._on_reasoning_text,
-            "response.refusal.delta": self._on_refusal,
-            "response.output_item.added": self._on_item_added,
-            "response.output_item.done": self._on_item_done,
-            "response.created": self._on_started,
-            "response.in_progress": self._on_started,
-            "response.queued": self._on_started,
-            "response.completed": self._on_completed,
-            "response.incomplete": self._on_incomplete,
-            "response.failed": self._on_failed,
-            "error": self._on_error,
-        }
 
     # -- the Reader protocol --------------------------------------------------------------------
     def read_data(self, payload: bytes, out: list[StreamEvent]) -> None:
@@ -205,15 +189,15 @@ class ResponsesReader:
                 f"expected an event (a JSON object), got {type(event).__name__}", event
             )
         kind = event.get("type")
-        if type(kind) is not str:  # no type (or not a word): the event's name says, if any
-            kind = "error" if event.get("error") else event_type
         if event_type == "error":
             kind = "error"
-        handler = self._handlers.get(kind)
+        elif type(kind) is not str:  # no type (or not a word): the event's name says, if any
+            kind = "error" if event.get("error") else event_type or ""
+        handler = _HANDLERS.get(kind)
         if handler is None:
             return  # content parts, `.done` events, built-in tool progress, keepalives...
         try:
-            handler(event, out)
+            handler(self, event, out)
         except _SHAPE_ERRORS as exc:
             raise self._unexpected_shape(exc, event) from None
 
@@ -571,6 +555,27 @@ class ResponsesReader:
         return self._malformed(
             f"an event has an unexpected shape ({type(exc).__name__}: {exc})", offending
         )
+
+
+_Handler = Callable[[ResponsesReader, dict[str, Any], list[StreamEvent]], None]
+
+# What each event type does; any other type is read and left (see the module docstring).
+_HANDLERS: dict[str, _Handler] = {
+    "response.output_text.delta": ResponsesReader._on_text,
+    "response.function_call_arguments.delta": ResponsesReader._on_arguments,
+    "response.reasoning_summary_text.delta": ResponsesReader._on_summary,
+    "response.reasoning_text.delta": ResponsesReader._on_reasoning_text,
+    "response.refusal.delta": ResponsesReader._on_refusal,
+    "response.output_item.added": ResponsesReader._on_item_added,
+    "response.output_item.done": ResponsesReader._on_item_done,
+    "response.created": ResponsesReader._on_started,
+    "response.in_progress": ResponsesReader._on_started,
+    "response.queued": ResponsesReader._on_started,
+    "response.completed": ResponsesReader._on_completed,
+    "response.incomplete": ResponsesReader._on_incomplete,
+    "response.failed": ResponsesReader._on_failed,
+    "error": ResponsesReader._on_error,
+}
 
 
 def _message_texts(raw: dict[str, Any]) -> tuple[str, str]:
