@@ -332,10 +332,20 @@ class ResponsesReader:
             )
             if self._reasoning_item is item:
                 self._close_reasoning(out)
-        elif kind == "function_call":
+        if kind == "function_call" or item.call is not None:  # a call ends with its item
             self._start_call(item, out)
             assert item.call is not None
-            call = self.accumulator.tool_calls.get(item.call)
+            # Items come one after another: a call begun before this one, whose own end never
+            # came, is over too, and calls end in the order they began.
+            for earlier in self._order:
+                if not earlier.done and earlier.call is not None and earlier.call < item.call:
+                    self._settle(earlier, out)
+            acc = self.accumulator
+            for index in sorted(index for index in acc.tool_calls if index < item.call):
+                ended = acc.end_tool_call(index)  # begun by a stray delta after its item ended
+                if ended is not None:
+                    out.append(ToolCallEnd(index=index, tool_call=ended))
+            call = acc.tool_calls.get(item.call)
             if call is not None:
                 arguments = raw.get("arguments")
                 if isinstance(arguments, str):
@@ -345,7 +355,7 @@ class ResponsesReader:
                         lambda t, o: self._arguments_fragment(item, t, o),
                         out,
                     )
-                ended = self.accumulator.end_tool_call(item.call)
+                ended = acc.end_tool_call(item.call)
                 if ended is not None:
                     out.append(ToolCallEnd(index=item.call, tool_call=ended))
         # Any other item (a built-in tool's call, a type yet to come) has nothing to show: it
