@@ -25,6 +25,7 @@ from .support.responses import (
     call_for_responses,
     expected_from_response,
     final_response,
+    openai_responses,
     read_recorded,
 )
 
@@ -66,7 +67,9 @@ def test_the_message_is_the_final_response(recording: Recording, number: int) ->
     assert message.usage is not None
     assert message.usage.model_dump(exclude={"type", "raw"}) == expected.usage
     assert message.usage.raw == response["usage"]
-    assert message.cost is None or message.cost.total > 0
+    # Priced as on the chat wire: genai-prices' OpenAI price list, for the model that answered.
+    assert message.cost is not None
+    assert message.cost == openai_responses().cost(message.usage, message.model)
     # Every output item, as received and in order, is what goes back.
     assert message.provider_state["output_items"] == response["output"]
     assert message.extras["created_at"] == response["created_at"]
