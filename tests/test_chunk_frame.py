@@ -1,4 +1,4 @@
-"""Chunks read by their delta alone (`_core/chunk_frame.py`) read exactly as when read whole.
+"""Chunks read by their delta alone (`_core/wire/chat/chunk_frame.py`) read as when read whole.
 
 The parser skips the bytes a chunk repeats from the one before it around its delta. These tests
 read the same bodies with that shortcut and without it (`_FRAME_TRIES = 0`: no frame is ever
@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 import llmstream as ls
-from llmstream._core import parser as parser_module
-from llmstream._core.chunk_frame import Frame, find_frame
-from llmstream._core.interpreter import ChunkInterpreter
 from llmstream._core.parser import ResponseParser
+from llmstream._core.wire.chat import reader as chat_reader
+from llmstream._core.wire.chat.chunk_frame import Frame, find_frame
+from llmstream._core.wire.chat.interpreter import ChunkInterpreter
 
 from .support.corpus import PROVIDERS, TEST_KEY, corpus
 
@@ -33,7 +33,7 @@ def read(
     """Events, final message and error (type, text, partial) of a body fed in these reads."""
     with monkeypatch.context() as patch:
         if not frames:
-            patch.setattr(parser_module, "_FRAME_TRIES", 0)
+            patch.setattr(chat_reader, "_FRAME_TRIES", 0)
         parser = ResponseParser(provider, headers=SSE)
         events: list[Any] = []
         error = None

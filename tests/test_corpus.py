@@ -28,6 +28,7 @@ from .support.corpus import (
     expected_from_whole,
     expected_usage,
     gateways,
+    responses,
 )
 from .support.deviations import declared
 
@@ -149,7 +150,7 @@ def _check_deviations(recording: Recording, transport: ReplayTransport) -> None:
 
 def test_every_declared_deviation_names_a_recording() -> None:
     assert DEVIATIONS
-    assert set(DEVIATIONS) <= {r.id for r in [*RECORDINGS, *gateways()]}
+    assert set(DEVIATIONS) <= {r.id for r in [*RECORDINGS, *gateways(), *responses()]}
 
 
 def test_the_corpus_is_all_here() -> None:

@@ -1,6 +1,6 @@
 """Chunks are parsed by jiter (`pydantic_core.from_json`); what it refuses goes to `json.loads`.
 
-The rule (see `_core/parser.py`): a chunk reads exactly as `json.loads` reads it. jiter agrees
+The rule (see `_core/json_payload.py`): a chunk reads exactly as `json.loads` reads it. jiter agrees
 with `json.loads` on every valid chunk but one kind, lone surrogate escapes (`"\\ud800"`), which
 jiter refuses and which then go to `json.loads`; a chunk both refuse is a `MalformedChunkError`
 with `json`'s message. These tests read numbers, repeated keys, surrogates and non-finite

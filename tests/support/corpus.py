@@ -145,6 +145,11 @@ def gateways() -> list[Recording]:
     return _indexed("gateways/")
 
 
+def responses() -> list[Recording]:
+    """The Responses API recordings (tests/cassettes/responses/): OpenAI, streamed and whole."""
+    return _indexed("responses/")
+
+
 def _indexed(folder: str) -> list[Recording]:
     """The recordings INDEX.tsv lists under `folder`."""
     index = CASSETTES / "INDEX.tsv"

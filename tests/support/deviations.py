@@ -7,7 +7,9 @@ from collections import defaultdict
 
 from .corpus import SEEDS
 
-_ROW = re.compile(r"^\|\s*((?:corpus|seeds|gateways)/[^|]+?)\s*\|\s*(\d+)\s*\|\s*(\$[^|]*?)\s*\|")
+_ROW = re.compile(
+    r"^\|\s*((?:corpus|seeds|gateways|responses)/[^|]+?)\s*\|\s*(\d+)\s*\|\s*(\$[^|]*?)\s*\|"
+)
 
 
 def declared() -> dict[str, dict[int, set[str]]]:

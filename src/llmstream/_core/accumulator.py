@@ -29,6 +29,9 @@ _FINISH_REASONS: dict[str, FinishReason] = {
     "function_call": "tool_calls",
     "tool_use": "tool_calls",
     "content_filter": "content_filter",
+    # The Responses API's words: a response's `status`, or why it is incomplete
+    "completed": "stop",
+    "max_output_tokens": "length",
 }
 
 
@@ -86,6 +89,8 @@ class MessageAccumulator:
         self.extras: dict[str, Any] = {}
         self.output: Any = None
         self.reasoning_details = ReasoningDetails()
+        self.provider_state: dict[str, Any] = {}
+        """State a wire keeps on the message to send back (the Responses API's output items)."""
         self.reasoning_start: int | None = None
         """Where the open reasoning block starts in `reasoning`; None when none is open."""
         self._next_index = 0  # past every tool-call index used so far
@@ -115,6 +120,14 @@ class MessageAccumulator:
         """An index no call has used (kept as a number: a server that opens call after call
         at one index would otherwise make each new call cost a look at every earlier one)."""
         return self._next_index
+
+    def end_tool_call(self, index: int) -> ToolCall | None:
+        """Finish the open call at `index` (None when none is open there)."""
+        pending = self.tool_calls.pop(index, None)
+        if pending is None:
+            return None
+        call = self.finished_calls[index] = pending.build()
+        return call
 
     def end_tool_calls(self) -> list[tuple[int, ToolCall]]:
         """Finish every call still open, in index order."""
@@ -162,8 +175,8 @@ class MessageAccumulator:
             },
             output=self.output,
             provider_state=(
-                {"reasoning_details": self.reasoning_details.blocks()}
+                {**self.provider_state, "reasoning_details": self.reasoning_details.blocks()}
                 if self.reasoning_details
-                else {}
+                else dict(self.provider_state)
             ),
         )

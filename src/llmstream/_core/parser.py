@@ -1,8 +1,8 @@
 """The sans-IO heart of llmstream: one HTTP response in, typed events and one message out.
 
-`ResponseParser` reads the body of one response to a chat-completions request: feed it bytes as
-they arrive, in pieces of any size, then call `end()` when the body is over. The response head
-(status and headers) decides what the body is:
+`ResponseParser` reads the body of one response, in either wire format (chat completions or
+the Responses API): feed it bytes as they arrive, in pieces of any size, then call `end()` when
+the body is over. The response head (status and headers) decides what the body is:
 
 - an error status (400 and up): an error body, kept up to 1 MiB, raised from `end()` as the
   `APIStatusError` it describes;
@@ -19,34 +19,32 @@ arguments, `reasoning_details`, provider extras). Past a bound the parser raises
 `ResponseTooLargeError` and reads nothing more.
 
 So every body a call can receive goes through one object, and the I/O drivers have one read
-loop. Nothing here touches a socket; `llmstream._io` drives it.
+loop. What is the same for both wires lives here: the body kinds, SSE decoding, the bounds on
+what is kept, `[DONE]`, and holding an error until the events before it were returned. What each
+payload means is the wire's reader's job (`_core/wire/`), picked once from the provider. Nothing
+here touches a socket; `llmstream._io` drives it.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
-
-import pydantic_core
+from typing import Literal
 
 from ..errors import (
     APIError,
     APIStatusError,
     IncompleteStreamError,
-    MalformedChunkError,
     ResponseTooLargeError,
 )
 from ..events import StreamEvent
 from ..messages import AssistantMessage
 from ..providers._base import Provider
 from .accumulator import MessageAccumulator
-from .chunk_frame import find_frame
-from .interpreter import ChunkInterpreter
 from .output import ResolvedOutput
 from .ratelimits import RateLimits
 from .sse import DEFAULT_MAX_LINE_BYTES, ServerSentEvent, SSEDecoder, SSELineTooLong
 from .status_errors import status_error
+from .wire import wire_for
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -68,16 +66,6 @@ DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 past any model's longest answer, and a bound on everything assembled from a stream."""
 
 _DONE = b"[DONE]"
-_NO_TYPE = ""  # an SSE event without an `event:` field
-# jiter (pydantic-core's JSON parser, in Rust) reads a chunk in about a third of json.loads's
-# time, from bytes, with no text decoding first. Whatever it refuses goes to json.loads, whose
-# reading is then the one that counts: lone surrogate escapes (`"\\ud800"`), which jiter rejects
-# and json.loads keeps, read the same as before, and a chunk json.loads refuses too is malformed
-# with json's own message. Repeated keys and short strings are interned (`cache_strings`).
-_from_json = pydantic_core.from_json
-# How many chunks in a row may fall outside the last one's frame before the parser stops looking
-# for one: OpenAI's `obfuscation` field differs on every chunk, and no frame ever holds there.
-_FRAME_TRIES = 4
 
 
 def body_kind(status: int, headers: Mapping[str, str] | None) -> BodyKind:
@@ -88,33 +76,13 @@ def body_kind(status: int, headers: Mapping[str, str] | None) -> BodyKind:
     return "reply" if "json" in content_type else "events"
 
 
-def _loads(data: bytes, accumulator: MessageAccumulator, provider: Provider) -> Any:
-    try:
-        return _from_json(data)
-    except ValueError:
-        pass
-    try:
-        return json.loads(data.decode("utf-8"))
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are
-        # both ValueErrors; a RecursionError is JSON nested deeper than Python can hold
-        text = data.decode("utf-8", "replace")
-        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        raise MalformedChunkError(
-            f"a chunk is not valid JSON ({reason}): {text[:200]!r}",
-            data=text,
-            provider=provider.name,
-            request_id=accumulator.request_id,
-            partial=accumulator.build(),
-        ) from None
-
-
 class ResponseParser:
-    """Reads the body of one chat-completions response (see the module docstring).
+    """Reads the body of one response (see the module docstring).
 
     `feed(bytes)` returns the events those bytes completed; `end()` says the body is over and
     returns the last ones (`Usage`, `Finish`). Once `finished` is true no more input is needed
-    (`[DONE]` came, or an error was raised) and further input is ignored: a client can close the
-    connection without waiting for the server to.
+    (`[DONE]` came, the reply said it was complete, or an error was raised) and further input is
+    ignored: a client can close the connection without waiting for the server to.
 
     An error raised after some events in the same `feed()` is held back until those events have
     been returned: the next call raises it. Every error from a 200 response carries `partial`.
@@ -146,24 +114,22 @@ class ResponseParser:
         if headers is not None:
             self.accumulator.request_id = provider.request_id_from(headers)
             self.accumulator.limits = RateLimits.from_headers(headers)
-        self._interpreter = ChunkInterpreter(
+        # The wire's reader, picked once. A payload is read by `self._reader.read_data(...)`:
+        # both lookups are ones CPython 3.11 specialises, so the call costs what the parser's
+        # own method did (a bound method kept in an attribute costs ~150 instructions more per
+        # call: that lookup is not specialised).
+        self._reader = wire_for(provider).reader(
             provider,
             self.accumulator,
             output=output,
             partial_tool_arguments=partial_tool_arguments,
+            on_complete=self._complete,
         )
         self._body: list[bytes] = []  # a whole reply or an error body, until `end()`
         self._body_size = 0
         self.held_error: APIError | None = None
         """An error that came after events in the same input: the next call raises it."""
         self.finished = False
-        # The bytes around the last chunk's delta (see `chunk_frame`): a chunk inside that frame
-        # is read by its delta alone. It is dropped, or found again, after a chunk outside it,
-        # so a chunk read by its delta always repeats the chunk just before it.
-        self._head: bytes | None = None
-        self._tail = b""
-        self._tail_varies = False
-        self._frame_tries = _FRAME_TRIES
 
     # -- input ----------------------------------------------------------------------------------
     def feed(self, data: bytes) -> list[StreamEvent]:
@@ -193,7 +159,7 @@ class ResponseParser:
             ):
                 out: list[StreamEvent] = []
                 try:
-                    self._read_chunk(data[6:end], out)
+                    self._reader.read_data(data[6:end], out)
                 except APIError as error:
                     self._failed(error, out)
                 return out
@@ -229,15 +195,15 @@ class ResponseParser:
         out: list[StreamEvent] = []
         try:
             if self.kind == "reply":
-                _read_whole(b"".join(self._body), self._interpreter, self._provider, out)
+                self._read_whole(b"".join(self._body), out)
             else:
                 try:
                     self._process(self._sse.flush(), out)
                 except APIError as error:
                     self._failed(error, out)
-                if self.held_error is not None or self.finished:  # an error, or [DONE]
+                if self.held_error is not None or self.finished:  # an error, or the end
                     return out
-            self._interpreter.end(out)
+            self._reader.end(out)
         except APIError as error:
             error.partial = self.accumulator.build()
             if not out:
@@ -323,12 +289,13 @@ class ResponseParser:
         parts = data.split(b"\n\n")
         rest = parts.pop()  # after the last blank line: the start of an event still arriving
         limit = self._max_line_bytes
+        read = self._reader.read_data
         done = 0
         for part in parts:
             if not (part.startswith(b"data: {") and part.find(b"\n") < 0 and len(part) <= limit):
                 rest = data[done:]
                 break
-            self._read_chunk(part[6:], out)
+            read(part[6:], out)
             done += len(part) + 2
         if rest:
             self._process(self._decode(rest), out)
@@ -344,117 +311,37 @@ class ResponseParser:
 
     def _process(self, sse_events: Sequence[ServerSentEvent], out: list[StreamEvent]) -> None:
         """Decoded events into `out`; an error is raised, for the caller to hold or raise."""
-        accumulator, provider, interpreter = self.accumulator, self._provider, self._interpreter
+        reader = self._reader
         for event_type, data in sse_events:
             if not data:
                 continue  # an empty `data:` line is a heartbeat some servers send
             if data[0] != 123:  # not `{`: [DONE], a blank heartbeat, or to complain about
                 if data == _DONE:
-                    interpreter.end(out)
+                    reader.end(out)
                     self.finished = True
                     break
                 if data.isspace():
                     continue
-            if event_type == "error":
-                raise interpreter.stream_error(_loads(data, accumulator, provider))
-            self._read_chunk(data, out)
-
-    def _read_chunk(self, payload: bytes, out: list[StreamEvent]) -> None:
-        """One chunk's JSON into events: by its delta alone when it sits in the last chunk's
-        frame, whole otherwise (and then its own frame is looked for)."""
-        interpreter = self._interpreter
-        head = self._head
-        if head is not None and payload.startswith(head):
-            tail = self._tail
-            if not self._tail_varies:
-                end = len(payload) - len(tail) if payload.endswith(tail) else -1
-            elif payload.endswith(b'"}'):  # the tail, a string without quotes or escapes, `}`
-                start = payload.rfind(b'"', 0, -2)  # the string's opening quote
-                end = start - len(tail)
-                if not payload.startswith(tail, end) or payload.find(b"\\", start) >= 0:
-                    end = -1
+            if event_type:
+                reader.read_event(event_type, data, out)
             else:
-                end = -1
-            delta: Any = None
-            if end > len(head):
-                try:  # noqa: SIM105 (contextlib.suppress costs a context manager per chunk)
-                    delta = _from_json(payload[len(head) : end])
-                except ValueError:
-                    pass  # read whole below, where what is wrong gets its proper error
-            if type(delta) is dict:
-                self._frame_tries = _FRAME_TRIES
-                if delta:
-                    try:
-                        interpreter.handle_delta(delta, out)
-                    except (AttributeError, TypeError, KeyError, IndexError) as exc:
-                        raise _unexpected_shape(interpreter, exc, payload) from None
-                return
-        try:
-            chunk = _from_json(payload)
-        except ValueError:
-            chunk = _loads(payload, self.accumulator, self._provider)
-        _handle(interpreter, chunk, out, payload)
-        frame = None
-        if self._frame_tries:  # the chunk was no error: one like it around a new delta is none
-            self._frame_tries -= 1
-            frame = find_frame(payload, chunk, self._provider.ignored_chunk_fields)
-        if frame is None:
-            self._head = None
-        else:
-            self._head, self._tail, self._tail_varies = frame
+                reader.read_data(data, out)
 
+    def _read_whole(self, body: bytes, out: list[StreamEvent]) -> None:
+        """A whole reply, read by the wire as the events it would have streamed; an empty one
+        is a reply cut short."""
+        if not body.strip():
+            raise IncompleteStreamError(
+                "the reply was empty: the server closed the response before sending it",
+                provider=self._provider.name,
+                request_id=self.accumulator.request_id,
+                partial=self.accumulator.build(),
+            )
+        self._reader.read_whole(body, out)
 
-def _unexpected_shape(
-    interpreter: ChunkInterpreter, exc: Exception, raw: bytes
-) -> MalformedChunkError:
-    """A chunk of an unexpected shape (a string where an object belongs...) is a
-    `MalformedChunkError`, never a bare AttributeError from deep inside."""
-    accumulator = interpreter.accumulator
-    return MalformedChunkError(
-        f"a chunk has an unexpected shape ({type(exc).__name__}: {exc})",
-        data=raw.decode("utf-8", "replace"),
-        provider=accumulator.provider,
-        request_id=accumulator.request_id,
-        partial=accumulator.build(),
-    )
-
-
-def _handle(interpreter: ChunkInterpreter, chunk: Any, out: list[StreamEvent], raw: bytes) -> None:
-    """Interpret one chunk, a bad shape typed (see `_unexpected_shape`)."""
-    try:
-        interpreter.handle(chunk, out)
-    except (AttributeError, TypeError, KeyError, IndexError) as exc:
-        raise _unexpected_shape(interpreter, exc, raw) from None
-
-
-def _read_whole(
-    body: bytes, interpreter: ChunkInterpreter, provider: Provider, out: list[StreamEvent]
-) -> None:
-    """A whole reply: an error object, or a completion read as one chunk whose `message` is the
-    delta, through the same interpreter as a stream."""
-    accumulator = interpreter.accumulator
-    if not body.strip():
-        raise IncompleteStreamError(
-            "the reply was empty: the server closed the response before sending it",
-            provider=provider.name,
-            request_id=accumulator.request_id,
-            partial=accumulator.build(),
-        )
-    reply = _loads(body, accumulator, provider)
-    if isinstance(reply, dict):
-        error = provider.error_from_chunk(reply)
-        if error is not None:
-            raise interpreter.stream_error(error)
-    choices = reply.get("choices") if isinstance(reply, dict) else None
-    if not isinstance(choices, list) or not any(isinstance(c, dict) for c in choices):
-        raise MalformedChunkError(
-            "the reply has no choices: it is not a chat completion",
-            data=body.decode("utf-8", "replace")[:2000],
-            provider=provider.name,
-            request_id=accumulator.request_id,
-            partial=accumulator.build(),
-        )
-    _handle(interpreter, reply, out, body)
+    def _complete(self) -> None:
+        """The reader's word that the reply is over: no more input is needed."""
+        self.finished = True
 
 
 def parse_completion(
@@ -464,7 +351,7 @@ def parse_completion(
     headers: Mapping[str, str] | None = None,
     output: ResolvedOutput | None = None,
 ) -> AssistantMessage:
-    """Read a whole (non-streamed) chat completion into an `AssistantMessage`."""
+    """Read a whole (non-streamed) reply into an `AssistantMessage`."""
     parser = ResponseParser(provider, headers=headers, kind="reply", output=output)
     parser.feed(body)
     while not parser.finished:

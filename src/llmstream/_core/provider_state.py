@@ -10,6 +10,11 @@ Gateways and some providers send opaque data beside the answer and verify it on 
   Gemini's encrypted reasoning are checked by the provider when they come back.
 - `extra_content` on a tool call (Gemini's OpenAI-compatible endpoint:
   `{"google": {"thought_signature": "..."}}`), merged as objects.
+- `output_items` on a message from the Responses API: every output item of the response, as
+  received (the final one of each, from `response.output_item.done` or the completed response),
+  in order: reasoning items with their `encrypted_content`, messages, function calls, built-in
+  tool calls. The Responses wire sends them back in that order; chat completions cannot carry
+  them and drops them (with a `RequestWarning` for what it loses).
 
 The rule is generic, for any server: what was received in this form is replayed in this form.
 Nothing here knows a provider; the accumulator keeps the state on the message and the request
@@ -22,6 +27,7 @@ from typing import Any
 
 __all__ = [
     "MESSAGE_STATE_FIELDS",
+    "OUTPUT_ITEMS",
     "TOOL_CALL_STATE_FIELDS",
     "ReasoningDetails",
     "copy_objects",
@@ -33,6 +39,9 @@ MESSAGE_STATE_FIELDS = ("reasoning_details",)
 
 TOOL_CALL_STATE_FIELDS = ("extra_content",)
 """Fields of a tool-call fragment that go back on that tool call."""
+
+OUTPUT_ITEMS = "output_items"
+"""The provider-state key of a Responses API reply's output items (see the module docstring)."""
 
 # The fields of a reasoning block that arrive in pieces and are joined.
 _JOINED = ("text", "summary", "data", "signature")

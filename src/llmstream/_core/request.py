@@ -1,8 +1,8 @@
-"""Building the chat-completions request body.
+"""What a caller asks of one model call, whatever the wire: `ChatRequest`, and its body.
 
-One builder serves every provider; the provider answers the few questions that differ: which
-field carries the output limit, which parameters a model refuses, and in which field (if any)
-reasoning goes back in the history.
+`ChatRequest` holds the options of a call, checked, in no wire's terms. `build_body` and
+`encode_body` hand it to the wire the provider speaks (`_core/wire/`), which writes the JSON body
+(history included) and says what it had to change.
 """
 
 from __future__ import annotations
@@ -17,27 +17,22 @@ from pydantic import BaseModel, ConfigDict, Field
 from .._public import publish
 from ..errors import ConfigurationError
 from ..events import RequestWarning
-from ..messages import (
-    AssistantMessage,
-    ImagePart,
-    SystemMessage,
-    TextPart,
-    ToolCall,
-    ToolMessage,
-    UserMessage,
-)
+from ..messages import AssistantMessage, SystemMessage, ToolMessage, UserMessage
 from ..providers._base import Provider
 from .checks import check_json_numbers, check_type, type_name
 from .output import ResolvedOutput
+from .wire import wire_for
 
 __all__ = [
     "ChatRequest",
     "MessageLike",
+    "ReasoningSummary",
     "ToolChoice",
     "ToolLike",
     "ToolSpec",
     "build_body",
     "encode_body",
+    "tool_spec",
 ]
 
 
@@ -72,9 +67,20 @@ ToolChoice = Literal["auto", "none", "required"] | str | ToolSpec | _HasToolSpec
 """`"auto"`, `"none"`, `"required"`, a tool (or its name) the model must call, or a raw dict."""
 
 
+ReasoningSummary = Literal["auto", "concise", "detailed"]
+"""How much of its reasoning a model summarises (the Responses API's `reasoning.summary`)."""
+
+REASONING_SUMMARIES: tuple[str, ...] = ("auto", "concise", "detailed")
+
+
 @dataclass(frozen=True)
 class ChatRequest:
-    """Everything a caller can ask of one chat completion."""
+    """Everything a caller can ask of one model call, in no wire's terms.
+
+    `reasoning_summary`, `store` and `previous_response_id` are the Responses API's: the chat
+    wire drops the first two with a `RequestWarning` and refuses the third (a conversation
+    stored by the Responses API cannot be continued over chat completions).
+    """
 
     model: str
     messages: Sequence[MessageLike]
@@ -88,6 +94,9 @@ class ChatRequest:
     stop: str | Sequence[str] | None = None
     seed: int | None = None
     reasoning_effort: str | None = None
+    reasoning_summary: ReasoningSummary | None = None
+    store: bool | None = None
+    previous_response_id: str | None = None
     response_format: Mapping[str, Any] | None = None
     extra_body: Mapping[str, Any] | None = None
     extra_headers: Mapping[str, str] = field(default_factory=dict)
@@ -118,6 +127,21 @@ class ChatRequest:
         if self.reasoning_effort is not None:
             check_type("reasoning_effort", self.reasoning_effort, str, "a string",
                        "reasoning_effort='low'")  # fmt: skip
+        if self.reasoning_summary is not None and self.reasoning_summary not in REASONING_SUMMARIES:
+            raise ConfigurationError(
+                f"reasoning_summary must be one of {', '.join(map(repr, REASONING_SUMMARIES))}, "
+                f"got {self.reasoning_summary!r}; for example reasoning_summary='auto'"
+            )
+        if self.store is not None:
+            check_type("store", self.store, bool, "True or False", "store=True")
+        if self.previous_response_id is not None and not (
+            isinstance(self.previous_response_id, str) and self.previous_response_id
+        ):
+            raise ConfigurationError(
+                "previous_response_id must be the id of an earlier response (a non-empty "
+                f"string), got {self.previous_response_id!r}; for example "
+                "previous_response_id=reply.id"
+            )
         if self.stop is not None and not (
             isinstance(self.stop, str)
             or (isinstance(self.stop, Sequence) and all(isinstance(s, str) for s in self.stop))
@@ -158,7 +182,8 @@ def _check_messages(messages: object) -> None:
         raise ConfigurationError(f"messages must not be empty; for example {example}")
 
 
-def _tool_spec(tool: ToolLike) -> ToolSpec | Mapping[str, Any]:
+def tool_spec(tool: ToolLike) -> ToolSpec | Mapping[str, Any]:
+    """A tool as given: its `ToolSpec`, or the raw dict it is."""
     if isinstance(tool, (ToolSpec, Mapping)):
         return tool
     if isinstance(tool, _HasToolSpec):
@@ -169,173 +194,12 @@ def _tool_spec(tool: ToolLike) -> ToolSpec | Mapping[str, Any]:
     )
 
 
-def tool_to_wire(tool: ToolLike) -> dict[str, Any]:
-    spec = _tool_spec(tool)
-    if isinstance(spec, Mapping):
-        return dict(spec)
-    function: dict[str, Any] = {"name": spec.name, "strict": spec.strict}
-    if spec.description is not None:
-        function["description"] = spec.description
-    function["parameters"] = spec.parameters
-    return {"type": "function", "function": function}
-
-
-def _tool_name(tool: ToolLike) -> str:
-    spec = _tool_spec(tool)
-    if not isinstance(spec, Mapping):
-        return spec.name
-    function = spec.get("function")
-    name = function.get("name") if isinstance(function, Mapping) else None
-    if not isinstance(name, str):
-        raise ConfigurationError(
-            "tool_choice names a tool dict without a function name; pass the tool itself, its "
-            "name, or {'type': 'function', 'function': {'name': '...'}}"
-        )
-    return name
-
-
-def tool_choice_to_wire(choice: ToolChoice) -> Any:
-    if isinstance(choice, Mapping):
-        return dict(choice)
-    if isinstance(choice, str):
-        if choice in ("auto", "none", "required"):
-            return choice
-        name = choice  # any other string names the tool the model must call
-    else:
-        name = _tool_name(choice)
-    return {"type": "function", "function": {"name": name}}
-
-
-def _tool_call_to_wire(call: ToolCall) -> dict[str, Any]:
-    wire: dict[str, Any] = {
-        "id": call.id,
-        "type": "function",
-        "function": {"name": call.name, "arguments": call.arguments},
-    }
-    wire.update(call.provider_state)  # e.g. Gemini's extra_content thought signature
-    return wire
-
-
-def _content_to_wire(content: str | list[TextPart | ImagePart]) -> Any:
-    if isinstance(content, str):
-        return content
-    parts: list[dict[str, Any]] = []
-    for part in content:
-        if isinstance(part, TextPart):
-            parts.append({"type": "text", "text": part.text})
-        else:
-            image: dict[str, Any] = {"url": part.url}
-            if part.detail is not None:
-                image["detail"] = part.detail
-            parts.append({"type": "image_url", "image_url": image})
-    return parts
-
-
-def message_to_wire(message: MessageLike, provider: Provider) -> dict[str, Any]:
-    """One message as the provider expects it in `messages`."""
-    if isinstance(message, AssistantMessage):
-        wire: dict[str, Any] = {"role": "assistant"}
-        if message.text:
-            wire["content"] = message.text
-        if message.tool_calls:
-            wire["tool_calls"] = [_tool_call_to_wire(call) for call in message.tool_calls]
-        elif not message.text:
-            wire["content"] = ""  # an assistant message needs content or tool calls
-        # Provider state goes back as it came. Reasoning blocks, when the provider wants them,
-        # replace the plain reasoning field: they are what it verifies.
-        state = dict(message.provider_state)
-        details = state.pop("reasoning_details", None)
-        wire.update(state)
-        if details and provider.replays_reasoning_details(details):
-            wire["reasoning_details"] = details
-        elif message.reasoning and provider.reasoning_history_field:
-            wire[provider.reasoning_history_field] = message.reasoning
-        return wire
-    if isinstance(message, UserMessage):
-        return {"role": "user", "content": _content_to_wire(message.content)}
-    if isinstance(message, SystemMessage):
-        return {"role": "system", "content": message.content}
-    if isinstance(message, ToolMessage):
-        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
-    if isinstance(message, Mapping):
-        return dict(message)
-    raise ConfigurationError(
-        f"cannot send a {type_name(message)} as a message: use ls.system(), ls.user(), "
-        "ls.tool_result(), an AssistantMessage from an earlier call, or a chat-completions "
-        "message dict"
-    )
-
-
-def _messages_to_wire(request: ChatRequest, provider: Provider) -> list[dict[str, Any]]:
-    wire = []
-    for position, message in enumerate(request.messages):
-        try:
-            wire.append(message_to_wire(message, provider))
-        except ConfigurationError as error:
-            raise ConfigurationError(f"messages[{position}]: {error}") from None
-    instruction = request.output.instruction() if request.output is not None else None
-    if instruction is not None:  # prompted output: after the caller's own system messages
-        at = next((i for i, m in enumerate(wire) if m.get("role") != "system"), len(wire))
-        wire.insert(at, {"role": "system", "content": instruction})
-    return wire
-
-
 def build_body(
     request: ChatRequest, provider: Provider, *, stream: bool
 ) -> tuple[dict[str, Any], list[RequestWarning]]:
-    """The JSON body for `request`, and a warning for each parameter that had to be dropped."""
-    body: dict[str, Any] = {
-        "model": request.model,
-        "messages": _messages_to_wire(request, provider),
-    }
-    if request.max_tokens is not None:
-        body[provider.output_limit_field(request.model)] = request.max_tokens
-    if request.max_completion_tokens is not None:
-        body["max_completion_tokens"] = request.max_completion_tokens
-    for name in ("temperature", "top_p", "seed", "reasoning_effort", "parallel_tool_calls"):
-        value = getattr(request, name)
-        if value is not None:
-            body[name] = value
-    if request.stop is not None:
-        body["stop"] = request.stop if isinstance(request.stop, str) else list(request.stop)
-    output = request.output
-    response_format = request.response_format
-    if output is not None and output.response_format() is not None:
-        if response_format is not None:
-            raise ConfigurationError(
-                "pass either output= or response_format=, not both: output= writes the "
-                "response_format itself"
-            )
-        response_format = output.response_format()
-    if response_format is not None:
-        body["response_format"] = dict(response_format)
-    tools = [tool_to_wire(tool) for tool in request.tools or ()]
-    tool_choice = request.tool_choice
-    output_tool = output.tool() if output is not None else None
-    if output_tool is not None:
-        tools.append(output_tool)
-        if tool_choice is None:  # a call for the object alone: the output tool is forced
-            tool_choice = output_tool["function"]["name"]
-    if tools:
-        body["tools"] = tools
-        # Explicit, because a few compatible servers default to "none" when it is missing.
-        body["tool_choice"] = tool_choice_to_wire(tool_choice or "auto")
-    elif tool_choice is not None:
-        body["tool_choice"] = tool_choice_to_wire(tool_choice)
-    if stream:
-        body["stream"] = True
-        body["stream_options"] = {"include_usage": True}
-
-    provider.adapt_body(request.model, body)
-    warnings = []
-    for name, reason in provider.rejected_parameters(request.model, body).items():
-        value = body.pop(name)
-        warnings.append(
-            RequestWarning(message=f"dropped {name}={json.dumps(value)}: {reason}", parameter=name)
-        )
-    if request.extra_body:
-        body.update(request.extra_body)  # the escape hatch is sent as given, after every rule
-    return body, warnings
+    """The JSON body for `request` in the wire `provider` speaks, and a warning for each
+    parameter that had to be dropped or changed."""
+    return wire_for(provider).build_body(request, provider, stream=stream)
 
 
 def encode_body(

@@ -33,7 +33,7 @@ def conversation_messages(
 ) -> list[dict[str, Any]]:
     """An agent's conversation in the conventions' shape. A message that cannot be sent is left
     out: the run's first call raises the error that says why."""
-    from .._core.request import message_to_wire
+    from .._core.wire.chat.encoder import message_to_wire
     from ..errors import ConfigurationError
 
     messages = []

@@ -59,6 +59,8 @@ class Provider:
 
     Attributes:
         name: The provider's name in errors, logs and `message.provider`.
+        api: The wire format it speaks: `"chat"` (chat completions, the default) or
+            `"responses"` (the Responses API).
         default_base_url: Where the API lives when `base_url` is not given.
         api_key_env: The environment variable the key is read from.
         requires_api_key: Whether a missing key is an error (False for local servers).
@@ -78,6 +80,10 @@ class Provider:
     """
 
     name: str = "provider"
+    # The wire format the provider speaks: "chat" (`/chat/completions`) or "responses"
+    # (`/responses`, the Responses API). The core picks its request encoder and response reader
+    # from it, once per call (`llmstream._core.wire`).
+    api: str = "chat"
     # `gen_ai.provider.name` in OpenTelemetry traces, when the conventions know the provider by
     # another name (xAI is `x_ai`); None: `name`.
     telemetry_name: str | None = None
@@ -203,6 +209,12 @@ class Provider:
             for block in details
         )
 
+    def reasoning_model(self, model: str) -> bool:
+        """Whether `model` reasons before it answers whether asked to or not (OpenAI's o-series
+        and gpt-5). The Responses API wire sends such a model its system text as `developer`,
+        and asks for its encrypted reasoning when nothing is stored, so that it can go back."""
+        return False
+
     def rejected_parameters(self, model: str, body: Mapping[str, Any]) -> dict[str, str]:
         """Body fields this model refuses, each with the reason, so they are dropped, not sent."""
         return {}
@@ -225,7 +237,7 @@ class Provider:
 
         It reads the chunk's fields outside `choices[0].delta`: a chunk that repeats the one
         before it byte for byte around a new delta is read by its delta alone, and is not shown
-        to this method again (see `llmstream._core.chunk_frame`).
+        to this method again (see `llmstream._core.wire.chat.chunk_frame`).
         """
         if chunk.get("error") is not None:
             return chunk

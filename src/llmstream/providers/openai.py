@@ -53,6 +53,9 @@ class OpenAI(Provider):
     def output_limit_field(self, model: str) -> str:
         return "max_completion_tokens" if is_reasoning_model(model) else "max_tokens"
 
+    def reasoning_model(self, model: str) -> bool:
+        return is_reasoning_model(model)
+
     def rejected_parameters(self, model: str, body: Mapping[str, Any]) -> dict[str, str]:
         if not is_reasoning_model(model):
             return {}

@@ -13,8 +13,8 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import IncompleteStreamError, MalformedChunkError, StreamError
-from ..events import (
+from ....errors import IncompleteStreamError, MalformedChunkError, StreamError
+from ....events import (
     Finish,
     OutputDelta,
     ReasoningDelta,
@@ -26,13 +26,13 @@ from ..events import (
     ToolCallEnd,
     ToolCallStart,
 )
-from ..providers._base import Provider
-from .accumulator import MessageAccumulator, normalize_finish_reason
-from .error_bodies import read_error
-from .output import OutputReader, ResolvedOutput
-from .partial_json import PartialJSONError, PartialJSONReader
-from .provider_state import TOOL_CALL_STATE_FIELDS
-from .think_tags import Piece, ThinkTagSplitter
+from ....providers._base import Provider
+from ...accumulator import MessageAccumulator, normalize_finish_reason
+from ...error_bodies import read_error
+from ...output import OutputReader, ResolvedOutput
+from ...partial_json import PartialJSONError, PartialJSONReader
+from ...provider_state import TOOL_CALL_STATE_FIELDS
+from ...think_tags import Piece, ThinkTagSplitter
 
 __all__ = ["ChunkInterpreter"]
 
