@@ -3,9 +3,14 @@
 Every call goes through one of them: `stream()` iterates it, `generate()` collects it (its body
 asks for `stream: false`, and the JSON reply is read by the same loop), and the agent iterates
 it for both. Each sends the request (retrying while nothing has reached the caller yet), reads
-bytes, feeds the core's `ResponseParser`, and hands its events out one at a time. The two are
-mirror images, their methods in the same order; everything that is not I/O lives in the parser,
-the call and the event clock.
+bytes, feeds the core's `ResponseParser`, and hands its events out one at a time.
+
+The two are twins: the same methods in the same order, and the same code once `async` and
+`await` are taken away (tests/test_twins.py compares their syntax trees). Only four methods are
+the flavour's own: `_send` (a cancel scope, or httpx's read timeout, bounds the wait for the
+response head), `_open_body`, `_scoped_read` (async only: a cancel scope around each read where
+the socket is shared) and `_release` (closing, and draining a finished body for the pool).
+Everything else that is not I/O lives in `_StreamState`, the parser, the call and the clock.
 
 Every byte read after the request is sent is under the same event clock (connect, first_event,
 idle, total), whatever the body holds: events, a whole reply or an error. Until the response
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -55,6 +60,9 @@ _DRAIN_SECONDS = 0.5
 
 class _StreamState:
     """What both streams hold: the call, the parser, and the events not yet handed out."""
+
+    # How the stream is used, for the error that says it was not (each twin sets its own).
+    _USAGE = ""
 
     def __init__(self, call: Call) -> None:
         self._call = call
@@ -104,6 +112,11 @@ class _StreamState:
         if self._parser is None:
             return AssistantMessage(provider=self._target.provider.name)
         return self._parser.partial()
+
+    def _not_open(self) -> RuntimeError:
+        return RuntimeError(
+            f"this stream is not open: use `{self._USAGE}` and iterate inside the block"
+        )
 
     def _start_attempt(self, target: Target) -> None:
         self._target = target
@@ -236,12 +249,14 @@ class AsyncChatStream(_StreamState):
     happen before it.
     """
 
+    _USAGE = "async with client.stream(...) as stream:"
+
     def __init__(self, http: httpx.AsyncClient, call: Call) -> None:
         super().__init__(call)
         self._http = http
         self._response: httpx.Response | None = None
         self._body: AsyncIterator[bytes] | None = None
-        self._scoped_reads = False
+        self._read: Callable[[], Awaitable[bytes]] | None = None  # the next chunk of the body
 
     async def __aenter__(self) -> AsyncChatStream:
         try:
@@ -270,41 +285,15 @@ class AsyncChatStream(_StreamState):
         if position < len(events):
             self._position = position + 1
             return events[position]
-        # The batch is handed out: read the next one (here, not in a helper coroutine, which
-        # would cost a coroutine object per batch).
         if self._parser is None:
-            raise RuntimeError(
-                "this stream is not open: use `async with client.stream(...) as stream:` and "
-                "iterate inside the block"
-            )
+            raise self._not_open()
         if self._failure is not None or self._closed:
             raise StopAsyncIteration
         if self._reading:
             raise self._busy()
         self._reading = True
         try:
-            # `_read_events`, inline: a coroutine less per chunk, a fifth of the driver's cost.
-            parser, body, clock, watch = self._parser, self._body, self._clock, self._watch
-            if parser.held_error is not None:
-                parser.raise_held_error()
-            events = []
-            if not parser.finished:
-                assert body is not None
-                if clock.waiting_since is None:  # the caller asks for more: `idle` runs from now
-                    clock.waiting_since = time.monotonic()
-                scoped = self._scoped_reads
-                while not parser.finished:
-                    try:
-                        chunk = await (self._scoped_read() if scoped else body.__anext__())
-                    except StopAsyncIteration:
-                        chunk = None
-                    except httpx.HTTPError as exc:
-                        raise self._read_failed(exc) from exc
-                    if watch is not None and watch.fired is not None:
-                        raise self._timeout_error(*watch.fired)
-                    events = parser.end() if chunk is None else parser.feed(chunk)
-                    if events:
-                        break
+            events = await self._read_events()
         except LLMStreamError as error:
             await self._release(drain=False)
             raise self._fail(error) from error.__cause__
@@ -314,9 +303,7 @@ class AsyncChatStream(_StreamState):
             self._end_span()
             await self._release(drain=True)
             raise StopAsyncIteration
-        # `clock.delivered()`, inline: once per batch of events
-        clock.got_first_event = True
-        clock.waiting_since = None
+        self._clock.delivered()
         self._events = events
         self._position = 1
         return events[0]
@@ -372,8 +359,14 @@ class AsyncChatStream(_StreamState):
 
     async def _send_and_read_first(self, target: Target) -> list[StreamEvent]:
         self._start_attempt(target)
-        call = self._call
-        request = call.build_request(self._http, target)
+        response = await self._send(self._call.build_request(self._http, target))
+        self._response = response
+        self._started(response)
+        self._open_body(response)
+        return await self._read_events()
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send the request; until the response head is in, a cancel scope bounds the wait."""
         try:
             with (
                 span_in_context(self._span),
@@ -381,34 +374,35 @@ class AsyncChatStream(_StreamState):
             ):
                 response = await self._http.send(request, stream=True)
         except httpx.ConnectTimeout:
-            raise self._timeout_error("connect", call.timeouts.connect or 0.0) from None
+            raise self._timeout_error("connect", self._call.timeouts.connect or 0.0) from None
         except httpx.HTTPError as exc:
-            raise target.connection_error(exc, partial=self.partial) from exc
+            raise self._target.connection_error(exc, partial=self.partial) from exc
         if scope.cancelled_caught:
             raise self._deadline_error()
-        self._response = response
-        self._started(response)
-        self._scoped_reads = response.http_version == "HTTP/2"
+        return response
+
+    def _open_body(self, response: httpx.Response) -> None:
         self._body = async_body(response)
-        return await self._read_events()
+        # Where the socket is shared (HTTP/2) the watchdog cannot shut it down: each read then
+        # runs under a cancel scope of its own.
+        scoped = response.http_version == "HTTP/2"
+        self._read = self._scoped_read if scoped else self._body.__anext__
 
     # -- reading ------------------------------------------------------------------------------
     async def _read_events(self) -> list[StreamEvent]:
         """Read until the parser has events, or the body is over (then []). The hottest loop
-        of a stream: the clock and the watch are read inline."""
-        parser, body, clock, watch = self._parser, self._body, self._clock, self._watch
+        of a stream: the clock, the watch and the read are looked up once per batch."""
+        parser, read, clock, watch = self._parser, self._read, self._clock, self._watch
         assert parser is not None
         if parser.held_error is not None:
             parser.raise_held_error()
         if parser.finished:  # [DONE] came, or the whole body was read: nothing left to read
             return []
-        assert body is not None
-        if clock.waiting_since is None:  # the caller asks for more: `idle` runs from now
-            clock.waiting_since = time.monotonic()
-        scoped = self._scoped_reads
+        assert read is not None
+        clock.wait()
         while not parser.finished:
             try:
-                chunk = await (self._scoped_read() if scoped else body.__anext__())
+                chunk = await read()
             except StopAsyncIteration:
                 chunk = None
             except httpx.HTTPError as exc:
@@ -431,6 +425,7 @@ class AsyncChatStream(_StreamState):
         self._stop_watch()
         response, self._response = self._response, None
         body, self._body = self._body, None
+        self._read = None
         if response is None:
             return
         with anyio.CancelScope(shield=True):
@@ -459,11 +454,14 @@ class ChatStream(_StreamState):
     """The sync twin of `AsyncChatStream`: `with client.stream(...) as stream:`, then
     `for event in stream`."""
 
+    _USAGE = "with client.stream(...) as stream:"
+
     def __init__(self, http: httpx.Client, call: Call) -> None:
         super().__init__(call)
         self._http = http
         self._response: httpx.Response | None = None
         self._body: Iterator[bytes] | None = None
+        self._read: Callable[[], bytes] | None = None  # the next chunk of the body
 
     def __enter__(self) -> ChatStream:
         try:
@@ -493,10 +491,7 @@ class ChatStream(_StreamState):
             self._position = position + 1
             return events[position]
         if self._parser is None:
-            raise RuntimeError(
-                "this stream is not open: use `with client.stream(...) as stream:` and iterate "
-                "inside the block"
-            )
+            raise self._not_open()
         if self._failure is not None or self._closed:
             raise StopIteration
         if self._reading:
@@ -513,9 +508,7 @@ class ChatStream(_StreamState):
             self._end_span()
             self._release(drain=True)
             raise StopIteration
-        clock = self._clock  # `clock.delivered()`, inline: once per batch of events
-        clock.got_first_event = True
-        clock.waiting_since = None
+        self._clock.delivered()
         self._events = events
         self._position = 1
         return events[0]
@@ -570,37 +563,46 @@ class ChatStream(_StreamState):
 
     def _send_and_read_first(self, target: Target) -> list[StreamEvent]:
         self._start_attempt(target)
-        call = self._call
-        request = call.build_request(self._http, target)
+        response = self._send(self._call.build_request(self._http, target))
+        self._response = response
+        self._started(response)
+        self._open_body(response)
+        return self._read_events()
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send the request; until the response head is in, httpx's read timeout (set from the
+        call's limits) bounds the wait."""
         try:
             with span_in_context(self._span):
-                response = self._http.send(request, stream=True)
+                return self._http.send(request, stream=True)
         except httpx.ConnectTimeout:
-            raise self._timeout_error("connect", call.timeouts.connect or 0.0) from None
+            raise self._timeout_error("connect", self._call.timeouts.connect or 0.0) from None
         except httpx.TimeoutException:
             raise self._deadline_error() from None
         except httpx.HTTPError as exc:
-            raise target.connection_error(exc, partial=self.partial) from exc
-        self._response = response
-        self._started(response)
+            raise self._target.connection_error(exc, partial=self.partial) from exc
+
+    def _open_body(self, response: httpx.Response) -> None:
         self._body = sync_body(response)
-        return self._read_events()
+        self._read = self._body.__next__
 
     # -- reading ------------------------------------------------------------------------------
     def _read_events(self) -> list[StreamEvent]:
-        """Read until the parser has events, or the body is over (then [])."""
-        parser, body, clock, watch = self._parser, self._body, self._clock, self._watch
+        """Read until the parser has events, or the body is over (then []). The hottest loop
+        of a stream: the clock, the watch and the read are looked up once per batch."""
+        parser, read, clock, watch = self._parser, self._read, self._clock, self._watch
         assert parser is not None
         if parser.held_error is not None:
             parser.raise_held_error()
-        if parser.finished:
+        if parser.finished:  # [DONE] came, or the whole body was read: nothing left to read
             return []
-        assert body is not None
-        if clock.waiting_since is None:
-            clock.waiting_since = time.monotonic()
+        assert read is not None
+        clock.wait()
         while not parser.finished:
             try:
-                chunk = next(body, None)
+                chunk = read()
+            except StopIteration:
+                chunk = None
             except httpx.HTTPError as exc:
                 raise self._read_failed(exc) from exc
             if watch is not None and watch.fired is not None:
@@ -614,6 +616,7 @@ class ChatStream(_StreamState):
         self._stop_watch()
         response, self._response = self._response, None
         body, self._body = self._body, None
+        self._read = None
         if response is None:
             return
         if drain and body is not None:

@@ -75,15 +75,16 @@ class EventClock:
         self._idle = timeouts.idle
         self._total_deadline = None if timeouts.total is None else self.start + timeouts.total
 
+    def wait(self) -> None:
+        """The caller asked for the next event and llmstream is about to read: `idle` runs
+        from now (unless it already runs, from the start of the attempt)."""
+        if self.waiting_since is None:
+            self.waiting_since = time.monotonic()
+
     def delivered(self) -> None:
         """Events went to the caller: the wait is over until the caller asks for more."""
         self.got_first_event = True
         self.waiting_since = None
-
-    def wait(self, now: float) -> None:
-        """The caller asked for the next event and llmstream is about to read."""
-        if self.waiting_since is None:
-            self.waiting_since = now
 
     def next_deadline(self) -> tuple[float, str, float] | None:
         """The earliest deadline as (monotonic time, limit name, that limit in seconds)."""
