@@ -115,7 +115,7 @@ async def test_rate_limit_headers_on_an_error() -> None:
      ("7.66s", 7.66), ("33011.38", 33011.38), ("", None), ("soon", None), ("1x", None)],
 )  # fmt: skip
 def test_reset_durations(text: str, seconds: float | None) -> None:
-    from llmstream._core.ratelimits import parse_duration
+    from llmstream._vocabulary.ratelimits import parse_duration
 
     result = parse_duration(text)
     assert result == pytest.approx(seconds) if seconds is not None else result is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.metadata
 import os
 import subprocess
 import sys
@@ -145,3 +147,40 @@ def test_the_cassette_index_lists_every_recording() -> None:
     notice = (ROOT / "NOTICE").read_text(encoding="utf-8")
     assert "charmbracelet/fantasy" in notice
     assert "Apache License" in notice
+
+
+INIT = ROOT / "src" / "llmstream" / "__init__.py"
+
+
+def test_the_public_names_are_listed_once_and_the_type_checkers_see_the_same() -> None:
+    """`_SOURCES` is the list of public names (`__all__` is made from it); the imports type
+    checkers read cannot be made from it, so they are compared with it here."""
+    import ast
+
+    tree = ast.parse(INIT.read_text(encoding="utf-8"))
+    [block] = [node for node in tree.body if isinstance(node, ast.If)]
+    seen: dict[str, str] = {}
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom), ast.unparse(node)
+        for alias in node.names:
+            assert alias.asname == alias.name, f"{alias.name} must be imported `as` itself"
+            seen[alias.name] = "." * node.level + (node.module or "")
+    assert seen == ls._SOURCES
+    assert ls.__all__ == sorted(ls._SOURCES)
+    for name, module in ls._SOURCES.items():  # each name is defined (or re-exported) there
+        assert getattr(importlib.import_module(module, "llmstream"), name) is getattr(ls, name)
+
+
+def test_the_version_is_written_once() -> None:
+    from llmstream._client import _USER_AGENT
+
+    assert importlib.metadata.version("llmstream") == ls.__version__
+    assert _USER_AGENT.split("/") == ["llmstream", ls.__version__]
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'dynamic = ["version"]' in pyproject
+    written = [
+        path
+        for path in (ROOT / "src").rglob("*.py")
+        if f'"{ls.__version__}"' in path.read_text(encoding="utf-8")
+    ]
+    assert [path.name for path in written] == ["_version.py"]

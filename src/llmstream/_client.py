@@ -23,10 +23,11 @@ from ._core.sse import DEFAULT_MAX_LINE_BYTES
 from ._io.call import Call, Target
 from ._io.drivers import AsyncChatStream, ChatStream
 from ._io.pacing import RateLimitPacer
-from ._io.retry import RetryPolicy
-from ._io.timeouts import Timeouts
 from ._options import CallOptions, with_options_doc
 from ._tracing import Tracing, chat_trace, checked_tracing
+from ._version import __version__
+from ._vocabulary.retry import RetryPolicy
+from ._vocabulary.timeouts import Timeouts
 from .errors import ConfigurationError
 from .messages import AssistantMessage
 from .providers._base import Provider
@@ -34,7 +35,7 @@ from .providers._base import Provider
 __all__ = ["AsyncClient", "Client"]
 
 logger = logging.getLogger("llmstream")
-_USER_AGENT = "llmstream/0.1.0"
+_USER_AGENT = f"llmstream/{__version__}"
 _REQUEST_FIELDS = frozenset(ChatRequest.__dataclass_fields__) - {"model", "messages"}
 
 

@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 
 from typing_extensions import TypedDict
 
-from ._core.output import OutputLike
 from ._core.request import ToolChoice, ToolLike
-from ._io.timeouts import Timeouts
+from ._vocabulary.output import OutputLike
+from ._vocabulary.timeouts import Timeouts
 from .providers._base import Provider
 
 __all__ = ["CallOptions", "ModelOptions", "option_docs", "with_options_doc"]

@@ -22,15 +22,15 @@ from typing import Any, Literal
 
 import pydantic_core
 
+from .._vocabulary.ratelimits import RateLimits
 from ..errors import APIError, APIStatusError, IncompleteStreamError, MalformedChunkError
 from ..events import StreamEvent
 from ..messages import AssistantMessage
-from ..providers._base import Provider
 from .accumulator import MessageAccumulator
 from .chunk_frame import find_frame
 from .interpreter import ChunkInterpreter
 from .output import ResolvedOutput
-from .ratelimits import RateLimits
+from .provider import ProviderSpec
 from .sse import DEFAULT_MAX_LINE_BYTES, ServerSentEvent, SSEDecoder, SSELineTooLong
 from .status_errors import status_error
 
@@ -64,7 +64,7 @@ def body_kind(status: int, headers: Mapping[str, str] | None) -> BodyKind:
     return "reply" if "json" in content_type else "events"
 
 
-def _loads(data: bytes, accumulator: MessageAccumulator, provider: Provider) -> Any:
+def _loads(data: bytes, accumulator: MessageAccumulator, provider: ProviderSpec) -> Any:
     try:
         return _from_json(data)
     except ValueError:
@@ -98,7 +98,7 @@ class ResponseParser:
 
     def __init__(
         self,
-        provider: Provider,
+        provider: ProviderSpec,
         *,
         status: int = 200,
         headers: Mapping[str, str] | None = None,
@@ -382,7 +382,7 @@ def _handle(interpreter: ChunkInterpreter, chunk: Any, out: list[StreamEvent], r
 
 
 def _read_whole(
-    body: bytes, interpreter: ChunkInterpreter, provider: Provider, out: list[StreamEvent]
+    body: bytes, interpreter: ChunkInterpreter, provider: ProviderSpec, out: list[StreamEvent]
 ) -> None:
     """A whole reply: an error object, or a completion read as one chunk whose `message` is the
     delta, through the same interpreter as a stream."""
@@ -413,7 +413,7 @@ def _read_whole(
 
 def parse_completion(
     body: bytes,
-    provider: Provider,
+    provider: ProviderSpec,
     *,
     headers: Mapping[str, str] | None = None,
     output: ResolvedOutput | None = None,

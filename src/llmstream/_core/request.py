@@ -25,9 +25,9 @@ from ..messages import (
     ToolMessage,
     UserMessage,
 )
-from ..providers._base import Provider
 from .checks import check_json_numbers, check_type, type_name
 from .output import ResolvedOutput
+from .provider import ProviderSpec as Provider
 
 __all__ = [
     "ChatRequest",

@@ -14,6 +14,8 @@ import httpx
 
 from .._core.output import ResolvedOutput
 from .._redact import SHORTEST_SECRET, redact_value
+from .._vocabulary.retry import RetryPolicy, is_retryable
+from .._vocabulary.timeouts import Timeouts
 from ..errors import (
     APIConnectionError,
     APIError,
@@ -25,8 +27,6 @@ from ..events import RequestWarning
 from ..messages import AssistantMessage
 from ..providers._base import Provider
 from .pacing import RateLimitPacer
-from .retry import RetryPolicy, is_retryable
-from .timeouts import Timeouts
 
 if TYPE_CHECKING:
     from .._tracing import ChatTrace

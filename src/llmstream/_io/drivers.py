@@ -36,8 +36,8 @@ import anyio
 import httpx
 
 from .._core.parser import ResponseParser
-from .._core.ratelimits import RateLimits
 from .._tracing import span_in_context
+from .._vocabulary.ratelimits import RateLimits
 from ..errors import APIError, LLMStreamError, StreamBusyError, StreamTimeoutError
 from ..events import StreamEvent, TextDelta
 from ..messages import AssistantMessage
@@ -74,6 +74,7 @@ class _StreamState:
         self._position = 0
         self._closed = False
         self._reading = False  # a read is under way: a second reader is a mistake to name
+        self._opening = False  # entering: each attempt reads its first batch, and may fail
         self._failure: LLMStreamError | None = None
         self._span: ChatSpan | None = None  # the call's OpenTelemetry span, while it is open
         self.response_headers = httpx.Headers()
@@ -285,25 +286,50 @@ class AsyncChatStream(_StreamState):
         if position < len(events):
             self._position = position + 1
             return events[position]
-        if self._parser is None:
+        # The batch is handed out: read the next one. This is the stream's one read loop (each
+        # attempt reads its first batch through it too), written here rather than in a helper,
+        # which would cost a call per batch.
+        parser = self._parser
+        if parser is None:
             raise self._not_open()
         if self._failure is not None or self._closed:
             raise StopAsyncIteration
         if self._reading:
             raise self._busy()
         self._reading = True
+        read, clock, watch = self._read, self._clock, self._watch
         try:
-            events = await self._read_events()
+            if parser.held_error is not None:
+                parser.raise_held_error()
+            events = []
+            if not parser.finished:  # else [DONE] came, or the whole body was read
+                assert read is not None
+                clock.wait()
+                while not parser.finished:
+                    try:
+                        chunk = await read()
+                    except StopAsyncIteration:
+                        chunk = None
+                    except httpx.HTTPError as exc:
+                        raise self._read_failed(exc) from exc
+                    if watch is not None and watch.fired is not None:
+                        raise self._timeout_error(*watch.fired)
+                    events = parser.end() if chunk is None else parser.feed(chunk)
+                    if events:
+                        break
         except LLMStreamError as error:
             await self._release(drain=False)
+            if self._opening:
+                raise  # an attempt's failure: the retries decide what follows
             raise self._fail(error) from error.__cause__
         finally:
             self._reading = False
         if not events:
-            self._end_span()
-            await self._release(drain=True)
+            if not self._opening:
+                self._end_span()
+                await self._release(drain=True)
             raise StopAsyncIteration
-        self._clock.delivered()
+        clock.delivered()
         self._events = events
         self._position = 1
         return events[0]
@@ -342,12 +368,15 @@ class AsyncChatStream(_StreamState):
         if self._parser is not None or self._closed:
             raise RuntimeError("a stream can be entered only once")
         self._start_span()
+        self._opening = True
         try:
             first = await self._call.with_retries(
                 self._attempt, self._span.retrying if self._span is not None else None
             )
         except LLMStreamError as error:  # an APIError, or a ConfigurationError of the request
             raise self._fail(error) from error.__cause__
+        finally:
+            self._opening = False
         self._first_batch(first)
 
     async def _attempt(self, target: Target, number: int) -> list[StreamEvent]:
@@ -363,7 +392,11 @@ class AsyncChatStream(_StreamState):
         self._response = response
         self._started(response)
         self._open_body(response)
-        return await self._read_events()
+        try:
+            await self.__anext__()  # the first batch, read by the one read loop
+        except StopAsyncIteration:
+            return []  # the body ended without a single event
+        return self._events
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         """Send the request; until the response head is in, a cancel scope bounds the wait."""
@@ -388,32 +421,7 @@ class AsyncChatStream(_StreamState):
         scoped = response.http_version == "HTTP/2"
         self._read = self._scoped_read if scoped else self._body.__anext__
 
-    # -- reading ------------------------------------------------------------------------------
-    async def _read_events(self) -> list[StreamEvent]:
-        """Read until the parser has events, or the body is over (then []). The hottest loop
-        of a stream: the clock, the watch and the read are looked up once per batch."""
-        parser, read, clock, watch = self._parser, self._read, self._clock, self._watch
-        assert parser is not None
-        if parser.held_error is not None:
-            parser.raise_held_error()
-        if parser.finished:  # [DONE] came, or the whole body was read: nothing left to read
-            return []
-        assert read is not None
-        clock.wait()
-        while not parser.finished:
-            try:
-                chunk = await read()
-            except StopAsyncIteration:
-                chunk = None
-            except httpx.HTTPError as exc:
-                raise self._read_failed(exc) from exc
-            if watch is not None and watch.fired is not None:
-                raise self._timeout_error(*watch.fired)
-            events = parser.end() if chunk is None else parser.feed(chunk)
-            if events:
-                return events
-        return []
-
+    # -- the body -----------------------------------------------------------------------------
     async def _scoped_read(self) -> bytes:
         assert self._body is not None
         with anyio.CancelScope(deadline=_anyio_deadline(self._clock)) as scope:
@@ -490,25 +498,50 @@ class ChatStream(_StreamState):
         if position < len(events):
             self._position = position + 1
             return events[position]
-        if self._parser is None:
+        # The batch is handed out: read the next one. This is the stream's one read loop (each
+        # attempt reads its first batch through it too), written here rather than in a helper,
+        # which would cost a call per batch.
+        parser = self._parser
+        if parser is None:
             raise self._not_open()
         if self._failure is not None or self._closed:
             raise StopIteration
         if self._reading:
             raise self._busy()
         self._reading = True
+        read, clock, watch = self._read, self._clock, self._watch
         try:
-            events = self._read_events()
+            if parser.held_error is not None:
+                parser.raise_held_error()
+            events = []
+            if not parser.finished:  # else [DONE] came, or the whole body was read
+                assert read is not None
+                clock.wait()
+                while not parser.finished:
+                    try:
+                        chunk = read()
+                    except StopIteration:
+                        chunk = None
+                    except httpx.HTTPError as exc:
+                        raise self._read_failed(exc) from exc
+                    if watch is not None and watch.fired is not None:
+                        raise self._timeout_error(*watch.fired)
+                    events = parser.end() if chunk is None else parser.feed(chunk)
+                    if events:
+                        break
         except LLMStreamError as error:
             self._release(drain=False)
+            if self._opening:
+                raise  # an attempt's failure: the retries decide what follows
             raise self._fail(error) from error.__cause__
         finally:
             self._reading = False
         if not events:
-            self._end_span()
-            self._release(drain=True)
+            if not self._opening:
+                self._end_span()
+                self._release(drain=True)
             raise StopIteration
-        self._clock.delivered()
+        clock.delivered()
         self._events = events
         self._position = 1
         return events[0]
@@ -546,12 +579,15 @@ class ChatStream(_StreamState):
         if self._parser is not None or self._closed:
             raise RuntimeError("a stream can be entered only once")
         self._start_span()
+        self._opening = True
         try:
             first = self._call.with_retries_sync(
                 self._attempt, self._span.retrying if self._span is not None else None
             )
         except LLMStreamError as error:  # an APIError, or a ConfigurationError of the request
             raise self._fail(error) from error.__cause__
+        finally:
+            self._opening = False
         self._first_batch(first)
 
     def _attempt(self, target: Target, number: int) -> list[StreamEvent]:
@@ -567,7 +603,11 @@ class ChatStream(_StreamState):
         self._response = response
         self._started(response)
         self._open_body(response)
-        return self._read_events()
+        try:
+            self.__next__()  # the first batch, read by the one read loop
+        except StopIteration:
+            return []  # the body ended without a single event
+        return self._events
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         """Send the request; until the response head is in, httpx's read timeout (set from the
@@ -586,32 +626,7 @@ class ChatStream(_StreamState):
         self._body = sync_body(response)
         self._read = self._body.__next__
 
-    # -- reading ------------------------------------------------------------------------------
-    def _read_events(self) -> list[StreamEvent]:
-        """Read until the parser has events, or the body is over (then []). The hottest loop
-        of a stream: the clock, the watch and the read are looked up once per batch."""
-        parser, read, clock, watch = self._parser, self._read, self._clock, self._watch
-        assert parser is not None
-        if parser.held_error is not None:
-            parser.raise_held_error()
-        if parser.finished:  # [DONE] came, or the whole body was read: nothing left to read
-            return []
-        assert read is not None
-        clock.wait()
-        while not parser.finished:
-            try:
-                chunk = read()
-            except StopIteration:
-                chunk = None
-            except httpx.HTTPError as exc:
-                raise self._read_failed(exc) from exc
-            if watch is not None and watch.fired is not None:
-                raise self._timeout_error(*watch.fired)
-            events = parser.end() if chunk is None else parser.feed(chunk)
-            if events:
-                return events
-        return []
-
+    # -- the body -----------------------------------------------------------------------------
     def _release(self, *, drain: bool) -> None:
         self._stop_watch()
         response, self._response = self._response, None

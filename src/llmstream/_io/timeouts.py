@@ -1,53 +1,18 @@
-"""Time limits on a call, measured on parsed events rather than on bytes.
+"""The clock of a call's time limits (`Timeouts`), measured on parsed events rather than bytes.
 
 A server that sends only `: keep-alive` comments is sending bytes, not events; counting bytes
 would keep a dead stream alive forever. `EventClock` tracks the limits that apply now; the
-clients turn its deadline into a cancel scope (async) or socket timeouts (sync).
+drivers turn its deadline into a cancel scope (async) or socket timeouts (sync), and the
+watchdog holds it while a body is read.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
-from ..errors import ConfigurationError
+from .._vocabulary.timeouts import Timeouts
 
-__all__ = ["EventClock", "Timeouts"]
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Time limits for one call, in seconds; `None` switches a limit off.
-
-    They are measured on parsed events, not bytes, and hold for every call, streamed or whole.
-    When one fires the call raises `StreamTimeoutError`, whose `limit` names it.
-
-    Attributes:
-        connect: To open the TCP (and TLS) connection (10).
-        first_event: From sending the request to the first event, headers included (600).
-            Generous by default: reasoning models may think for minutes before their first
-            token.
-        idle: The longest silence between two events once the stream is flowing (120).
-            Keep-alive comments do not count as events; time you spend on an event does not
-            count either.
-        total: The whole call, first byte to last event (None: no limit).
-    """
-
-    connect: float | None = 10.0
-    first_event: float | None = 600.0
-    idle: float | None = 120.0
-    total: float | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("connect", "first_event", "idle", "total"):
-            value = getattr(self, name)
-            if value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ConfigurationError(
-                    f"Timeouts.{name} must be a positive number of seconds or None (no limit), "
-                    f"got {value!r}; for example Timeouts({name}=30)"
-                )
+__all__ = ["EventClock"]
 
 
 class EventClock:

@@ -9,10 +9,11 @@ import anyio
 from typing_extensions import Unpack
 
 from .._client import AsyncClient, Client
-from .._core.output import OutputLike, resolve_output
+from .._core.output import resolve_output
 from .._core.request import MessageLike, ToolChoice
 from .._options import ModelOptions, with_options_doc
 from .._tracing import current_context
+from .._vocabulary.output import OutputLike
 from ..errors import ConfigurationError
 from ..messages import user
 from ..tools import Tool

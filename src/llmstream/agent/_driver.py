@@ -20,11 +20,12 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from .._client import AsyncClient, Client
 from .._core.output import ResolvedOutput
 from .._core.request import MessageLike
-from .._core.usage import Usage
-from .._tracing import AgentSpan, agent_span, current_context, tool_span
+from .._tracing import current_context
+from .._vocabulary.usage import Usage
 from ..errors import OutputValidationError
 from ..messages import AssistantMessage, SystemMessage, ToolCall, tool_result, user
 from ..tools import Tool
+from ._spans import AgentSpan, agent_span, tool_span
 from ._tool_execution import run_tool_call
 from ._types import (
     AgentEvent,
