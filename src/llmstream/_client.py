@@ -3,6 +3,11 @@
 `stream()` and `generate()` are the same exchange through the same driver (`llmstream._io`):
 `generate()` asks for `stream: false` and collects the events of the JSON reply into the
 message. The clients only configure: they turn a call's options into a `Call`.
+
+For the rest of the package: `open_call` (and `open_call_sync`) is the one way to open a call,
+which the agent's steps use too; a client keeps what it was made with in `ClientSettings`, and
+`async_copy` makes an `AsyncClient` from them (the agent's sync runs need one in their own
+event loop), so a new client option needs no edit to be copied.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -32,7 +38,7 @@ from .errors import ConfigurationError
 from .messages import AssistantMessage
 from .providers._base import Provider
 
-__all__ = ["AsyncClient", "Client"]
+__all__ = ["AsyncClient", "Client", "ClientSettings", "async_copy", "open_call", "open_call_sync"]
 
 logger = logging.getLogger("llmstream")
 _USER_AGENT = f"llmstream/{__version__}"
@@ -85,6 +91,64 @@ def _with_max_retries(policy: RetryPolicy, max_retries: object) -> RetryPolicy:
     return dataclasses.replace(policy, max_retries=max_retries)
 
 
+@dataclass(frozen=True)
+class ClientSettings:
+    """What a client was made with, checked, but its HTTP pool: all that a copy of the client
+    needs. Each field is the client argument of the same name (`max_retries` is folded into
+    `retry_policy`), so `arguments()` makes the copy, and a new option needs no other edit."""
+
+    provider: Provider
+    timeouts: Timeouts
+    retry_policy: RetryPolicy
+    max_line_bytes: int
+    fallbacks: tuple[tuple[Provider, str], ...]
+    pacer: RateLimitPacer | None
+    tracing: Tracing
+
+    def arguments(self) -> dict[str, Any]:
+        """The settings as the keyword arguments of `AsyncClient` and `Client`."""
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+
+
+def _checked_settings(
+    owner: str,
+    provider: object,
+    *,
+    timeouts: object,
+    max_retries: object,
+    retry_policy: object,
+    max_line_bytes: object,
+    fallbacks: object,
+    pacer: object,
+    tracing: object,
+) -> ClientSettings:
+    if not isinstance(provider, Provider):
+        raise ConfigurationError(
+            f"{owner} needs a provider such as ls.OpenAI() or ls.Groq(), got "
+            f"{type_name(provider)}; for example ls.{owner}(ls.Groq())"
+        )
+    if retry_policy is not None:
+        check_type("retry_policy", retry_policy, RetryPolicy, "an ls.RetryPolicy",
+                   "retry_policy=ls.RetryPolicy(max_retries=5)")  # fmt: skip
+    check_type("max_line_bytes", max_line_bytes, int, "a number of bytes",
+               "max_line_bytes=32 * 1024 * 1024")  # fmt: skip
+    if pacer is not None:
+        check_type("pacer", pacer, RateLimitPacer, "an ls.RateLimitPacer",
+                   "pacer=ls.RateLimitPacer()")  # fmt: skip
+    assert isinstance(max_line_bytes, int)
+    return ClientSettings(
+        provider=provider,
+        timeouts=_checked_timeouts(timeouts) or Timeouts(),
+        retry_policy=_with_max_retries(
+            retry_policy if isinstance(retry_policy, RetryPolicy) else RetryPolicy(), max_retries
+        ),
+        max_line_bytes=max_line_bytes,
+        fallbacks=tuple(_checked_fallbacks(fallbacks) or ()),
+        pacer=pacer if isinstance(pacer, RateLimitPacer) else None,
+        tracing=checked_tracing(tracing),
+    )
+
+
 class _ClientBase:
     def __init__(
         self,
@@ -100,33 +164,59 @@ class _ClientBase:
         pacer: object = None,
         tracing: object = None,
     ) -> None:
-        name = type(self).__name__
-        if not isinstance(provider, Provider):
-            raise ConfigurationError(
-                f"{name} needs a provider such as ls.OpenAI() or ls.Groq(), got "
-                f"{type_name(provider)}; for example ls.{name}(ls.Groq())"
-            )
-        if retry_policy is not None:
-            check_type("retry_policy", retry_policy, RetryPolicy, "an ls.RetryPolicy",
-                       "retry_policy=ls.RetryPolicy(max_retries=5)")  # fmt: skip
-        check_type("max_line_bytes", max_line_bytes, int, "a number of bytes",
-                   "max_line_bytes=32 * 1024 * 1024")  # fmt: skip
+        self._settings = _checked_settings(
+            type(self).__name__,
+            provider,
+            timeouts=timeouts,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            max_line_bytes=max_line_bytes,
+            fallbacks=fallbacks,
+            pacer=pacer,
+            tracing=tracing,
+        )
         if http_client is not None and transport is not None:
             raise ConfigurationError("pass either http_client or transport, not both")
-        if pacer is not None:
-            check_type("pacer", pacer, RateLimitPacer, "an ls.RateLimitPacer",
-                       "pacer=ls.RateLimitPacer()")  # fmt: skip
-        self.pacer = pacer if isinstance(pacer, RateLimitPacer) else None
-        self.provider = provider
-        self.timeouts = _checked_timeouts(timeouts) or Timeouts()
-        self.retry_policy = _with_max_retries(retry_policy or RetryPolicy(), max_retries)
-        self.max_line_bytes = max_line_bytes
-        self.fallbacks = _checked_fallbacks(fallbacks) or []
-        self.tracing: Tracing = checked_tracing(tracing)
         self._owns_http = http_client is None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.provider!r})"
+
+    @property
+    def provider(self) -> Provider:
+        """The provider every call goes to first."""
+        return self._settings.provider
+
+    @property
+    def timeouts(self) -> Timeouts:
+        """The time limits of every call (a call's own `timeouts=` overrides them)."""
+        return self._settings.timeouts
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """How calls are retried (`max_retries` included)."""
+        return self._settings.retry_policy
+
+    @property
+    def max_line_bytes(self) -> int:
+        """The longest SSE line, or whole JSON reply, accepted."""
+        return self._settings.max_line_bytes
+
+    @property
+    def fallbacks(self) -> list[tuple[Provider, str]]:
+        """The `(provider, model)` pairs tried in turn when a call fails before its first
+        event."""
+        return list(self._settings.fallbacks)
+
+    @property
+    def pacer(self) -> RateLimitPacer | None:
+        """The `RateLimitPacer` that holds calls back, if any."""
+        return self._settings.pacer
+
+    @property
+    def tracing(self) -> Tracing:
+        """How calls are traced with OpenTelemetry."""
+        return self._settings.tracing
 
     def _prepare(
         self,
@@ -136,15 +226,16 @@ class _ClientBase:
         *,
         stream: bool,
     ) -> Call:
+        settings = self._settings
         fields = dict(options)
-        timeouts = _checked_timeouts(fields.pop("timeouts", None)) or self.timeouts
-        retry = _with_max_retries(self.retry_policy, fields.pop("max_retries", None))
+        timeouts = _checked_timeouts(fields.pop("timeouts", None)) or settings.timeouts
+        retry = _with_max_retries(settings.retry_policy, fields.pop("max_retries", None))
         extra_headers = check_headers(fields.pop("extra_headers", None) or {}, "extra_headers")
         output = fields.pop("output", None)
         partial_tool_arguments = bool(fields.pop("partial_tool_arguments", False))
         fallbacks = _checked_fallbacks(fields.pop("fallbacks", None))
         if fallbacks is None:
-            fallbacks = self.fallbacks
+            fallbacks = list(settings.fallbacks)
         unknown = set(fields) - _REQUEST_FIELDS
         if unknown:
             raise ConfigurationError(
@@ -153,17 +244,19 @@ class _ClientBase:
             )
         targets = [
             self._target(provider, name, messages, fields, output, extra_headers, stream=stream)
-            for provider, name in [(self.provider, model), *fallbacks]
+            for provider, name in [(settings.provider, model), *fallbacks]
         ]
         return Call(
             targets=targets,
             timeouts=timeouts,
             retry=retry,
-            max_line_bytes=self.max_line_bytes,
+            max_line_bytes=settings.max_line_bytes,
             stream=stream,
             partial_tool_arguments=partial_tool_arguments,
-            pacer=self.pacer,
-            trace=chat_trace(self.tracing, fields, stream=stream, structured=output is not None),
+            pacer=settings.pacer,
+            trace=chat_trace(
+                settings.tracing, fields, stream=stream, structured=output is not None
+            ),
         )
 
     @staticmethod
@@ -289,7 +382,7 @@ class AsyncClient(_ClientBase):
         Returns:
             An `AsyncChatStream`, not yet open: enter it with `async with`.
         """
-        return self._call(model, messages, options, stream=True)
+        return open_call(self, model, messages, options, stream=True)
 
     @with_options_doc(CallOptions)
     async def generate(
@@ -311,19 +404,8 @@ class AsyncClient(_ClientBase):
             The whole reply, an `AssistantMessage` (check `finish_reason`: `"length"` means
             it was cut off at `max_tokens`).
         """
-        async with self._call(model, messages, options, stream=False) as reply:
+        async with open_call(self, model, messages, options, stream=False) as reply:
             return await reply.collect()
-
-    def _call(
-        self,
-        model: str,
-        messages: Sequence[MessageLike],
-        options: Mapping[str, Any],
-        *,
-        stream: bool,
-    ) -> AsyncChatStream:
-        """The driver of one call, streamed or whole; the agent iterates it for both."""
-        return AsyncChatStream(self.http, self._prepare(model, messages, options, stream=stream))
 
     async def aclose(self) -> None:
         if self._owns_http:
@@ -416,7 +498,7 @@ class Client(_ClientBase):
         Returns:
             A `ChatStream`, not yet open: enter it with `with`.
         """
-        return self._call(model, messages, options, stream=True)
+        return open_call_sync(self, model, messages, options, stream=True)
 
     @with_options_doc(CallOptions)
     def generate(
@@ -432,19 +514,8 @@ class Client(_ClientBase):
         Returns:
             The whole reply, an `AssistantMessage`.
         """
-        with self._call(model, messages, options, stream=False) as reply:
+        with open_call_sync(self, model, messages, options, stream=False) as reply:
             return reply.collect()
-
-    def _call(
-        self,
-        model: str,
-        messages: Sequence[MessageLike],
-        options: Mapping[str, Any],
-        *,
-        stream: bool,
-    ) -> ChatStream:
-        """The driver of one call, streamed or whole."""
-        return ChatStream(self.http, self._prepare(model, messages, options, stream=stream))
 
     def close(self) -> None:
         if self._owns_http:
@@ -460,3 +531,42 @@ class Client(_ClientBase):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def open_call(
+    client: AsyncClient,
+    model: str,
+    messages: Sequence[MessageLike],
+    options: Mapping[str, Any],
+    *,
+    stream: bool,
+) -> AsyncChatStream:
+    """The driver of one call, not yet entered: what `client.stream()` returns and `generate()`
+    collects, and what an agent step iterates (streamed or whole alike). The package's one way
+    to open a call."""
+    return AsyncChatStream(client.http, client._prepare(model, messages, options, stream=stream))
+
+
+def open_call_sync(
+    client: Client,
+    model: str,
+    messages: Sequence[MessageLike],
+    options: Mapping[str, Any],
+    *,
+    stream: bool,
+) -> ChatStream:
+    """The sync twin of `open_call`."""
+    return ChatStream(client.http, client._prepare(model, messages, options, stream=stream))
+
+
+def async_copy(client: AsyncClient | Client) -> AsyncClient:
+    """An `AsyncClient` made from `client`'s settings, with a connection pool of its own (not
+    yet entered: `async with` closes it).
+
+    httpx connections belong to the event loop that opened them, so a run in an event loop of
+    its own (an agent's sync run) cannot borrow the caller's pool; a transport that speaks both
+    sync and async (such as the replay transport) is shared.
+    """
+    transport = client.transport
+    shared = transport if isinstance(transport, httpx.AsyncBaseTransport) else None
+    return AsyncClient(**client._settings.arguments(), transport=shared)
