@@ -29,7 +29,7 @@ from ._core.sse import DEFAULT_MAX_LINE_BYTES
 from ._io.call import Call, Target
 from ._io.drivers import AsyncChatStream, ChatStream
 from ._io.pacing import RateLimitPacer
-from ._options import CallOptions, with_options_doc
+from ._options import OPTION_NAMES, CallOptions, with_options_doc
 from ._tracing import Tracing, chat_trace, checked_tracing
 from ._version import __version__
 from ._vocabulary.retry import RetryPolicy
@@ -42,7 +42,15 @@ __all__ = ["AsyncClient", "Client", "ClientSettings", "async_copy", "open_call",
 
 logger = logging.getLogger("llmstream")
 _USER_AGENT = f"llmstream/{__version__}"
-_REQUEST_FIELDS = frozenset(ChatRequest.__dataclass_fields__) - {"model", "messages"}
+# A call's options (`CallOptions`, the one typed list) are what its request asks of the model
+# (the fields of `ChatRequest`) and, besides those, how the call itself is made (time limits,
+# retries, headers, fallbacks...): both sets are derived, and `_prepare` reads each of the
+# latter (tests/test_request.py checks that it reads them all).
+_REQUEST_OPTIONS = frozenset(field.name for field in dataclasses.fields(ChatRequest)) - {
+    "model",
+    "messages",
+}
+_CALL_OPTIONS = OPTION_NAMES - _REQUEST_OPTIONS
 
 
 def _checked_timeouts(timeouts: object) -> Timeouts | None:
@@ -227,21 +235,26 @@ class _ClientBase:
         stream: bool,
     ) -> Call:
         settings = self._settings
-        fields = dict(options)
-        timeouts = _checked_timeouts(fields.pop("timeouts", None)) or settings.timeouts
-        retry = _with_max_retries(settings.retry_policy, fields.pop("max_retries", None))
-        extra_headers = check_headers(fields.pop("extra_headers", None) or {}, "extra_headers")
-        output = fields.pop("output", None)
-        partial_tool_arguments = bool(fields.pop("partial_tool_arguments", False))
-        fallbacks = _checked_fallbacks(fields.pop("fallbacks", None))
+        timeouts = _checked_timeouts(options.get("timeouts")) or settings.timeouts
+        retry = _with_max_retries(settings.retry_policy, options.get("max_retries"))
+        extra_headers = check_headers(options.get("extra_headers") or {}, "extra_headers")
+        partial_tool_arguments = bool(options.get("partial_tool_arguments", False))
+        fallbacks = _checked_fallbacks(options.get("fallbacks"))
         if fallbacks is None:
             fallbacks = list(settings.fallbacks)
-        unknown = set(fields) - _REQUEST_FIELDS
+        unknown = set(options) - OPTION_NAMES
         if unknown:
             raise ConfigurationError(
                 f"unknown option(s) {', '.join(sorted(unknown))}; provider-specific fields go in "
                 "extra_body={...}"
             )
+        # The request's own fields; `output` is made concrete for each provider in turn.
+        output = options.get("output")
+        fields = {
+            name: value
+            for name, value in options.items()
+            if name in _REQUEST_OPTIONS and name != "output"
+        }
         targets = [
             self._target(provider, name, messages, fields, output, extra_headers, stream=stream)
             for provider, name in [(settings.provider, model), *fallbacks]

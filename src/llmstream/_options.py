@@ -19,7 +19,7 @@ from ._vocabulary.output import OutputLike
 from ._vocabulary.timeouts import Timeouts
 from .providers._base import Provider
 
-__all__ = ["CallOptions", "ModelOptions", "option_docs", "with_options_doc"]
+__all__ = ["OPTION_NAMES", "CallOptions", "ModelOptions", "option_docs", "with_options_doc"]
 
 
 class ModelOptions(TypedDict, total=False):
@@ -105,6 +105,10 @@ class CallOptions(ModelOptions, total=False):
     tools: Sequence[ToolLike] | None
     tool_choice: ToolChoice | None
     output: OutputLike | None
+
+
+OPTION_NAMES = frozenset(CallOptions.__optional_keys__)
+"""Every option a call takes, by name: any other key is refused."""
 
 
 def option_docs(options: type) -> dict[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -73,7 +73,9 @@ ToolChoice = Literal["auto", "none", "required"] | str | ToolSpec | _HasToolSpec
 
 @dataclass(frozen=True)
 class ChatRequest:
-    """Everything a caller can ask of one chat completion."""
+    """Everything a caller can ask of one chat completion. Its fields (but `model` and
+    `messages`) are options of a call, `CallOptions` keys; the other keys say how the call is
+    made, not what it asks."""
 
     model: str
     messages: Sequence[MessageLike]
@@ -89,7 +91,6 @@ class ChatRequest:
     reasoning_effort: str | None = None
     response_format: Mapping[str, Any] | None = None
     extra_body: Mapping[str, Any] | None = None
-    extra_headers: Mapping[str, str] = field(default_factory=dict)
     output: ResolvedOutput | None = None
 
     def __post_init__(self) -> None:
