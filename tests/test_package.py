@@ -10,6 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 import llmstream as ls
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,15 +151,11 @@ def test_the_cassette_index_lists_every_recording() -> None:
     assert "Apache License" in notice
 
 
-INIT = ROOT / "src" / "llmstream" / "__init__.py"
-
-
-def test_the_public_names_are_listed_once_and_the_type_checkers_see_the_same() -> None:
-    """`_SOURCES` is the list of public names (`__all__` is made from it); the imports type
-    checkers read cannot be made from it, so they are compared with it here."""
+def _type_checked_names(init: Path) -> dict[str, str]:
+    """The names a package's `__init__` imports under TYPE_CHECKING, and from which module."""
     import ast
 
-    tree = ast.parse(INIT.read_text(encoding="utf-8"))
+    tree = ast.parse(init.read_text(encoding="utf-8"))
     [block] = [node for node in tree.body if isinstance(node, ast.If)]
     seen: dict[str, str] = {}
     for node in block.body:
@@ -165,10 +163,22 @@ def test_the_public_names_are_listed_once_and_the_type_checkers_see_the_same() -
         for alias in node.names:
             assert alias.asname == alias.name, f"{alias.name} must be imported `as` itself"
             seen[alias.name] = "." * node.level + (node.module or "")
-    assert seen == ls._SOURCES
-    assert ls.__all__ == sorted(ls._SOURCES)
-    for name, module in ls._SOURCES.items():  # each name is defined (or re-exported) there
-        assert getattr(importlib.import_module(module, "llmstream"), name) is getattr(ls, name)
+    return seen
+
+
+@pytest.mark.parametrize("package", ["llmstream", "llmstream.testing"])
+def test_the_public_names_are_listed_once_and_the_type_checkers_see_the_same(
+    package: str,
+) -> None:
+    """A lazy package lists its public names once (`__all__` is made from that list); the
+    imports type checkers read cannot be made from it, so they are compared with it here."""
+    module = importlib.import_module(package)
+    where: dict[str, str] = module._SOURCES if package == "llmstream" else module._WHERE
+    assert module.__file__ is not None
+    assert _type_checked_names(Path(module.__file__)) == where
+    assert module.__all__ == sorted(where)
+    for name, source in where.items():  # each name is defined (or re-exported) there
+        assert getattr(importlib.import_module(source, package), name) is getattr(module, name)
 
 
 def test_the_version_is_written_once() -> None:
