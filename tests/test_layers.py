@@ -236,6 +236,23 @@ def test_every_module_has_a_place_in_the_order() -> None:
     assert [member for member in listed if member not in MODULES] == []  # no stale entry
 
 
+def test_the_architecture_page_shows_the_same_order() -> None:
+    page = (PACKAGE.parents[1] / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = page.split("## The order of the packages", 1)[1].split("\n\n")[2]
+    rows = [line.split("|")[1:3] for line in section.splitlines()[2:]]
+    shown = [
+        (layer.strip(), [name.split()[0].strip("`") for name in names.split(", ")])
+        for layer, names in rows
+    ]
+    expected = [
+        (layer, [member.removeprefix("llmstream.") for member in members])
+        for layer, members, _ in ORDER
+    ]
+    # The page leaves out `__main__`, which only starts the command line.
+    expected[-1][1].remove("__main__")
+    assert shown == expected
+
+
 def test_imports_follow_the_order_of_the_packages() -> None:
     assert against_the_order(package_graph()) == []
 

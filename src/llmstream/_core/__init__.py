@@ -3,12 +3,18 @@
 Nothing in this package touches a socket, a thread or an event loop; it imports no httpx, anyio
 or threading (tests/test_layers.py fails if it ever does). `llmstream._io` drives it.
 
+It stands on the vocabulary (`llmstream.messages`, `events`, `errors`, `_vocabulary`) and on
+nothing above it: what it needs of a provider is `provider.ProviderSpec`, which it owns and the
+providers extend.
+
+- `provider`: `ProviderSpec`, what the core asks of a provider, with the standard answers;
 - `request`: the JSON body of a call, with each provider's rules;
 - `sse`: the server-sent-events decoder (bytes in, `(event, data)` out);
 - `interpreter`: chat-completion chunks in, typed events out;
 - `accumulator`: the pieces of one reply, built into the `AssistantMessage`;
 - `parser`: one HTTP response's body (events, a whole reply, or an error body) through all three;
 - `error_bodies`, `status_errors`: the errors providers send, read into typed exceptions;
-- `usage`, `ratelimits`: token counts and rate-limit headers, normalised;
+- `output`: structured output, asked for on the wire and read back into the model;
+- `cost`: what a call cost, from the provider's figure or genai-prices' price list;
 - `partial_json`: JSON text arriving in pieces, read incrementally into growing partial values.
 """

@@ -5,12 +5,18 @@ asks for `stream: false`, and the JSON reply is read by the same loop), and the 
 it for both. Each sends the request (retrying while nothing has reached the caller yet), reads
 bytes, feeds the core's `ResponseParser`, and hands its events out one at a time.
 
+The read loop is `__anext__` (`__next__`): it hands out the batch in hand, and reads the next
+one when it is spent. Entering the stream reads each attempt's first batch through it too
+(`_opening` says so: a failure then goes back to the retries, not to the caller). It is written
+out there rather than in a helper, which would cost a call (a coroutine) per batch.
+
 The two are twins: the same methods in the same order, and the same code once `async` and
-`await` are taken away (tests/test_twins.py compares their syntax trees). Only four methods are
-the flavour's own: `_send` (a cancel scope, or httpx's read timeout, bounds the wait for the
+`await` are taken away (tests/test_twins.py compares their syntax trees). Only these are the
+flavour's own: `_send` (a cancel scope, or httpx's read timeout, bounds the wait for the
 response head), `_open_body`, `_scoped_read` (async only: a cancel scope around each read where
-the socket is shared) and `_release` (closing, and draining a finished body for the pool).
-Everything else that is not I/O lives in `_StreamState`, the parser, the call and the clock.
+the socket is shared), `_release` (closing, and draining a finished body for the pool) and
+`_USAGE`. Everything else that is not I/O lives in `_StreamState`, the parser, the call and the
+clock.
 
 Every byte read after the request is sent is under the same event clock (connect, first_event,
 idle, total), whatever the body holds: events, a whole reply or an error. Until the response
