@@ -517,7 +517,7 @@ def test_a_sync_run_calls_through_a_copy_with_every_client_setting() -> None:
         tracing=False,
     )
     copy = async_copy(client)
-    assert copy._settings == client._settings
+    assert ClientSettings.of(copy) == ClientSettings.of(client)
     assert copy.retry_policy.max_retries == 4
     assert copy.transport is model.transport  # it speaks both sync and async: shared
     assert ls.Agent(client, "m").run_sync("hi").text == "hello"

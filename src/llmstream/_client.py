@@ -7,7 +7,7 @@ message. The clients only configure: they turn a call's options into a `Call`.
 For the rest of the package: `open_call` (and `open_call_sync`) is the one way to open a call,
 which the agent's steps use too; a client keeps what it was made with in `ClientSettings`, and
 `async_copy` makes an `AsyncClient` from them (the agent's sync runs need one in their own
-event loop), so a new client option needs no edit to be copied.
+event loop), so a new client option needs no other edit to be copied.
 """
 
 from __future__ import annotations
@@ -101,60 +101,29 @@ def _with_max_retries(policy: RetryPolicy, max_retries: object) -> RetryPolicy:
 
 @dataclass(frozen=True)
 class ClientSettings:
-    """What a client was made with, checked, but its HTTP pool: all that a copy of the client
-    needs. Each field is the client argument of the same name (`max_retries` is folded into
-    `retry_policy`), so `arguments()` makes the copy, and a new option needs no other edit."""
+    """What a client was made with, checked, but its HTTP pool: all that a copy of it needs.
+
+    Each field is the client argument, and the client attribute, of the same name
+    (`max_retries` is folded into `retry_policy`): `of()` reads them off a client, and
+    `arguments()` gives them to a new one, so a new option needs no other edit to be copied
+    (tests/test_agent.py checks that every argument is here).
+    """
 
     provider: Provider
     timeouts: Timeouts
     retry_policy: RetryPolicy
     max_line_bytes: int
-    fallbacks: tuple[tuple[Provider, str], ...]
+    fallbacks: list[tuple[Provider, str]]
     pacer: RateLimitPacer | None
     tracing: Tracing
+
+    @classmethod
+    def of(cls, client: AsyncClient | Client) -> ClientSettings:
+        return cls(**{field.name: getattr(client, field.name) for field in dataclasses.fields(cls)})
 
     def arguments(self) -> dict[str, Any]:
         """The settings as the keyword arguments of `AsyncClient` and `Client`."""
         return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
-
-
-def _checked_settings(
-    owner: str,
-    provider: object,
-    *,
-    timeouts: object,
-    max_retries: object,
-    retry_policy: object,
-    max_line_bytes: object,
-    fallbacks: object,
-    pacer: object,
-    tracing: object,
-) -> ClientSettings:
-    if not isinstance(provider, Provider):
-        raise ConfigurationError(
-            f"{owner} needs a provider such as ls.OpenAI() or ls.Groq(), got "
-            f"{type_name(provider)}; for example ls.{owner}(ls.Groq())"
-        )
-    if retry_policy is not None:
-        check_type("retry_policy", retry_policy, RetryPolicy, "an ls.RetryPolicy",
-                   "retry_policy=ls.RetryPolicy(max_retries=5)")  # fmt: skip
-    check_type("max_line_bytes", max_line_bytes, int, "a number of bytes",
-               "max_line_bytes=32 * 1024 * 1024")  # fmt: skip
-    if pacer is not None:
-        check_type("pacer", pacer, RateLimitPacer, "an ls.RateLimitPacer",
-                   "pacer=ls.RateLimitPacer()")  # fmt: skip
-    assert isinstance(max_line_bytes, int)
-    return ClientSettings(
-        provider=provider,
-        timeouts=_checked_timeouts(timeouts) or Timeouts(),
-        retry_policy=_with_max_retries(
-            retry_policy if isinstance(retry_policy, RetryPolicy) else RetryPolicy(), max_retries
-        ),
-        max_line_bytes=max_line_bytes,
-        fallbacks=tuple(_checked_fallbacks(fallbacks) or ()),
-        pacer=pacer if isinstance(pacer, RateLimitPacer) else None,
-        tracing=checked_tracing(tracing),
-    )
 
 
 class _ClientBase:
@@ -172,59 +141,34 @@ class _ClientBase:
         pacer: object = None,
         tracing: object = None,
     ) -> None:
-        self._settings = _checked_settings(
-            type(self).__name__,
-            provider,
-            timeouts=timeouts,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_line_bytes=max_line_bytes,
-            fallbacks=fallbacks,
-            pacer=pacer,
-            tracing=tracing,
-        )
+        name = type(self).__name__
+        if not isinstance(provider, Provider):
+            raise ConfigurationError(
+                f"{name} needs a provider such as ls.OpenAI() or ls.Groq(), got "
+                f"{type_name(provider)}; for example ls.{name}(ls.Groq())"
+            )
+        if retry_policy is not None:
+            check_type("retry_policy", retry_policy, RetryPolicy, "an ls.RetryPolicy",
+                       "retry_policy=ls.RetryPolicy(max_retries=5)")  # fmt: skip
+        check_type("max_line_bytes", max_line_bytes, int, "a number of bytes",
+                   "max_line_bytes=32 * 1024 * 1024")  # fmt: skip
         if http_client is not None and transport is not None:
             raise ConfigurationError("pass either http_client or transport, not both")
+        if pacer is not None:
+            check_type("pacer", pacer, RateLimitPacer, "an ls.RateLimitPacer",
+                       "pacer=ls.RateLimitPacer()")  # fmt: skip
+        # The client's settings (`ClientSettings` names them, to copy the client).
+        self.pacer = pacer if isinstance(pacer, RateLimitPacer) else None
+        self.provider = provider
+        self.timeouts = _checked_timeouts(timeouts) or Timeouts()
+        self.retry_policy = _with_max_retries(retry_policy or RetryPolicy(), max_retries)
+        self.max_line_bytes = max_line_bytes
+        self.fallbacks = _checked_fallbacks(fallbacks) or []
+        self.tracing: Tracing = checked_tracing(tracing)
         self._owns_http = http_client is None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.provider!r})"
-
-    @property
-    def provider(self) -> Provider:
-        """The provider every call goes to first."""
-        return self._settings.provider
-
-    @property
-    def timeouts(self) -> Timeouts:
-        """The time limits of every call (a call's own `timeouts=` overrides them)."""
-        return self._settings.timeouts
-
-    @property
-    def retry_policy(self) -> RetryPolicy:
-        """How calls are retried (`max_retries` included)."""
-        return self._settings.retry_policy
-
-    @property
-    def max_line_bytes(self) -> int:
-        """The longest SSE line, or whole JSON reply, accepted."""
-        return self._settings.max_line_bytes
-
-    @property
-    def fallbacks(self) -> list[tuple[Provider, str]]:
-        """The `(provider, model)` pairs tried in turn when a call fails before its first
-        event."""
-        return list(self._settings.fallbacks)
-
-    @property
-    def pacer(self) -> RateLimitPacer | None:
-        """The `RateLimitPacer` that holds calls back, if any."""
-        return self._settings.pacer
-
-    @property
-    def tracing(self) -> Tracing:
-        """How calls are traced with OpenTelemetry."""
-        return self._settings.tracing
 
     def _prepare(
         self,
@@ -234,14 +178,13 @@ class _ClientBase:
         *,
         stream: bool,
     ) -> Call:
-        settings = self._settings
-        timeouts = _checked_timeouts(options.get("timeouts")) or settings.timeouts
-        retry = _with_max_retries(settings.retry_policy, options.get("max_retries"))
+        timeouts = _checked_timeouts(options.get("timeouts")) or self.timeouts
+        retry = _with_max_retries(self.retry_policy, options.get("max_retries"))
         extra_headers = check_headers(options.get("extra_headers") or {}, "extra_headers")
         partial_tool_arguments = bool(options.get("partial_tool_arguments", False))
         fallbacks = _checked_fallbacks(options.get("fallbacks"))
         if fallbacks is None:
-            fallbacks = list(settings.fallbacks)
+            fallbacks = self.fallbacks
         unknown = set(options) - OPTION_NAMES
         if unknown:
             raise ConfigurationError(
@@ -257,19 +200,17 @@ class _ClientBase:
         }
         targets = [
             self._target(provider, name, messages, fields, output, extra_headers, stream=stream)
-            for provider, name in [(settings.provider, model), *fallbacks]
+            for provider, name in [(self.provider, model), *fallbacks]
         ]
         return Call(
             targets=targets,
             timeouts=timeouts,
             retry=retry,
-            max_line_bytes=settings.max_line_bytes,
+            max_line_bytes=self.max_line_bytes,
             stream=stream,
             partial_tool_arguments=partial_tool_arguments,
-            pacer=settings.pacer,
-            trace=chat_trace(
-                settings.tracing, fields, stream=stream, structured=output is not None
-            ),
+            pacer=self.pacer,
+            trace=chat_trace(self.tracing, fields, stream=stream, structured=output is not None),
         )
 
     @staticmethod
@@ -582,4 +523,4 @@ def async_copy(client: AsyncClient | Client) -> AsyncClient:
     """
     transport = client.transport
     shared = transport if isinstance(transport, httpx.AsyncBaseTransport) else None
-    return AsyncClient(**client._settings.arguments(), transport=shared)
+    return AsyncClient(**ClientSettings.of(client).arguments(), transport=shared)
