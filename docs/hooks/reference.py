@@ -39,6 +39,9 @@ SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("Errors", (".errors",)),
 ]
 MORE = "More"
+# Public classes whose documented members are mostly inherited from a private class: `Provider`
+# extends the core's `ProviderSpec`, whose hooks are what a user overrides.
+WITH_INHERITED_MEMBERS = frozenset({"Provider"})
 
 
 def public_names(init: Path = INIT) -> tuple[list[str], dict[str, str]]:
@@ -72,7 +75,10 @@ def reference_markdown(init: Path = INIT) -> str:
             continue
         lines += [f"## {title}", ""]
         for name in sorted(members, key=lambda n: (n.startswith("_"), n.lower())):
-            lines += [f"::: llmstream.{name}", ""]
+            lines += [f"::: llmstream.{name}"]
+            if name in WITH_INHERITED_MEMBERS:
+                lines += ["    options:", "      inherited_members: true"]
+            lines += [""]
     return "\n".join(lines)
 
 
