@@ -583,6 +583,77 @@ def test_run_sync_with_an_async_client() -> None:
     assert agent.run_sync("hi").text == "hello"
 
 
+def test_a_sync_run_calls_through_a_copy_with_every_client_setting() -> None:
+    """A sync run needs an async client in its own event loop: the copy is made from the
+    client's stored settings, so no option is lost (the pacer once was)."""
+    import dataclasses
+    import inspect
+
+    from llmstream._client import ClientSettings, async_copy
+
+    arguments = {field.name for field in dataclasses.fields(ClientSettings)}
+    for cls in (ls.AsyncClient, ls.Client):
+        taken = set(inspect.signature(cls).parameters) - {"http_client", "transport"}
+        assert arguments == taken - {"max_retries"}  # folded into retry_policy
+    model = ScriptedModel(Reply(text="hello"))
+    client = ls.Client(
+        ls.OpenAI(api_key=TEST_KEY),
+        transport=model.transport,
+        timeouts=ls.Timeouts(idle=7),
+        retry_policy=ls.RetryPolicy(initial_delay=0.1),
+        max_retries=4,
+        max_line_bytes=4096,
+        fallbacks=[(ls.Groq(api_key=TEST_KEY), "m2")],
+        pacer=ls.RateLimitPacer(),
+        tracing=False,
+    )
+    copy = async_copy(client)
+    assert ClientSettings.of(copy) == ClientSettings.of(client)
+    assert copy.retry_policy.max_retries == 4
+    assert copy.transport is model.transport  # it speaks both sync and async: shared
+    assert ls.Agent(client, "m").run_sync("hi").text == "hello"
+
+
+def test_run_sync_is_stream_sync_read_to_the_end() -> None:
+    """One sync mechanism: both run on an event loop of their own, in a helper thread."""
+    import threading
+
+    threads: list[int] = []
+
+    @ls.tool
+    async def where() -> str:
+        """Where the tool runs."""
+        threads.append(threading.get_ident())
+        return "here"
+
+    replies = [Reply(calls=[call("where", {})]), Reply(text="done")]
+    model = ScriptedModel(*replies, *replies)
+    agent = ls.Agent(
+        ls.Client(ls.OpenAI(api_key=TEST_KEY), transport=model.transport), "m", tools=[where]
+    )
+    assert agent.run_sync("hi").text == "done"
+    with agent.stream_sync("hi") as run:
+        for _ in run:
+            pass
+    assert run.result.text == "done"
+    assert len(threads) == 2
+    assert threading.get_ident() not in threads
+
+
+def test_an_agent_s_settings_are_frozen() -> None:
+    import dataclasses
+
+    agent = make_agent(ScriptedModel(), max_tokens=100)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        agent.settings.model = "other"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        agent.settings.tools["x"] = weather  # type: ignore[index]
+    with pytest.raises(TypeError):
+        agent.settings.options["max_tokens"] = 5  # type: ignore[index]
+    assert agent.settings.options == {"max_tokens": 100}
+    assert list(agent.settings.tools) == ["weather"]
+
+
 def test_agent_configuration_errors() -> None:
     client = ls.AsyncClient(ls.OpenAI(api_key=TEST_KEY))
     with pytest.raises(ls.ConfigurationError, match="not a runnable tool"):

@@ -115,7 +115,7 @@ async def test_rate_limit_headers_on_an_error() -> None:
      ("7.66s", 7.66), ("33011.38", 33011.38), ("", None), ("soon", None), ("1x", None)],
 )  # fmt: skip
 def test_reset_durations(text: str, seconds: float | None) -> None:
-    from llmstream._core.ratelimits import parse_duration
+    from llmstream._vocabulary.ratelimits import parse_duration
 
     result = parse_duration(text)
     assert result == pytest.approx(seconds) if seconds is not None else result is None
@@ -125,7 +125,7 @@ def test_reset_durations(text: str, seconds: float | None) -> None:
 def test_a_number_that_is_not_finite_is_read_as_absent(value: str) -> None:
     """JSON has no NaN or Infinity (an SSE frame holding one is refused by `JSON.parse`), and
     `int(float("inf"))` would raise OverflowError from deep inside the parser."""
-    from llmstream._core.ratelimits import RateLimits, parse_duration, retry_after_seconds
+    from llmstream._vocabulary.ratelimits import RateLimits, parse_duration, retry_after_seconds
 
     assert parse_duration(value) is None
     assert retry_after_seconds({"retry-after": value}) is None

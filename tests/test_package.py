@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.metadata
 import inspect
 import os
 import pickle
@@ -14,6 +15,7 @@ import typing
 from pathlib import Path
 
 import pydantic
+import pytest
 
 import llmstream as ls
 import llmstream.testing
@@ -224,3 +226,48 @@ def test_the_cassette_index_lists_every_recording() -> None:
     notice = (ROOT / "NOTICE").read_text(encoding="utf-8")
     assert "charmbracelet/fantasy" in notice
     assert "Apache License" in notice
+
+
+def _type_checked_names(init: Path) -> dict[str, str]:
+    """The names a package's `__init__` imports under TYPE_CHECKING, and from which module."""
+    import ast
+
+    tree = ast.parse(init.read_text(encoding="utf-8"))
+    [block] = [node for node in tree.body if isinstance(node, ast.If)]
+    seen: dict[str, str] = {}
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom), ast.unparse(node)
+        for alias in node.names:
+            assert alias.asname == alias.name, f"{alias.name} must be imported `as` itself"
+            seen[alias.name] = "." * node.level + (node.module or "")
+    return seen
+
+
+@pytest.mark.parametrize("package", ["llmstream", "llmstream.testing"])
+def test_the_public_names_are_listed_once_and_the_type_checkers_see_the_same(
+    package: str,
+) -> None:
+    """A lazy package lists its public names once (`__all__` is made from that list); the
+    imports type checkers read cannot be made from it, so they are compared with it here."""
+    module = importlib.import_module(package)
+    where: dict[str, str] = module._SOURCES if package == "llmstream" else module._WHERE
+    assert module.__file__ is not None
+    assert _type_checked_names(Path(module.__file__)) == where
+    assert module.__all__ == sorted(where)
+    for name, source in where.items():  # each name is defined (or re-exported) there
+        assert getattr(importlib.import_module(source, package), name) is getattr(module, name)
+
+
+def test_the_version_is_written_once() -> None:
+    from llmstream._client import _USER_AGENT
+
+    assert importlib.metadata.version("llmstream") == ls.__version__
+    assert _USER_AGENT.split("/") == ["llmstream", ls.__version__]
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'dynamic = ["version"]' in pyproject
+    written = [
+        path
+        for path in (ROOT / "src").rglob("*.py")
+        if f'"{ls.__version__}"' in path.read_text(encoding="utf-8")
+    ]
+    assert [path.name for path in written] == ["_version.py"]

@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import llmstream as ls
+from llmstream._core.body import build_body
 from llmstream._core.parser import ResponseParser
-from llmstream._core.request import ChatRequest, build_body
+from llmstream._core.request import ChatRequest
 from llmstream._core.think_tags import ThinkTagSplitter
 
 from .support.corpus import TEST_KEY

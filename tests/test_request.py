@@ -252,6 +252,49 @@ def test_headers_carry_the_key_and_extra_headers() -> None:
     assert str(request.url) == "https://api.x.ai/v1/chat/completions"
 
 
+class _Reads(dict[str, Any]):
+    """Options that remember which keys were read."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        super().__init__(values)
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+def test_each_option_is_listed_once() -> None:
+    """`CallOptions` lists every option (for type checkers); what a request asks is the fields
+    of `ChatRequest`; the rest, how the call is made, is derived, and every one of them is
+    read when a call is prepared: none is accepted and then forgotten."""
+    import dataclasses
+
+    from llmstream import _client
+    from llmstream._core.request import ChatRequest
+
+    listed = set(ls.CallOptions.__optional_keys__)
+    request = {field.name for field in dataclasses.fields(ChatRequest)} - {"model", "messages"}
+    assert request == _client._REQUEST_OPTIONS
+    assert request <= listed
+    call_options = listed - request
+    assert call_options == _client._CALL_OPTIONS
+    assert set(ls.ModelOptions.__optional_keys__) == listed - {"tools", "tool_choice", "output"}
+    options = _Reads({})
+    ls.AsyncClient(ls.OpenAI(api_key=TEST_KEY))._prepare("m", [ls.user("hi")], options, stream=True)
+    assert call_options <= options.read
+
+
+def test_an_unknown_option_is_refused() -> None:
+    client = ls.AsyncClient(ls.OpenAI(api_key=TEST_KEY))
+    with pytest.raises(ls.ConfigurationError, match=r"unknown option\(s\) top_k; .*extra_body"):
+        client.stream(model="m", messages=[ls.user("hi")], top_k=5)  # type: ignore[call-arg]
+
+
 def test_a_local_server_needs_no_key() -> None:
     capture = Capture()
     with ls.Client(

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 import llmstream as ls
-from llmstream._core.request import ChatRequest, build_body
+from llmstream._core.body import build_body
+from llmstream._core.request import ChatRequest
 from llmstream.testing import RecordedResponse, body_differences
 
 from .support.corpus import Recording, follow_up, responses

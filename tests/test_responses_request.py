@@ -9,8 +9,9 @@ import pytest
 from pydantic import BaseModel
 
 import llmstream as ls
+from llmstream._core.body import build_body, encode_body
 from llmstream._core.output import resolve_output
-from llmstream._core.request import ChatRequest, build_body, encode_body
+from llmstream._core.request import ChatRequest
 from llmstream._core.wire import wire_for
 
 from .support.corpus import TEST_KEY, WEATHER

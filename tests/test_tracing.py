@@ -30,6 +30,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import BaseModel
 
 import llmstream as ls
+from llmstream._client import open_call
 from llmstream._io.call import Call
 from llmstream.testing import (
     Cassette,
@@ -1020,7 +1021,7 @@ async def test_tracing_false_records_nothing(otel: Captured, fake: FakeLLM) -> N
     fake.add("Hello")
     async with fake.async_client(tracing=False) as client:
         assert client.tracing == ls.Tracing(enabled=False)
-        call = client._call("m", [ls.user("hi")], {}, stream=True)
+        call = open_call(client, "m", [ls.user("hi")], {}, stream=True)
         trace_calls.append(call._call.trace)
         await async_stream(client)
     assert trace_calls == [None]
@@ -1062,7 +1063,7 @@ async def test_with_no_tracer_provider_nothing_is_created(
     monkeypatch.setattr(trace.ProxyTracerProvider, "get_tracer", refuse)
     fake.add(Reply("", tool_calls=[tool_call("weather", {"location": "Rome"})]), "Hot.")
     client = fake.async_client()
-    assert client._call("m", [ls.user("hi")], {}, stream=True)._call.trace is None
+    assert open_call(client, "m", [ls.user("hi")], {}, stream=True)._call.trace is None
     result = await ls.Agent(client, "m", tools=[weather]).run("Weather?")
     assert result.text == "Hot."
 

@@ -10,6 +10,7 @@ class whose only bases are private shows none.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import griffe
@@ -24,15 +25,24 @@ class PublicBases(griffe.Extension):
             return
         public = _public_paths(pkg)
         for cls in _classes(pkg):
+            inherited = {name: alias.target for name, alias in cls.inherited_members.items()}
             cls.bases = _public_bases(cls.bases, public, loader)
+            # What the class inherited from a base no longer shown stays a member of it: the
+            # hooks `Provider` takes from the core's `ProviderSpec` are documented on it.
+            for name, member in inherited.items():
+                if name not in cls.all_members:
+                    cls.set_member(name, griffe.Alias(name, member, parent=cls))
 
 
 def _public_paths(pkg: griffe.Module) -> set[str]:
-    """The defining path of every exported name (`llmstream.errors.APIError`...)."""
+    """The defining path of every exported name (`llmstream.errors.APIError`...).
+
+    The packages build `__all__` from their table of lazily loaded names, which static analysis
+    cannot evaluate: the names are read from the imported packages instead."""
     paths: set[str] = set()
     for package_path in PUBLIC_PACKAGES:
         package = pkg if package_path == pkg.path else pkg[package_path.removeprefix("llmstream.")]
-        for name in package.exports or ():
+        for name in importlib.import_module(package_path).__all__:
             member = package.get_member(str(name))
             paths.add(member.final_target.path if member.is_alias else member.path)
     return paths

@@ -34,13 +34,13 @@ SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("Options of a call", ("._options",)),
     (
         "Time limits, retries and rate limits",
-        ("._io.timeouts", "._io.retry", "._core.ratelimits", "._io.pacing"),
+        ("._vocabulary.timeouts", "._vocabulary.retry", "._vocabulary.ratelimits", "._io.pacing"),
     ),
     ("Providers", (".providers",)),
     ("Messages", (".messages", "._core.request")),
-    ("Events", (".events", "._core.usage")),
-    ("Cost", ("._core.cost",)),
-    ("Structured output", ("._core.output",)),
+    ("Events", (".events", "._vocabulary.usage")),
+    ("Cost", ("._vocabulary.cost",)),
+    ("Structured output", ("._vocabulary.output",)),
     ("Tools", (".tools", ".toolsets", "._mcp")),
     ("Agents", (".agent",)),
     ("Server-sent events", ("._sse_events",)),
@@ -53,17 +53,19 @@ log = logging.getLogger("mkdocs.hooks.reference")
 
 
 def public_names(init: Path = INIT) -> tuple[list[str], dict[str, str]]:
-    """`__all__` and `_SOURCES` (name -> defining module) of the package, read from its source."""
+    """`__all__` and `_SOURCES` (name -> defining module) of the package, read from its source:
+    `_SOURCES` is written out, and `__all__` is its names, sorted."""
     tree = ast.parse(init.read_text(encoding="utf-8"))
     found: dict[str, Any] = {}
     for node in tree.body:
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
-                if isinstance(target, ast.Name) and target.id in ("__all__", "_SOURCES"):
+                if isinstance(target, ast.Name) and target.id == "_SOURCES":
                     assert node.value is not None
                     found[target.id] = ast.literal_eval(node.value)
-    return list(found["__all__"]), dict(found["_SOURCES"])
+    sources = dict(found["_SOURCES"])
+    return sorted(sources), sources
 
 
 def reference_markdown(init: Path = INIT) -> str:

@@ -20,119 +20,145 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# The public names, for type checkers and IDEs (`import X as X`: each one is exported). At run
+# time nothing here is imported: `_SOURCES` below says the same, name by name, and
+# tests/test_package.py checks that the two agree.
 if TYPE_CHECKING:
-    from ._client import AsyncClient, Client
-    from ._core.cost import Cost
-    from ._core.output import NativeOutput, OutputLike, PromptedOutput, ToolOutput
-    from ._core.ratelimits import RateLimits
-    from ._core.request import MessageLike, ToolChoice, ToolLike, ToolSpec
-    from ._core.usage import Usage
-    from ._io.drivers import AsyncChatStream, ChatStream
-    from ._io.pacing import RateLimitPacer
-    from ._io.retry import RetryPolicy
-    from ._io.timeouts import Timeouts
-    from ._mcp import MCPToolset
-    from ._options import CallOptions, ModelOptions
-    from ._sse_events import sse_events, sse_events_sync
-    from ._tracing import Tracing
-    from .agent import (
-        Agent,
-        AgentEvent,
-        AgentResult,
-        AgentRun,
-        RunFinish,
-        Step,
-        StepFinish,
-        StepSettings,
-        StepStart,
-        StopCondition,
-        SyncAgentRun,
-        ToolResult,
-        has_tool_call,
-        step_count_is,
-    )
-    from .errors import (
-        APIConnectionError,
-        APIError,
-        APIStatusError,
-        AuthenticationError,
-        BadRequestError,
-        ConfigurationError,
-        ContextLengthError,
-        IncompleteStreamError,
-        LLMStreamError,
-        MalformedChunkError,
-        NotFoundError,
-        OutputValidationError,
-        OverloadedError,
-        PermissionDeniedError,
-        RateLimitError,
-        RateLimitWaitError,
-        RefusalError,
-        ResponseTooLargeError,
-        ServerError,
-        StreamBusyError,
-        StreamError,
-        StreamNotFinishedError,
-        StreamTimeoutError,
-        ToolArgumentsError,
-        ToolsetError,
-    )
-    from .events import (
-        Finish,
-        OutputDelta,
-        ReasoningDelta,
-        ReasoningEnd,
-        RefusalDelta,
-        RequestWarning,
-        StreamEvent,
-        TextDelta,
-        ToolCallDelta,
-        ToolCallEnd,
-        ToolCallStart,
-    )
-    from .messages import (
-        AssistantMessage,
-        ContentPart,
-        FinishReason,
-        ImagePart,
-        Message,
-        SystemMessage,
-        TextPart,
-        ToolCall,
-        ToolMessage,
-        UserMessage,
-        assistant,
-        image,
-        system,
-        tool_result,
-        user,
-    )
-    from .providers import (
-        XAI,
-        AzureOpenAI,
-        Cerebras,
-        Groq,
-        OpenAI,
-        OpenAICompatible,
-        OpenRouter,
-        OpenRouterRouting,
-        Provider,
-    )
-    from .tools import Approval, Tool, ToolInputError, tool
-    from .toolsets import Toolset
+    from ._client import AsyncClient as AsyncClient
+    from ._client import Client as Client
+    from ._core.request import MessageLike as MessageLike
+    from ._core.request import ToolChoice as ToolChoice
+    from ._core.request import ToolLike as ToolLike
+    from ._core.request import ToolSpec as ToolSpec
+    from ._io.drivers import AsyncChatStream as AsyncChatStream
+    from ._io.drivers import ChatStream as ChatStream
+    from ._io.pacing import RateLimitPacer as RateLimitPacer
+    from ._mcp import MCPToolset as MCPToolset
+    from ._options import CallOptions as CallOptions
+    from ._options import ModelOptions as ModelOptions
+    from ._sse_events import sse_events as sse_events
+    from ._sse_events import sse_events_sync as sse_events_sync
+    from ._tracing import Tracing as Tracing
+    from ._version import __version__ as __version__
+    from ._vocabulary.cost import Cost as Cost
+    from ._vocabulary.output import NativeOutput as NativeOutput
+    from ._vocabulary.output import OutputLike as OutputLike
+    from ._vocabulary.output import PromptedOutput as PromptedOutput
+    from ._vocabulary.output import ToolOutput as ToolOutput
+    from ._vocabulary.ratelimits import RateLimits as RateLimits
+    from ._vocabulary.retry import RetryPolicy as RetryPolicy
+    from ._vocabulary.timeouts import Timeouts as Timeouts
+    from ._vocabulary.usage import Usage as Usage
+    from .agent import Agent as Agent
+    from .agent import AgentEvent as AgentEvent
+    from .agent import AgentResult as AgentResult
+    from .agent import AgentRun as AgentRun
+    from .agent import RunFinish as RunFinish
+    from .agent import Step as Step
+    from .agent import StepFinish as StepFinish
+    from .agent import StepSettings as StepSettings
+    from .agent import StepStart as StepStart
+    from .agent import StopCondition as StopCondition
+    from .agent import SyncAgentRun as SyncAgentRun
+    from .agent import ToolResult as ToolResult
+    from .agent import has_tool_call as has_tool_call
+    from .agent import step_count_is as step_count_is
+    from .errors import APIConnectionError as APIConnectionError
+    from .errors import APIError as APIError
+    from .errors import APIStatusError as APIStatusError
+    from .errors import AuthenticationError as AuthenticationError
+    from .errors import BadRequestError as BadRequestError
+    from .errors import ConfigurationError as ConfigurationError
+    from .errors import ContextLengthError as ContextLengthError
+    from .errors import IncompleteStreamError as IncompleteStreamError
+    from .errors import LLMStreamError as LLMStreamError
+    from .errors import MalformedChunkError as MalformedChunkError
+    from .errors import NotFoundError as NotFoundError
+    from .errors import OutputValidationError as OutputValidationError
+    from .errors import OverloadedError as OverloadedError
+    from .errors import PermissionDeniedError as PermissionDeniedError
+    from .errors import RateLimitError as RateLimitError
+    from .errors import RateLimitWaitError as RateLimitWaitError
+    from .errors import RefusalError as RefusalError
+    from .errors import ResponseTooLargeError as ResponseTooLargeError
+    from .errors import ServerError as ServerError
+    from .errors import StreamBusyError as StreamBusyError
+    from .errors import StreamError as StreamError
+    from .errors import StreamNotFinishedError as StreamNotFinishedError
+    from .errors import StreamTimeoutError as StreamTimeoutError
+    from .errors import ToolArgumentsError as ToolArgumentsError
+    from .errors import ToolsetError as ToolsetError
+    from .events import Finish as Finish
+    from .events import OutputDelta as OutputDelta
+    from .events import ReasoningDelta as ReasoningDelta
+    from .events import ReasoningEnd as ReasoningEnd
+    from .events import RefusalDelta as RefusalDelta
+    from .events import RequestWarning as RequestWarning
+    from .events import StreamEvent as StreamEvent
+    from .events import TextDelta as TextDelta
+    from .events import ToolCallDelta as ToolCallDelta
+    from .events import ToolCallEnd as ToolCallEnd
+    from .events import ToolCallStart as ToolCallStart
+    from .messages import AssistantMessage as AssistantMessage
+    from .messages import ContentPart as ContentPart
+    from .messages import FinishReason as FinishReason
+    from .messages import ImagePart as ImagePart
+    from .messages import Message as Message
+    from .messages import SystemMessage as SystemMessage
+    from .messages import TextPart as TextPart
+    from .messages import ToolCall as ToolCall
+    from .messages import ToolMessage as ToolMessage
+    from .messages import UserMessage as UserMessage
+    from .messages import assistant as assistant
+    from .messages import image as image
+    from .messages import system as system
+    from .messages import tool_result as tool_result
+    from .messages import user as user
+    from .providers import XAI as XAI
+    from .providers import AzureOpenAI as AzureOpenAI
+    from .providers import Cerebras as Cerebras
+    from .providers import Groq as Groq
+    from .providers import OpenAI as OpenAI
+    from .providers import OpenAICompatible as OpenAICompatible
+    from .providers import OpenRouter as OpenRouter
+    from .providers import OpenRouterRouting as OpenRouterRouting
+    from .providers import Provider as Provider
+    from .tools import Approval as Approval
+    from .tools import Tool as Tool
+    from .tools import ToolInputError as ToolInputError
+    from .tools import tool as tool
+    from .toolsets import Toolset as Toolset
 
-__version__ = "0.1.0"
-"""The installed version of llmstream."""
-
-# Every public name, and the module that defines it. Modules load on first use (PEP 562), so
-# `import llmstream` costs almost nothing, and a program that never builds an agent never
-# loads the agent, the tools or the testing helpers.
+# Every public name, and the module that defines it: the one list that `__all__` and the lazy
+# loading below are made from. Modules load on first use (PEP 562), so `import llmstream` costs
+# almost nothing, and a program that never builds an agent never loads the agent, the tools or
+# the testing helpers.
 _SOURCES: dict[str, str] = {
     "AsyncClient": "._client",
     "Client": "._client",
+    "MessageLike": "._core.request",
+    "ToolChoice": "._core.request",
+    "ToolLike": "._core.request",
+    "ToolSpec": "._core.request",
+    "AsyncChatStream": "._io.drivers",
+    "ChatStream": "._io.drivers",
+    "RateLimitPacer": "._io.pacing",
+    "MCPToolset": "._mcp",
     "CallOptions": "._options",
     "ModelOptions": "._options",
+    "sse_events": "._sse_events",
+    "sse_events_sync": "._sse_events",
+    "Tracing": "._tracing",
+    "__version__": "._version",
+    "Cost": "._vocabulary.cost",
+    "NativeOutput": "._vocabulary.output",
+    "OutputLike": "._vocabulary.output",
+    "PromptedOutput": "._vocabulary.output",
+    "ToolOutput": "._vocabulary.output",
+    "RateLimits": "._vocabulary.ratelimits",
+    "RetryPolicy": "._vocabulary.retry",
+    "Timeouts": "._vocabulary.timeouts",
+    "Usage": "._vocabulary.usage",
     "Agent": ".agent",
     "AgentEvent": ".agent",
     "AgentResult": ".agent",
@@ -198,148 +224,23 @@ _SOURCES: dict[str, str] = {
     "system": ".messages",
     "tool_result": ".messages",
     "user": ".messages",
+    "XAI": ".providers",
+    "AzureOpenAI": ".providers",
     "Cerebras": ".providers",
     "Groq": ".providers",
     "OpenAI": ".providers",
     "OpenAICompatible": ".providers",
-    "OpenRouterRouting": ".providers",
     "OpenRouter": ".providers",
-    "AzureOpenAI": ".providers",
+    "OpenRouterRouting": ".providers",
     "Provider": ".providers",
-    "XAI": ".providers",
     "Approval": ".tools",
     "Tool": ".tools",
     "ToolInputError": ".tools",
     "tool": ".tools",
     "Toolset": ".toolsets",
-    "MCPToolset": "._mcp",
-    "Cost": "._core.cost",
-    "NativeOutput": "._core.output",
-    "OutputLike": "._core.output",
-    "PromptedOutput": "._core.output",
-    "ToolOutput": "._core.output",
-    "RateLimits": "._core.ratelimits",
-    "MessageLike": "._core.request",
-    "ToolChoice": "._core.request",
-    "ToolLike": "._core.request",
-    "ToolSpec": "._core.request",
-    "Usage": "._core.usage",
-    "AsyncChatStream": "._io.drivers",
-    "ChatStream": "._io.drivers",
-    "RateLimitPacer": "._io.pacing",
-    "RetryPolicy": "._io.retry",
-    "Timeouts": "._io.timeouts",
-    "sse_events": "._sse_events",
-    "sse_events_sync": "._sse_events",
-    "Tracing": "._tracing",
 }
 
-__all__ = [
-    "XAI",
-    "APIConnectionError",
-    "APIError",
-    "APIStatusError",
-    "Agent",
-    "AgentEvent",
-    "AgentResult",
-    "AgentRun",
-    "Approval",
-    "AssistantMessage",
-    "AsyncChatStream",
-    "AsyncClient",
-    "AuthenticationError",
-    "AzureOpenAI",
-    "BadRequestError",
-    "CallOptions",
-    "Cerebras",
-    "ChatStream",
-    "Client",
-    "ConfigurationError",
-    "ContentPart",
-    "ContextLengthError",
-    "Cost",
-    "Finish",
-    "FinishReason",
-    "Groq",
-    "ImagePart",
-    "IncompleteStreamError",
-    "LLMStreamError",
-    "MCPToolset",
-    "MalformedChunkError",
-    "Message",
-    "MessageLike",
-    "ModelOptions",
-    "NativeOutput",
-    "NotFoundError",
-    "OpenAI",
-    "OpenAICompatible",
-    "OpenRouter",
-    "OpenRouterRouting",
-    "OutputDelta",
-    "OutputLike",
-    "OutputValidationError",
-    "OverloadedError",
-    "PermissionDeniedError",
-    "PromptedOutput",
-    "Provider",
-    "RateLimitError",
-    "RateLimitPacer",
-    "RateLimitWaitError",
-    "RateLimits",
-    "ReasoningDelta",
-    "ReasoningEnd",
-    "RefusalDelta",
-    "RefusalError",
-    "RequestWarning",
-    "ResponseTooLargeError",
-    "RetryPolicy",
-    "RunFinish",
-    "ServerError",
-    "Step",
-    "StepFinish",
-    "StepSettings",
-    "StepStart",
-    "StopCondition",
-    "StreamBusyError",
-    "StreamError",
-    "StreamEvent",
-    "StreamNotFinishedError",
-    "StreamTimeoutError",
-    "SyncAgentRun",
-    "SystemMessage",
-    "TextDelta",
-    "TextPart",
-    "Timeouts",
-    "Tool",
-    "ToolArgumentsError",
-    "ToolCall",
-    "ToolCallDelta",
-    "ToolCallEnd",
-    "ToolCallStart",
-    "ToolChoice",
-    "ToolInputError",
-    "ToolLike",
-    "ToolMessage",
-    "ToolOutput",
-    "ToolResult",
-    "ToolSpec",
-    "Toolset",
-    "ToolsetError",
-    "Tracing",
-    "Usage",
-    "UserMessage",
-    "__version__",
-    "assistant",
-    "has_tool_call",
-    "image",
-    "sse_events",
-    "sse_events_sync",
-    "step_count_is",
-    "system",
-    "tool",
-    "tool_result",
-    "user",
-]
+__all__ = sorted(_SOURCES)
 
 
 def __getattr__(name: str) -> Any:

@@ -3,6 +3,11 @@
 `stream()` and `generate()` are the same exchange through the same driver (`llmstream._io`):
 `generate()` asks for `stream: false` and collects the events of the JSON reply into the
 message. The clients only configure: they turn a call's options into a `Call`.
+
+For the rest of the package: `open_call` (and `open_call_sync`) is the one way to open a call,
+which the agent's steps use too; a client keeps what it was made with in `ClientSettings`, and
+`async_copy` makes an `AsyncClient` from them (the agent's sync runs need one in their own
+event loop), so a new client option needs no other edit to be copied.
 """
 
 from __future__ import annotations
@@ -10,34 +15,45 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 import httpx
 from typing_extensions import Unpack
 
+from ._core.body import encode_body
 from ._core.checks import check_headers, check_type, type_name
 from ._core.output import resolve_output
 from ._core.parser import DEFAULT_MAX_RESPONSE_BYTES
-from ._core.request import ChatRequest, MessageLike, encode_body
+from ._core.request import ChatRequest, MessageLike
 from ._core.sse import DEFAULT_MAX_LINE_BYTES
 from ._io.call import Call, Target
 from ._io.drivers import AsyncChatStream, ChatStream
 from ._io.pacing import RateLimitPacer
-from ._io.retry import RetryPolicy
-from ._io.timeouts import Timeouts
-from ._options import CallOptions, with_options_doc
+from ._options import OPTION_NAMES, CallOptions, with_options_doc
 from ._public import publish
 from ._tracing import Tracing, chat_trace, checked_tracing
+from ._version import __version__
+from ._vocabulary.retry import RetryPolicy
+from ._vocabulary.timeouts import Timeouts
 from .errors import ConfigurationError
 from .messages import AssistantMessage
 from .providers._base import Provider
 
-__all__ = ["AsyncClient", "Client"]
+__all__ = ["AsyncClient", "Client", "ClientSettings", "async_copy", "open_call", "open_call_sync"]
 
 logger = logging.getLogger("llmstream")
-_USER_AGENT = "llmstream/0.1.0"
-_REQUEST_FIELDS = frozenset(ChatRequest.__dataclass_fields__) - {"model", "messages"}
+_USER_AGENT = f"llmstream/{__version__}"
+# A call's options (`CallOptions`, the one typed list) are what its request asks of the model
+# (the fields of `ChatRequest`) and, besides those, how the call itself is made (time limits,
+# retries, headers, fallbacks...): both sets are derived, and `_prepare` reads each of the
+# latter (tests/test_request.py checks that it reads them all).
+_REQUEST_OPTIONS = frozenset(field.name for field in dataclasses.fields(ChatRequest)) - {
+    "model",
+    "messages",
+}
+_CALL_OPTIONS = OPTION_NAMES - _REQUEST_OPTIONS
 
 
 def _checked_timeouts(timeouts: object) -> Timeouts | None:
@@ -86,6 +102,34 @@ def _with_max_retries(policy: RetryPolicy, max_retries: object) -> RetryPolicy:
     return dataclasses.replace(policy, max_retries=max_retries)
 
 
+@dataclass(frozen=True)
+class ClientSettings:
+    """What a client was made with, checked, but its HTTP pool: all that a copy of it needs.
+
+    Each field is the client argument, and the client attribute, of the same name
+    (`max_retries` is folded into `retry_policy`): `of()` reads them off a client, and
+    `arguments()` gives them to a new one, so a new option needs no other edit to be copied
+    (tests/test_agent.py checks that every argument is here).
+    """
+
+    provider: Provider
+    timeouts: Timeouts
+    retry_policy: RetryPolicy
+    max_line_bytes: int
+    max_response_bytes: int
+    fallbacks: list[tuple[Provider, str]]
+    pacer: RateLimitPacer | None
+    tracing: Tracing
+
+    @classmethod
+    def of(cls, client: AsyncClient | Client) -> ClientSettings:
+        return cls(**{field.name: getattr(client, field.name) for field in dataclasses.fields(cls)})
+
+    def arguments(self) -> dict[str, Any]:
+        """The settings as the keyword arguments of `AsyncClient` and `Client`."""
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+
+
 class _ClientBase:
     def __init__(
         self,
@@ -120,6 +164,7 @@ class _ClientBase:
         if pacer is not None:
             check_type("pacer", pacer, RateLimitPacer, "an ls.RateLimitPacer",
                        "pacer=ls.RateLimitPacer()")  # fmt: skip
+        # The client's settings (`ClientSettings` names them, to copy the client).
         self.pacer = pacer if isinstance(pacer, RateLimitPacer) else None
         self.provider = provider
         self.timeouts = _checked_timeouts(timeouts) or Timeouts()
@@ -141,21 +186,26 @@ class _ClientBase:
         *,
         stream: bool,
     ) -> Call:
-        fields = dict(options)
-        timeouts = _checked_timeouts(fields.pop("timeouts", None)) or self.timeouts
-        retry = _with_max_retries(self.retry_policy, fields.pop("max_retries", None))
-        extra_headers = check_headers(fields.pop("extra_headers", None) or {}, "extra_headers")
-        output = fields.pop("output", None)
-        partial_tool_arguments = bool(fields.pop("partial_tool_arguments", False))
-        fallbacks = _checked_fallbacks(fields.pop("fallbacks", None))
+        timeouts = _checked_timeouts(options.get("timeouts")) or self.timeouts
+        retry = _with_max_retries(self.retry_policy, options.get("max_retries"))
+        extra_headers = check_headers(options.get("extra_headers") or {}, "extra_headers")
+        partial_tool_arguments = bool(options.get("partial_tool_arguments", False))
+        fallbacks = _checked_fallbacks(options.get("fallbacks"))
         if fallbacks is None:
             fallbacks = self.fallbacks
-        unknown = set(fields) - _REQUEST_FIELDS
+        unknown = set(options) - OPTION_NAMES
         if unknown:
             raise ConfigurationError(
                 f"unknown option(s) {', '.join(sorted(unknown))}; provider-specific fields go in "
                 "extra_body={...}"
             )
+        # The request's own fields; `output` is made concrete for each provider in turn.
+        output = options.get("output")
+        fields = {
+            name: value
+            for name, value in options.items()
+            if name in _REQUEST_OPTIONS and name != "output"
+        }
         targets = [
             self._target(provider, name, messages, fields, output, extra_headers, stream=stream)
             for provider, name in [(self.provider, model), *fallbacks]
@@ -302,7 +352,7 @@ class AsyncClient(_ClientBase):
         Returns:
             An `AsyncChatStream`, not yet open: enter it with `async with`.
         """
-        return self._call(model, messages, options, stream=True)
+        return open_call(self, model, messages, options, stream=True)
 
     @with_options_doc(CallOptions)
     async def generate(
@@ -325,19 +375,8 @@ class AsyncClient(_ClientBase):
             The whole reply, an `AssistantMessage` (check `finish_reason`: `"length"` means
             it was cut off at `max_tokens`).
         """
-        async with self._call(model, messages, options, stream=False) as reply:
+        async with open_call(self, model, messages, options, stream=False) as reply:
             return await reply.collect()
-
-    def _call(
-        self,
-        model: str,
-        messages: Sequence[MessageLike],
-        options: Mapping[str, Any],
-        *,
-        stream: bool,
-    ) -> AsyncChatStream:
-        """The driver of one call, streamed or whole; the agent iterates it for both."""
-        return AsyncChatStream(self.http, self._prepare(model, messages, options, stream=stream))
 
     async def aclose(self) -> None:
         if self._owns_http:
@@ -434,7 +473,7 @@ class Client(_ClientBase):
         Returns:
             A `ChatStream`, not yet open: enter it with `with`.
         """
-        return self._call(model, messages, options, stream=True)
+        return open_call_sync(self, model, messages, options, stream=True)
 
     @with_options_doc(CallOptions)
     def generate(
@@ -451,19 +490,8 @@ class Client(_ClientBase):
         Returns:
             The whole reply, an `AssistantMessage`.
         """
-        with self._call(model, messages, options, stream=False) as reply:
+        with open_call_sync(self, model, messages, options, stream=False) as reply:
             return reply.collect()
-
-    def _call(
-        self,
-        model: str,
-        messages: Sequence[MessageLike],
-        options: Mapping[str, Any],
-        *,
-        stream: bool,
-    ) -> ChatStream:
-        """The driver of one call, streamed or whole."""
-        return ChatStream(self.http, self._prepare(model, messages, options, stream=stream))
 
     def close(self) -> None:
         if self._owns_http:
@@ -479,6 +507,45 @@ class Client(_ClientBase):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def open_call(
+    client: AsyncClient,
+    model: str,
+    messages: Sequence[MessageLike],
+    options: Mapping[str, Any],
+    *,
+    stream: bool,
+) -> AsyncChatStream:
+    """The driver of one call, not yet entered: what `client.stream()` returns and `generate()`
+    collects, and what an agent step iterates (streamed or whole alike). The package's one way
+    to open a call."""
+    return AsyncChatStream(client.http, client._prepare(model, messages, options, stream=stream))
+
+
+def open_call_sync(
+    client: Client,
+    model: str,
+    messages: Sequence[MessageLike],
+    options: Mapping[str, Any],
+    *,
+    stream: bool,
+) -> ChatStream:
+    """The sync twin of `open_call`."""
+    return ChatStream(client.http, client._prepare(model, messages, options, stream=stream))
+
+
+def async_copy(client: AsyncClient | Client) -> AsyncClient:
+    """An `AsyncClient` made from `client`'s settings, with a connection pool of its own (not
+    yet entered: `async with` closes it).
+
+    httpx connections belong to the event loop that opened them, so a run in an event loop of
+    its own (an agent's sync run) cannot borrow the caller's pool; a transport that speaks both
+    sync and async (such as the replay transport) is shared.
+    """
+    transport = client.transport
+    shared = transport if isinstance(transport, httpx.AsyncBaseTransport) else None
+    return AsyncClient(**ClientSettings.of(client).arguments(), transport=shared)
 
 
 publish(globals(), "llmstream")

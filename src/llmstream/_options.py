@@ -14,13 +14,13 @@ from typing import Any, TypeVar
 
 from typing_extensions import TypedDict
 
-from ._core.output import OutputLike
-from ._core.request import ToolChoice, ToolLike
-from ._io.timeouts import Timeouts
+from ._core.request import ReasoningSummary, ToolChoice, ToolLike
 from ._public import publish
+from ._vocabulary.output import OutputLike
+from ._vocabulary.timeouts import Timeouts
 from .providers._base import Provider
 
-__all__ = ["CallOptions", "ModelOptions", "option_docs", "with_options_doc"]
+__all__ = ["OPTION_NAMES", "CallOptions", "ModelOptions", "option_docs", "with_options_doc"]
 
 
 class ModelOptions(TypedDict, total=False):
@@ -50,6 +50,17 @@ class ModelOptions(TypedDict, total=False):
             (some models take `"minimal"` or `"none"`). Sent as given (OpenAI's reasoning
             models, Groq's and Cerebras's gpt-oss, xAI's grok-3-mini); OpenRouter receives it
             as `reasoning: {"effort": ...}`. Models without the setting may refuse it (400).
+        reasoning_summary: On the Responses API (`api="responses"`): the summary of its
+            reasoning a model streams, `"auto"`, `"concise"` or `"detailed"` (sent as
+            `reasoning: {"summary": ...}`); it arrives as `ReasoningDelta` events. Chat
+            completions has no such field: dropped there with a `RequestWarning`.
+        store: On the Responses API: whether the provider keeps the response (False by
+            default: stateless, and a reasoning model's encrypted reasoning is asked for so
+            that it goes back in the next request). True when `previous_response_id` is given.
+            Dropped on chat completions with a `RequestWarning`.
+        previous_response_id: On the Responses API: continue the conversation the provider
+            stored under this response id (`message.id` of a reply made with `store=True`):
+            only the messages after that reply are sent. Refused on chat completions.
         response_format: The chat-completions `response_format` object, sent as given
             (`{"type": "json_object"}`, or a `json_schema` one). For a pydantic model, pass
             `output=` instead: it also validates the reply.
@@ -77,6 +88,9 @@ class ModelOptions(TypedDict, total=False):
     stop: str | Sequence[str] | None
     seed: int | None
     reasoning_effort: str | None
+    reasoning_summary: ReasoningSummary | None
+    store: bool | None
+    previous_response_id: str | None
     response_format: Mapping[str, Any] | None
     extra_body: Mapping[str, Any] | None
     extra_headers: Mapping[str, str]
@@ -106,6 +120,10 @@ class CallOptions(ModelOptions, total=False):
     tools: Sequence[ToolLike] | None
     tool_choice: ToolChoice | None
     output: OutputLike | None
+
+
+OPTION_NAMES = frozenset(CallOptions.__optional_keys__)
+"""Every option a call takes, by name: any other key is refused."""
 
 
 def option_docs(options: type) -> dict[str, str]:

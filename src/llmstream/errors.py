@@ -30,15 +30,19 @@ LLMStreamError
 
 Errors raised while a stream was running carry `partial`: the `AssistantMessage` assembled from
 what arrived before the failure. Events already yielded stay valid.
+
+Three of them are defined below the messages, which raise them: `LLMStreamError` and
+`ConfigurationError` (in `llmstream._vocabulary.root_errors`) and `ToolArgumentsError` (beside
+`ToolCall` in `llmstream.messages`); they are part of this module all the same.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from ._core.ratelimits import RateLimits
-    from .messages import AssistantMessage, ToolCall
+from ._vocabulary.ratelimits import RateLimits
+from ._vocabulary.root_errors import ConfigurationError, LLMStreamError
+from .messages import AssistantMessage, ToolArgumentsError
 
 __all__ = [
     "APIConnectionError",
@@ -69,14 +73,6 @@ __all__ = [
 ]
 
 
-class LLMStreamError(Exception):
-    """Root of every error llmstream raises."""
-
-
-class ConfigurationError(LLMStreamError, ValueError):
-    """The client or a call was configured in a way that cannot work."""
-
-
 class StreamBusyError(LLMStreamError, RuntimeError):
     """Two tasks (or threads) read one stream at the same time.
 
@@ -91,14 +87,6 @@ class StreamNotFinishedError(LLMStreamError, RuntimeError):
 
     Also a `RuntimeError`, which it was before it had a class of its own.
     """
-
-
-class ToolArgumentsError(LLMStreamError, ValueError):
-    """A tool call's `arguments` text is not valid JSON."""
-
-    def __init__(self, message: str, *, tool_call: ToolCall) -> None:
-        super().__init__(message)
-        self.tool_call = tool_call
 
 
 class ToolsetError(LLMStreamError):

@@ -22,8 +22,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from ._core.reprs import ShortRepr
-from ._core.usage import Usage
+from ._vocabulary.reprs import ShortRepr
+from ._vocabulary.usage import Usage
 from .messages import FinishReason, ToolCall
 
 __all__ = [
@@ -43,7 +43,7 @@ __all__ = [
 
 
 class _Event(ShortRepr):
-    """A frozen event whose repr is short (long text shortened; see `_core.reprs`)."""
+    """A frozen event whose repr is short (long text shortened; see `_vocabulary.reprs`)."""
 
 
 class TextDelta(_Event):

@@ -18,11 +18,11 @@ from typing import Annotated, Any, Literal
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._core.cost import Cost
-from ._core.ratelimits import RateLimits
-from ._core.reprs import ImageSource, ShortRepr
-from ._core.usage import Usage
-from .errors import ConfigurationError, ToolArgumentsError
+from ._vocabulary.cost import Cost
+from ._vocabulary.ratelimits import RateLimits
+from ._vocabulary.reprs import ImageSource, ShortRepr
+from ._vocabulary.root_errors import ConfigurationError, LLMStreamError
+from ._vocabulary.usage import Usage
 
 __all__ = [
     "AssistantMessage",
@@ -80,6 +80,17 @@ class ToolCall(ShortRepr):
                 f"({exc}); the raw text is in `ToolCall.arguments`",
                 tool_call=self,
             ) from None
+
+
+class ToolArgumentsError(LLMStreamError, ValueError):
+    """A tool call's `arguments` text is not valid JSON."""
+
+    # Defined beside the `ToolCall` it carries, and part of `llmstream.errors` all the same.
+    __module__ = "llmstream.errors"
+
+    def __init__(self, message: str, *, tool_call: ToolCall) -> None:
+        super().__init__(message)
+        self.tool_call = tool_call
 
 
 class TextPart(ShortRepr):

@@ -9,11 +9,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from .._vocabulary.cost import Cost
+from .._vocabulary.ratelimits import RateLimits
+from .._vocabulary.usage import Usage
 from ..messages import AssistantMessage, FinishReason, ToolCall
-from .cost import Cost
 from .provider_state import ReasoningDetails, copy_objects, merge_into
-from .ratelimits import RateLimits
-from .usage import Usage
 
 __all__ = ["MessageAccumulator", "PendingToolCall", "normalize_finish_reason"]
 

@@ -20,8 +20,8 @@ import pydantic_core
 from ..errors import MalformedChunkError
 
 if TYPE_CHECKING:
-    from ..providers._base import Provider
     from .accumulator import MessageAccumulator
+    from .provider import ProviderSpec
 
 __all__ = ["from_json", "loads"]
 
@@ -29,7 +29,7 @@ from_json = pydantic_core.from_json
 """jiter alone: for a caller that falls back to `loads` itself when it raises ValueError."""
 
 
-def loads(data: bytes, accumulator: MessageAccumulator, provider: Provider) -> Any:
+def loads(data: bytes, accumulator: MessageAccumulator, provider: ProviderSpec) -> Any:
     """`data` parsed; malformed JSON (or JSON nested deeper than Python can hold) is a
     `MalformedChunkError` with the message read so far as `partial`."""
     try:

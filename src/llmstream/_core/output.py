@@ -1,6 +1,7 @@
 """Structured output: a pydantic model in, its JSON schema on the wire, a validated object out.
 
-Three ways to ask a model for an object, as the providers accept them:
+Three ways to ask a model for an object, as the providers accept them (the three classes are in
+`llmstream._vocabulary.output`; `resolve_output` makes a request of them concrete here):
 
 - `NativeOutput`: `response_format: {"type": "json_schema", ...}`, strict where supported (the
   provider holds the model to the schema); the object arrives as the reply's text;
@@ -21,70 +22,19 @@ from __future__ import annotations
 import inspect
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from .._public import publish
 from .._schema import clean_schema, strict_schema
+from .._vocabulary.output import NativeOutput, OutputMode, PromptedOutput, ToolOutput
 from ..errors import ConfigurationError, OutputValidationError, RefusalError
 from .partial_json import PartialJSONError, PartialJSONReader
 
 if TYPE_CHECKING:
     from ..messages import AssistantMessage
 
-__all__ = [
-    "NativeOutput",
-    "OutputLike",
-    "OutputMode",
-    "OutputReader",
-    "PromptedOutput",
-    "ResolvedOutput",
-    "ToolOutput",
-    "resolve_output",
-]
-
-OutputMode = Literal["native", "tool", "prompted"]
-
-
-@dataclass(frozen=True)
-class NativeOutput:
-    """Ask for `model` through `response_format` with a JSON schema (OpenAI's structured
-    outputs). `strict` (default True) closes every object and requires every field, as strict
-    mode demands; `name` and `description` default to the class name and its docstring."""
-
-    model: type[BaseModel]
-    name: str | None = None
-    description: str | None = None
-    strict: bool = True
-
-
-@dataclass(frozen=True)
-class ToolOutput:
-    """Ask for `model` as the arguments of a tool named after it, which the model is made to
-    call. `strict` asks the provider to hold the arguments to the schema exactly."""
-
-    model: type[BaseModel]
-    name: str | None = None
-    description: str | None = None
-    strict: bool = False
-
-
-@dataclass(frozen=True)
-class PromptedOutput:
-    """Ask for `model` by putting its schema in a system message; with `json_mode` (the default)
-    also `response_format: {"type": "json_object"}`. `template` is the instruction, with
-    `{schema}` where the schema goes."""
-
-    model: type[BaseModel]
-    name: str | None = None
-    description: str | None = None
-    json_mode: bool = True
-    template: str | None = None
-
-
-OutputLike = type[BaseModel] | NativeOutput | ToolOutput | PromptedOutput
-"""What `output=` takes: a pydantic model class, or one of the three modes around it."""
+__all__ = ["OutputReader", "ResolvedOutput", "resolve_output"]
 
 _DEFAULT_TEMPLATE = (
     "Answer with one JSON object that follows this JSON schema, and nothing else:\n{schema}"
@@ -329,6 +279,3 @@ def _summary(errors: list[Any]) -> str:
     ]
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
     return "; ".join(shown) + more
-
-
-publish(globals(), "llmstream")

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
+from .._vocabulary.ratelimits import RateLimits
 from ..errors import (
     APIError,
     APIStatusError,
@@ -38,10 +39,9 @@ from ..errors import (
 )
 from ..events import StreamEvent
 from ..messages import AssistantMessage
-from ..providers._base import Provider
 from .accumulator import MessageAccumulator
 from .output import ResolvedOutput
-from .ratelimits import RateLimits
+from .provider import ProviderSpec
 from .sse import DEFAULT_MAX_LINE_BYTES, ServerSentEvent, SSEDecoder, SSELineTooLong
 from .status_errors import status_error
 from .wire import wire_for
@@ -90,7 +90,7 @@ class ResponseParser:
 
     def __init__(
         self,
-        provider: Provider,
+        provider: ProviderSpec,
         *,
         status: int = 200,
         headers: Mapping[str, str] | None = None,
@@ -346,7 +346,7 @@ class ResponseParser:
 
 def parse_completion(
     body: bytes,
-    provider: Provider,
+    provider: ProviderSpec,
     *,
     headers: Mapping[str, str] | None = None,
     output: ResolvedOutput | None = None,

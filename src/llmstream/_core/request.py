@@ -1,27 +1,23 @@
 """What a caller asks of one model call, whatever the wire: `ChatRequest`, and its body.
 
-`ChatRequest` holds the options of a call, checked, in no wire's terms. `build_body` and
-`encode_body` hand it to the wire the provider speaks (`_core/wire/`), which writes the JSON body
-(history included) and says what it had to change.
+`ChatRequest` holds the options of a call, checked, in no wire's terms; `_core/body.py` hands it
+to the wire the provider speaks (`_core/wire/`), which writes the JSON body (history included)
+and says what it had to change.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .._public import publish
 from ..errors import ConfigurationError
-from ..events import RequestWarning
 from ..messages import AssistantMessage, SystemMessage, ToolMessage, UserMessage
-from ..providers._base import Provider
-from .checks import check_json_numbers, check_type, type_name
+from .checks import check_type, type_name
 from .output import ResolvedOutput
-from .wire import wire_for
 
 __all__ = [
     "ChatRequest",
@@ -30,8 +26,6 @@ __all__ = [
     "ToolChoice",
     "ToolLike",
     "ToolSpec",
-    "build_body",
-    "encode_body",
     "tool_spec",
 ]
 
@@ -75,7 +69,9 @@ REASONING_SUMMARIES: tuple[str, ...] = ("auto", "concise", "detailed")
 
 @dataclass(frozen=True)
 class ChatRequest:
-    """Everything a caller can ask of one model call, in no wire's terms.
+    """Everything a caller can ask of one model call, in no wire's terms. Its fields (but
+    `model` and `messages`) are options of a call, `CallOptions` keys; the other keys say how
+    the call is made, not what it asks.
 
     `reasoning_summary`, `store` and `previous_response_id` are the Responses API's: the chat
     wire drops the first two with a `RequestWarning` and refuses the third (a conversation
@@ -99,7 +95,6 @@ class ChatRequest:
     previous_response_id: str | None = None
     response_format: Mapping[str, Any] | None = None
     extra_body: Mapping[str, Any] | None = None
-    extra_headers: Mapping[str, str] = field(default_factory=dict)
     output: ResolvedOutput | None = None
 
     def __post_init__(self) -> None:
@@ -192,29 +187,6 @@ def tool_spec(tool: ToolLike) -> ToolSpec | Mapping[str, Any]:
         f"cannot use {tool!r} as a tool: pass an @ls.tool function, an ls.ToolSpec, or a "
         "chat-completions tool dict"
     )
-
-
-def build_body(
-    request: ChatRequest, provider: Provider, *, stream: bool
-) -> tuple[dict[str, Any], list[RequestWarning]]:
-    """The JSON body for `request` in the wire `provider` speaks, and a warning for each
-    parameter that had to be dropped or changed."""
-    return wire_for(provider).build_body(request, provider, stream=stream)
-
-
-def encode_body(
-    request: ChatRequest, provider: Provider, *, stream: bool
-) -> tuple[bytes, list[RequestWarning]]:
-    """`build_body`, encoded as the bytes that are sent."""
-    body, warnings = build_body(request, provider, stream=stream)
-    try:
-        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except ValueError:
-        check_json_numbers(body)  # says where the NaN or Infinity is
-        raise
-    except (TypeError, RecursionError) as exc:
-        raise ConfigurationError(f"the request body is not JSON-serialisable: {exc}") from None
-    return text.encode(), warnings
 
 
 publish(globals(), "llmstream")

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .._vocabulary.ratelimits import RateLimits, retry_after_seconds
 from ..errors import (
     APIStatusError,
     AuthenticationError,
@@ -18,9 +19,8 @@ from ..errors import (
     RateLimitError,
     ServerError,
 )
-from ..providers._base import Provider
 from .error_bodies import ErrorFields, read_error
-from .ratelimits import RateLimits, retry_after_seconds
+from .provider import ProviderSpec
 
 __all__ = ["status_error"]
 
@@ -53,7 +53,7 @@ def _summarise_text(text: str) -> str:
 
 
 def _error_class(
-    status: int, fields: ErrorFields | None, provider: Provider
+    status: int, fields: ErrorFields | None, provider: ProviderSpec
 ) -> type[APIStatusError]:
     cls = provider.status_error_class(status, fields) or _BY_STATUS.get(status)
     if cls is None:
@@ -76,7 +76,7 @@ def status_error(
     headers: Mapping[str, str],
     body: bytes,
     *,
-    provider: Provider,
+    provider: ProviderSpec,
     request_id: str | None,
 ) -> APIStatusError:
     """The error for an HTTP error response, with everything the provider said."""

@@ -6,7 +6,9 @@ Every call, streamed or whole, sync or async, goes through it:
 - `drivers`: `AsyncChatStream` and `ChatStream`, the one read loop per I/O flavour, feeding the
   core's `ResponseParser` under one event clock;
 - `bodies`: how a response's bytes are read off httpx;
-- `timeouts`, `watchdog`: time limits measured on events, enforced without cost per chunk;
-- `retry`: when a failure is worth another attempt;
+- `timeouts`, `watchdog`: the clock of a call's time limits (`Timeouts`), measured on events and
+  enforced without cost per chunk;
 - `pacing`: `RateLimitPacer`, which holds attempts back while a rate limit is used up.
+
+When a failure is worth another attempt is the `RetryPolicy`'s to say (`_vocabulary.retry`).
 """

@@ -15,6 +15,8 @@ import httpx
 from .._core.output import ResolvedOutput
 from .._core.parser import DEFAULT_MAX_RESPONSE_BYTES
 from .._redact import Redactor, redact_logs
+from .._vocabulary.retry import RetryPolicy, is_retryable
+from .._vocabulary.timeouts import Timeouts
 from ..errors import (
     APIConnectionError,
     APIError,
@@ -26,8 +28,6 @@ from ..events import RequestWarning
 from ..messages import AssistantMessage
 from ..providers._base import Provider
 from .pacing import RateLimitPacer
-from .retry import RetryPolicy, is_retryable
-from .timeouts import Timeouts
 
 if TYPE_CHECKING:
     from .._tracing import ChatTrace

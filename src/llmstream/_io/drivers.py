@@ -3,9 +3,20 @@
 Every call goes through one of them: `stream()` iterates it, `generate()` collects it (its body
 asks for `stream: false`, and the JSON reply is read by the same loop), and the agent iterates
 it for both. Each sends the request (retrying while nothing has reached the caller yet), reads
-bytes, feeds the core's `ResponseParser`, and hands its events out one at a time. The two are
-mirror images, their methods in the same order; everything that is not I/O lives in the parser,
-the call and the event clock.
+bytes, feeds the core's `ResponseParser`, and hands its events out one at a time.
+
+The read loop is `__anext__` (`__next__`): it hands out the batch in hand, and reads the next
+one when it is spent. Entering the stream reads each attempt's first batch through it too
+(`_opening` says so: a failure then goes back to the retries, not to the caller). It is written
+out there rather than in a helper, which would cost a call (a coroutine) per batch.
+
+The two are twins: the same methods in the same order, and the same code once `async` and
+`await` are taken away (tests/test_twins.py compares their syntax trees). Only these are the
+flavour's own: `_send` (a cancel scope, or httpx's read timeout, bounds the wait for the
+response head), `_open_body`, `_scoped_read` (async only: a cancel scope around each read where
+the socket is shared), `_release` (closing, and draining a finished body for the pool) and
+`_USAGE`. Everything else that is not I/O lives in `_StreamState`, the parser, the call and the
+clock.
 
 Every byte read after the request is sent is under the same event clock (connect, first_event,
 idle, total), whatever the body holds: events, a whole reply or an error. Until the response
@@ -22,7 +33,7 @@ or the reader stopping early): never in the read loop.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -30,9 +41,9 @@ import anyio
 import httpx
 
 from .._core.parser import ResponseParser
-from .._core.ratelimits import RateLimits
 from .._public import publish
 from .._tracing import span_in_context
+from .._vocabulary.ratelimits import RateLimits
 from ..errors import (
     APIError,
     LLMStreamError,
@@ -60,6 +71,9 @@ _DRAIN_SECONDS = 0.5
 class _StreamState:
     """What both streams hold: the call, the parser, and the events not yet handed out."""
 
+    # How the stream is used, for the error that says it was not (each twin sets its own).
+    _USAGE = ""
+
     def __init__(self, call: Call) -> None:
         self._call = call
         self._target = call.targets[0]  # where the current attempt goes
@@ -70,6 +84,7 @@ class _StreamState:
         self._position = 0
         self._closed = False
         self._reading = False  # a read is under way: a second reader is a mistake to name
+        self._opening = False  # entering: each attempt reads its first batch, and may fail
         self._failure: LLMStreamError | None = None
         self._span: ChatSpan | None = None  # the call's OpenTelemetry span, while it is open
         self.response_headers = httpx.Headers()
@@ -109,6 +124,11 @@ class _StreamState:
         if self._parser is None:
             return AssistantMessage(provider=self._target.provider.name)
         return self._parser.partial()
+
+    def _not_open(self) -> RuntimeError:
+        return RuntimeError(
+            f"this stream is not open: use `{self._USAGE}` and iterate inside the block"
+        )
 
     def _start_attempt(self, target: Target) -> None:
         self._target = target
@@ -246,12 +266,14 @@ class AsyncChatStream(_StreamState):
     happen before it.
     """
 
+    _USAGE = "async with client.stream(...) as stream:"
+
     def __init__(self, http: httpx.AsyncClient, call: Call) -> None:
         super().__init__(call)
         self._http = http
         self._response: httpx.Response | None = None
         self._body: AsyncIterator[bytes] | None = None
-        self._scoped_reads = False
+        self._read: Callable[[], Awaitable[bytes]] | None = None  # the next chunk of the body
 
     async def __aenter__(self) -> AsyncChatStream:
         try:
@@ -280,32 +302,28 @@ class AsyncChatStream(_StreamState):
         if position < len(events):
             self._position = position + 1
             return events[position]
-        # The batch is handed out: read the next one (here, not in a helper coroutine, which
-        # would cost a coroutine object per batch).
-        if self._parser is None:
-            raise RuntimeError(
-                "this stream is not open: use `async with client.stream(...) as stream:` and "
-                "iterate inside the block"
-            )
+        # The batch is handed out: read the next one. This is the stream's one read loop (each
+        # attempt reads its first batch through it too), written here rather than in a helper,
+        # which would cost a call per batch.
+        parser = self._parser
+        if parser is None:
+            raise self._not_open()
         if self._failure is not None or self._closed:
             raise StopAsyncIteration
         if self._reading:
             raise self._busy()
         self._reading = True
+        read, clock, watch = self._read, self._clock, self._watch
         try:
-            # `_read_events`, inline: a coroutine less per chunk, a fifth of the driver's cost.
-            parser, body, clock, watch = self._parser, self._body, self._clock, self._watch
             if parser.held_error is not None:
                 parser.raise_held_error()
             events = []
-            if not parser.finished:
-                assert body is not None
-                if clock.waiting_since is None:  # the caller asks for more: `idle` runs from now
-                    clock.waiting_since = time.monotonic()
-                scoped = self._scoped_reads
+            if not parser.finished:  # else [DONE] came, or the whole body was read
+                assert read is not None
+                clock.wait()
                 while not parser.finished:
                     try:
-                        chunk = await (self._scoped_read() if scoped else body.__anext__())
+                        chunk = await read()
                     except StopAsyncIteration:
                         chunk = None
                     except httpx.HTTPError as exc:
@@ -317,16 +335,17 @@ class AsyncChatStream(_StreamState):
                         break
         except LLMStreamError as error:
             await self._release(drain=False)
+            if self._opening:
+                raise  # an attempt's failure: the retries decide what follows
             raise self._fail(error) from error.__cause__
         finally:
             self._reading = False
         if not events:
-            self._end_span()
-            await self._release(drain=True)
+            if not self._opening:
+                self._end_span()
+                await self._release(drain=True)
             raise StopAsyncIteration
-        # `clock.delivered()`, inline: once per batch of events
-        clock.got_first_event = True
-        clock.waiting_since = None
+        clock.delivered()
         self._events = events
         self._position = 1
         return events[0]
@@ -339,7 +358,8 @@ class AsyncChatStream(_StreamState):
 
     @property
     def text_stream(self) -> AsyncIterator[str]:
-        """The answer's text alone, piece by piece: `async for text in stream.text_stream:`.
+        """The answer's text alone, piece by piece, iterated as the stream itself is (`async
+        for` or `for`).
 
         It reads this stream, skipping every event but `TextDelta` (reasoning, tool calls,
         usage...); once it ends, `stream.message` is the whole reply as usual. Errors are
@@ -360,12 +380,15 @@ class AsyncChatStream(_StreamState):
         if self._parser is not None or self._closed:
             raise RuntimeError("a stream can be entered only once")
         self._start_span()
+        self._opening = True
         try:
             first = await self._call.with_retries(
                 self._attempt, self._span.retrying if self._span is not None else None
             )
         except LLMStreamError as error:  # an APIError, or a ConfigurationError of the request
             raise self._fail(error) from error.__cause__
+        finally:
+            self._opening = False
         self._first_batch(first)
 
     async def _attempt(self, target: Target, number: int) -> list[StreamEvent]:
@@ -377,8 +400,18 @@ class AsyncChatStream(_StreamState):
 
     async def _send_and_read_first(self, target: Target) -> list[StreamEvent]:
         self._start_attempt(target)
-        call = self._call
-        request = call.build_request(self._http, target)
+        response = await self._send(self._call.build_request(self._http, target))
+        self._response = response
+        self._started(response)
+        self._open_body(response)
+        try:
+            await self.__anext__()  # the first batch, read by the one read loop
+        except StopAsyncIteration:
+            return []  # the body ended without a single event
+        return self._events
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send the request; until the response head is in, a cancel scope bounds the wait."""
         try:
             with (
                 span_in_context(self._span),
@@ -386,45 +419,21 @@ class AsyncChatStream(_StreamState):
             ):
                 response = await self._http.send(request, stream=True)
         except httpx.ConnectTimeout:
-            raise self._timeout_error(*call.connect_limit()) from None
+            raise self._timeout_error(*self._call.connect_limit()) from None
         except httpx.HTTPError as exc:
-            raise target.connection_error(exc, partial=self.partial) from exc
+            raise self._target.connection_error(exc, partial=self.partial) from exc
         if scope.cancelled_caught:
             raise self._deadline_error()
-        self._response = response
-        self._started(response)
-        self._scoped_reads = response.http_version == "HTTP/2"
+        return response
+
+    def _open_body(self, response: httpx.Response) -> None:
         self._body = async_body(response)
-        return await self._read_events()
+        # Where the socket is shared (HTTP/2) the watchdog cannot shut it down: each read then
+        # runs under a cancel scope of its own.
+        scoped = response.http_version == "HTTP/2"
+        self._read = self._scoped_read if scoped else self._body.__anext__
 
-    # -- reading ------------------------------------------------------------------------------
-    async def _read_events(self) -> list[StreamEvent]:
-        """Read until the parser has events, or the body is over (then []). The hottest loop
-        of a stream: the clock and the watch are read inline."""
-        parser, body, clock, watch = self._parser, self._body, self._clock, self._watch
-        assert parser is not None
-        if parser.held_error is not None:
-            parser.raise_held_error()
-        if parser.finished:  # [DONE] came, or the whole body was read: nothing left to read
-            return []
-        assert body is not None
-        if clock.waiting_since is None:  # the caller asks for more: `idle` runs from now
-            clock.waiting_since = time.monotonic()
-        scoped = self._scoped_reads
-        while not parser.finished:
-            try:
-                chunk = await (self._scoped_read() if scoped else body.__anext__())
-            except StopAsyncIteration:
-                chunk = None
-            except httpx.HTTPError as exc:
-                raise self._read_failed(exc) from exc
-            if watch is not None and watch.fired is not None:
-                raise self._timeout_error(*watch.fired)
-            events = parser.end() if chunk is None else parser.feed(chunk)
-            if events:
-                return events
-        return []
-
+    # -- the body -----------------------------------------------------------------------------
     async def _scoped_read(self) -> bytes:
         assert self._body is not None
         with anyio.CancelScope(deadline=_anyio_deadline(self._clock)) as scope:
@@ -436,6 +445,7 @@ class AsyncChatStream(_StreamState):
         self._stop_watch()
         response, self._response = self._response, None
         body, self._body = self._body, None
+        self._read = None
         if response is None:
             return
         with anyio.CancelScope(shield=True):
@@ -483,11 +493,14 @@ class ChatStream(_StreamState):
     """The sync twin of `AsyncChatStream`: `with client.stream(...) as stream:`, then
     `for event in stream`."""
 
+    _USAGE = "with client.stream(...) as stream:"
+
     def __init__(self, http: httpx.Client, call: Call) -> None:
         super().__init__(call)
         self._http = http
         self._response: httpx.Response | None = None
         self._body: Iterator[bytes] | None = None
+        self._read: Callable[[], bytes] | None = None  # the next chunk of the body
 
     def __enter__(self) -> ChatStream:
         try:
@@ -516,30 +529,50 @@ class ChatStream(_StreamState):
         if position < len(events):
             self._position = position + 1
             return events[position]
-        if self._parser is None:
-            raise RuntimeError(
-                "this stream is not open: use `with client.stream(...) as stream:` and iterate "
-                "inside the block"
-            )
+        # The batch is handed out: read the next one. This is the stream's one read loop (each
+        # attempt reads its first batch through it too), written here rather than in a helper,
+        # which would cost a call per batch.
+        parser = self._parser
+        if parser is None:
+            raise self._not_open()
         if self._failure is not None or self._closed:
             raise StopIteration
         if self._reading:
             raise self._busy()
         self._reading = True
+        read, clock, watch = self._read, self._clock, self._watch
         try:
-            events = self._read_events()
+            if parser.held_error is not None:
+                parser.raise_held_error()
+            events = []
+            if not parser.finished:  # else [DONE] came, or the whole body was read
+                assert read is not None
+                clock.wait()
+                while not parser.finished:
+                    try:
+                        chunk = read()
+                    except StopIteration:
+                        chunk = None
+                    except httpx.HTTPError as exc:
+                        raise self._read_failed(exc) from exc
+                    if watch is not None and watch.fired is not None:
+                        raise self._timeout_error(*watch.fired)
+                    events = parser.end() if chunk is None else parser.feed(chunk)
+                    if events:
+                        break
         except LLMStreamError as error:
             self._release(drain=False)
+            if self._opening:
+                raise  # an attempt's failure: the retries decide what follows
             raise self._fail(error) from error.__cause__
         finally:
             self._reading = False
         if not events:
-            self._end_span()
-            self._release(drain=True)
+            if not self._opening:
+                self._end_span()
+                self._release(drain=True)
             raise StopIteration
-        clock = self._clock  # `clock.delivered()`, inline: once per batch of events
-        clock.got_first_event = True
-        clock.waiting_since = None
+        clock.delivered()
         self._events = events
         self._position = 1
         return events[0]
@@ -552,10 +585,12 @@ class ChatStream(_StreamState):
 
     @property
     def text_stream(self) -> Iterator[str]:
-        """The answer's text alone, piece by piece: `for text in stream.text_stream:`.
+        """The answer's text alone, piece by piece, iterated as the stream itself is (`async
+        for` or `for`).
 
-        It reads this stream, skipping every event but `TextDelta`; once it ends,
-        `stream.message` is the whole reply as usual.
+        It reads this stream, skipping every event but `TextDelta` (reasoning, tool calls,
+        usage...); once it ends, `stream.message` is the whole reply as usual. Errors are
+        raised as they are when iterating the stream.
         """
         return _Texts(self)
 
@@ -572,12 +607,15 @@ class ChatStream(_StreamState):
         if self._parser is not None or self._closed:
             raise RuntimeError("a stream can be entered only once")
         self._start_span()
+        self._opening = True
         try:
             first = self._call.with_retries_sync(
                 self._attempt, self._span.retrying if self._span is not None else None
             )
         except LLMStreamError as error:  # an APIError, or a ConfigurationError of the request
             raise self._fail(error) from error.__cause__
+        finally:
+            self._opening = False
         self._first_batch(first)
 
     def _attempt(self, target: Target, number: int) -> list[StreamEvent]:
@@ -589,50 +627,39 @@ class ChatStream(_StreamState):
 
     def _send_and_read_first(self, target: Target) -> list[StreamEvent]:
         self._start_attempt(target)
-        call = self._call
-        request = call.build_request(self._http, target)
+        response = self._send(self._call.build_request(self._http, target))
+        self._response = response
+        self._started(response)
+        self._open_body(response)
+        try:
+            self.__next__()  # the first batch, read by the one read loop
+        except StopIteration:
+            return []  # the body ended without a single event
+        return self._events
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send the request; until the response head is in, httpx's read timeout (set from the
+        call's limits) bounds the wait."""
         try:
             with span_in_context(self._span):
-                response = self._http.send(request, stream=True)
+                return self._http.send(request, stream=True)
         except httpx.ConnectTimeout:
-            raise self._timeout_error(*call.connect_limit()) from None
+            raise self._timeout_error(*self._call.connect_limit()) from None
         except httpx.TimeoutException:
             raise self._deadline_error() from None
         except httpx.HTTPError as exc:
-            raise target.connection_error(exc, partial=self.partial) from exc
-        self._response = response
-        self._started(response)
+            raise self._target.connection_error(exc, partial=self.partial) from exc
+
+    def _open_body(self, response: httpx.Response) -> None:
         self._body = sync_body(response)
-        return self._read_events()
+        self._read = self._body.__next__
 
-    # -- reading ------------------------------------------------------------------------------
-    def _read_events(self) -> list[StreamEvent]:
-        """Read until the parser has events, or the body is over (then [])."""
-        parser, body, clock, watch = self._parser, self._body, self._clock, self._watch
-        assert parser is not None
-        if parser.held_error is not None:
-            parser.raise_held_error()
-        if parser.finished:
-            return []
-        assert body is not None
-        if clock.waiting_since is None:
-            clock.waiting_since = time.monotonic()
-        while not parser.finished:
-            try:
-                chunk = next(body, None)
-            except httpx.HTTPError as exc:
-                raise self._read_failed(exc) from exc
-            if watch is not None and watch.fired is not None:
-                raise self._timeout_error(*watch.fired)
-            events = parser.end() if chunk is None else parser.feed(chunk)
-            if events:
-                return events
-        return []
-
+    # -- the body -----------------------------------------------------------------------------
     def _release(self, *, drain: bool) -> None:
         self._stop_watch()
         response, self._response = self._response, None
         body, self._body = self._body, None
+        self._read = None
         if response is None:
             return
         if drain and body is not None:

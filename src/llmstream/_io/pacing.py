@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import anyio
 
-from .._core.ratelimits import RateLimits, retry_after_seconds
 from .._public import publish
+from .._vocabulary.ratelimits import RateLimits, retry_after_seconds
 from ..errors import ConfigurationError, RateLimitWaitError
 from ..providers._base import Provider
 

@@ -1,56 +1,18 @@
-"""Time limits on a call, measured on parsed events rather than on bytes.
+"""The clock of a call's time limits (`Timeouts`), measured on parsed events rather than bytes.
 
 A server that sends only `: keep-alive` comments is sending bytes, not events; counting bytes
 would keep a dead stream alive forever. `EventClock` tracks the limits that apply now; the
-clients turn its deadline into a cancel scope (async) or socket timeouts (sync).
+drivers turn its deadline into a cancel scope (async) or socket timeouts (sync), and the
+watchdog holds it while a body is read.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
-from .._public import publish
-from ..errors import ConfigurationError
+from .._vocabulary.timeouts import Timeouts
 
-__all__ = ["EventClock", "Timeouts"]
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Time limits for one call, in seconds; `None` switches a limit off.
-
-    They are measured on parsed events, not bytes, and hold for every call, streamed or whole.
-    When one fires the call raises `StreamTimeoutError`, whose `limit` names it.
-
-    Attributes:
-        connect: To open the TCP (and TLS) connection (10).
-        first_event: From sending the request to the first event, headers included (600).
-            Generous by default: reasoning models may think for minutes before their first
-            token.
-        idle: The longest silence between two events once the stream is flowing (120).
-            Keep-alive comments do not count as events; time you spend on an event does not
-            count either.
-        total: The whole call, wall clock, from the moment it starts to its last event:
-            every attempt, the waits between retries and the pacer's wait included (None: no
-            limit). A retry whose wait would end past it is not made.
-    """
-
-    connect: float | None = 10.0
-    first_event: float | None = 600.0
-    idle: float | None = 120.0
-    total: float | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("connect", "first_event", "idle", "total"):
-            value = getattr(self, name)
-            if value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ConfigurationError(
-                    f"Timeouts.{name} must be a positive number of seconds or None (no limit), "
-                    f"got {value!r}; for example Timeouts({name}=30)"
-                )
+__all__ = ["EventClock"]
 
 
 class EventClock:
@@ -85,15 +47,16 @@ class EventClock:
         since = self.start if call_start is None else call_start
         self._total_deadline = None if timeouts.total is None else since + timeouts.total
 
+    def wait(self) -> None:
+        """The caller asked for the next event and llmstream is about to read: `idle` runs
+        from now (unless it already runs, from the start of the attempt)."""
+        if self.waiting_since is None:
+            self.waiting_since = time.monotonic()
+
     def delivered(self) -> None:
         """Events went to the caller: the wait is over until the caller asks for more."""
         self.got_first_event = True
         self.waiting_since = None
-
-    def wait(self, now: float) -> None:
-        """The caller asked for the next event and llmstream is about to read."""
-        if self.waiting_since is None:
-            self.waiting_since = now
 
     def next_deadline(self) -> tuple[float, str, float] | None:
         """The earliest deadline as (monotonic time, limit name, that limit in seconds)."""
@@ -112,6 +75,3 @@ class EventClock:
         """When there is no deadline now (the caller holds an event), none can fall before
         `now + idle`: a watchdog may look again then."""
         return None if self._idle is None else now + self._idle
-
-
-publish(globals(), "llmstream")

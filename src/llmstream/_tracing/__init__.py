@@ -10,34 +10,32 @@ every span, attribute and event.
 Nothing here costs anything per chunk. The I/O layer and the agent call in at a few points per
 call: `chat_trace()` when a call is prepared (None when nothing would be recorded, which is all
 an untraced call ever pays), then `ChatSpan` at the start, at the first events, on a retry and at
-the end. The agent opens `agent_span()` around a run and `tool_span()` around each tool call.
-opentelemetry is never imported by this package: a program that has not imported it has no
-tracer provider to trace with, so an untraced call looks at `sys.modules` and stops.
+the end. The agent's own spans (`agent_span()` around a run, `tool_span()` around each tool
+call) are in `llmstream.agent._spans`, built from the pieces here: this package sits below the
+I/O layer and knows nothing of the agent. opentelemetry is never imported by this package: a
+program that has not imported it has no tracer provider to trace with, so an untraced call looks
+at `sys.modules` and stops.
 
 - `config`: the `Tracing` option, and the tracer a call gets (or None);
 - `call`: the span of one call;
-- `agent`: the spans of an agent run and its tool calls;
 - `attributes`: attributes from what llmstream knows, and keys scrubbed out of every text;
 - `content`: messages in the conventions' shapes (opt-in).
 """
 
 from __future__ import annotations
 
-from .agent import AgentSpan, ToolSpan, agent_span, tool_span
+from .attributes import CallTarget
 from .call import ChatSpan, ChatTrace, chat_trace, span_in_context
 from .config import CONTENT_ENV, Tracing, checked_tracing, current_context
 
 __all__ = [
     "CONTENT_ENV",
-    "AgentSpan",
+    "CallTarget",
     "ChatSpan",
     "ChatTrace",
-    "ToolSpan",
     "Tracing",
-    "agent_span",
     "chat_trace",
     "checked_tracing",
     "current_context",
     "span_in_context",
-    "tool_span",
 ]

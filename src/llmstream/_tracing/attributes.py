@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from .._redact import redact_secret
@@ -15,10 +15,11 @@ from ..messages import AssistantMessage
 if TYPE_CHECKING:
     from opentelemetry.trace import Span
 
-    from .._io.call import Target
+    from ..events import RequestWarning
     from ..providers._base import Provider
 
 __all__ = [
+    "CallTarget",
     "content_text",
     "error_text",
     "error_type",
@@ -51,12 +52,30 @@ _EXTRA_BODY_OPTIONS = (
 _QUOTES_THE_REPLY = (RefusalError, OutputValidationError, MalformedChunkError)
 
 
+class CallTarget(Protocol):
+    """Where a call goes, as the spans read it: what they need of the I/O layer's `Target` (one
+    provider and model, with the request made for it). The I/O layer calls in here, so this
+    package names what it reads rather than importing it."""
+
+    @property
+    def provider(self) -> Provider: ...
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def body(self) -> bytes: ...
+
+    @property
+    def warnings(self) -> Sequence[RequestWarning]: ...
+
+
 def provider_name(provider: Provider) -> str:
     """`gen_ai.provider.name`: the provider's well-known OpenTelemetry name, else its own."""
     return provider.telemetry_name or provider.name
 
 
-def target_attributes(target: Target) -> dict[str, Any]:
+def target_attributes(target: CallTarget) -> dict[str, Any]:
     attributes: dict[str, Any] = {
         "gen_ai.provider.name": provider_name(target.provider),
         "gen_ai.request.model": target.model,

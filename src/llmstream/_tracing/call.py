@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import APIError
 from ..messages import AssistantMessage
 from .attributes import (
+    CallTarget,
     content_text,
     error_text,
     error_type,
@@ -27,7 +28,6 @@ from .content import has_output, input_messages, output_message
 if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer
 
-    from .._io.call import Target
     from ..providers._base import Provider
 
 __all__ = ["ChatSpan", "ChatTrace", "chat_trace", "span_in_context"]
@@ -43,7 +43,7 @@ class ChatTrace:
     structured: bool
     record_content: bool
 
-    def start(self, targets: Sequence[Target]) -> ChatSpan:
+    def start(self, targets: Sequence[CallTarget]) -> ChatSpan:
         """Start the call's span: `chat {model}`, CLIENT, a child of the current span."""
         from opentelemetry.trace import SpanKind
 
@@ -83,7 +83,7 @@ class ChatSpan:
     def __init__(
         self,
         span: Span,
-        target: Target,
+        target: CallTarget,
         providers: list[Provider],
         stream: bool,
         content: bool,
@@ -97,7 +97,7 @@ class ChatSpan:
         self._failed_attempts = 0
 
     def retrying(
-        self, error: APIError, target: Target, delay: float, following: Target | None
+        self, error: APIError, target: CallTarget, delay: float, following: CallTarget | None
     ) -> None:
         """An attempt failed and another follows: after `delay` seconds on the same target, or
         at once on the `following` one (a fallback)."""
@@ -121,7 +121,7 @@ class ChatSpan:
             attributes["exception.message"] = message
         self.span.add_event("llmstream.retry", attributes)
 
-    def first_events(self, target: Target) -> None:
+    def first_events(self, target: CallTarget) -> None:
         """The first events reached the caller (from `target`, a fallback perhaps)."""
         if target is not self._target:  # a fallback answered: the span describes its call
             self._target = target

@@ -95,7 +95,7 @@ def _tracer_of(provider: TracerProvider) -> Tracer | None:
         return last[1]
     from opentelemetry import trace
 
-    from .. import __version__
+    from .._version import __version__
 
     tracer: Tracer | None = provider.get_tracer("llmstream", __version__, schema_url=SCHEMA_URL)
     if isinstance(tracer, trace.NoOpTracer):  # e.g. the SDK with OTEL_SDK_DISABLED=true

@@ -20,6 +20,7 @@ a denial) becomes a result that tells the model what went wrong; the run goes on
 
 from ._agent import Agent
 from ._driver import AgentRun, SyncAgentRun
+from ._settings import AgentSettings
 from ._types import (
     AgentEvent,
     AgentResult,
@@ -39,6 +40,7 @@ __all__ = [
     "AgentEvent",
     "AgentResult",
     "AgentRun",
+    "AgentSettings",
     "RunFinish",
     "Step",
     "StepFinish",

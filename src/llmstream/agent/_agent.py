@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import MappingProxyType
 from typing import Any
 
-import anyio
 from typing_extensions import Unpack
 
 from .._client import AsyncClient, Client
-from .._core.output import OutputLike, resolve_output
+from .._core.output import resolve_output
 from .._core.request import MessageLike, ToolChoice
 from .._options import ModelOptions, with_options_doc
 from .._public import publish
-from .._tracing import current_context
+from .._vocabulary.output import OutputLike
 from ..errors import ConfigurationError
 from ..messages import user
 from ..tools import Tool
 from ..toolsets import Toolset
-from ._driver import AgentRun, SyncAgentRun, async_copy
+from ._driver import AgentRun, SyncAgentRun
+from ._settings import AgentSettings
 from ._toolsets import split_tools
 from ._types import AgentResult, PrepareStep, StopCondition
 
@@ -102,33 +103,39 @@ class Agent:
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ConfigurationError(f"two tools share the name(s) {', '.join(duplicates)}")
-        self.client = client
-        self.model = model
-        self.name = name
-        self.system = system
-        self.tools = {item.name: item for item in own}
-        self.toolsets = toolsets  # opened for each run (agent/_toolsets.py)
-        self.max_steps = max_steps
-        if stop_when is None:
-            self.stop_when: list[StopCondition] = []
-        elif callable(stop_when):
-            self.stop_when = [stop_when]
-        else:
-            self.stop_when = list(stop_when)
-        self.tool_choice = tool_choice
-        self.prepare_step = prepare_step
-        self.tool_timeout = tool_timeout
-        self.streaming = streaming
         if output_retries < 0:
             raise ConfigurationError("output_retries must be 0 or more")
-        self.output = (
-            None if output is None else resolve_output(output, client.provider.output_mode)
+        self.client = client
+        """The client every model call goes through (a sync `Client`'s async copy in runs)."""
+        if stop_when is None:
+            conditions: tuple[StopCondition, ...] = ()
+        elif callable(stop_when):
+            conditions = (stop_when,)
+        else:
+            conditions = tuple(stop_when)
+        self.settings = AgentSettings(
+            model=model,
+            name=name,
+            system=system,
+            tools=MappingProxyType({item.name: item for item in own}),
+            toolsets=tuple(toolsets),
+            max_steps=max_steps,
+            stop_when=conditions,
+            tool_choice=tool_choice,
+            prepare_step=prepare_step,
+            tool_timeout=tool_timeout,
+            streaming=streaming,
+            output=None if output is None else resolve_output(output, client.provider.output_mode),
+            output_retries=output_retries,
+            options=MappingProxyType(dict(options)),
         )
-        self.output_retries = output_retries
-        self.options: dict[str, Any] = dict(options)
+        """Everything else the agent was made with, checked and frozen: what its runs read."""
 
     def __repr__(self) -> str:
-        return f"Agent(model={self.model!r}, tools={list(self.tools)}, client={self.client!r})"
+        settings = self.settings
+        return (
+            f"Agent(model={settings.model!r}, tools={list(settings.tools)}, client={self.client!r})"
+        )
 
     def _conversation(
         self, prompt: str | Sequence[MessageLike], history: Sequence[MessageLike]
@@ -150,7 +157,7 @@ class Agent:
             An `AgentRun`, not yet started: `async with` starts it; iterate it for every
             event, then `run.result` is the `AgentResult`.
         """
-        return AgentRun(self, self._conversation(prompt, history))
+        return AgentRun(self.settings, self.client, self._conversation(prompt, history))
 
     async def run(
         self, prompt: str | Sequence[MessageLike], *, history: Sequence[MessageLike] = ()
@@ -172,7 +179,8 @@ class Agent:
     def run_sync(
         self, prompt: str | Sequence[MessageLike], *, history: Sequence[MessageLike] = ()
     ) -> AgentResult:
-        """`run`, from sync code: the run gets its own event loop and its own async client.
+        """`run`, from sync code: the run gets its own event loop and its own async client
+        (it is `stream_sync` read to its end).
 
         Args:
             prompt: The user's message, or a list of messages to add to the conversation.
@@ -181,20 +189,10 @@ class Agent:
         Returns:
             The `AgentResult`.
         """
-
-        parent = current_context()  # the caller's span, for the run's own event loop
-
-        async def isolated() -> AgentResult:
-            async with async_copy(self.client) as client:
-                run = AgentRun(
-                    self, self._conversation(prompt, history), client=client, trace_parent=parent
-                )
-                async with run:
-                    async for _ in run:
-                        pass
-                return run.result
-
-        return anyio.run(isolated)
+        with self.stream_sync(prompt, history=history) as run:
+            for _ in run:
+                pass
+        return run.result
 
     def stream_sync(
         self, prompt: str | Sequence[MessageLike], *, history: Sequence[MessageLike] = ()
@@ -208,7 +206,7 @@ class Agent:
         Returns:
             A `SyncAgentRun`, not yet started: `with` starts it (on a helper thread).
         """
-        return SyncAgentRun(self, self._conversation(prompt, history))
+        return SyncAgentRun(self.settings, self.client, self._conversation(prompt, history))
 
 
 publish(globals(), "llmstream")

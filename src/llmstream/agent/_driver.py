@@ -3,29 +3,36 @@
 Each step's reply goes into the history exactly as received (tool-call ids and raw argument
 strings unchanged, reasoning replayed only where the provider accepts it), and the tools'
 results follow in the order of the calls.
+
+A run reads the agent's frozen `AgentSettings` and calls through a client, never the `Agent`
+itself. It runs on an event loop: the async runs on the caller's, the sync runs (`SyncAgentRun`,
+and `Agent.run_sync` through it) on one of their own in a helper thread, with an async copy of
+the client made there.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.from_thread
-import httpx
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from .._client import AsyncClient, Client
+from .._client import AsyncClient, Client, async_copy, open_call
 from .._core.output import ResolvedOutput
 from .._core.request import MessageLike
-from .._core.usage import Usage
 from .._public import publish
-from .._tracing import AgentSpan, agent_span, current_context, tool_span
+from .._tracing import current_context
+from .._vocabulary.usage import Usage
 from ..errors import OutputValidationError
 from ..messages import AssistantMessage, SystemMessage, ToolCall, tool_result, user
 from ..tools import Tool
+from ._settings import AgentSettings
+from ._spans import AgentSpan, agent_span, tool_span
 from ._tool_execution import run_tool_call
 from ._toolsets import RunTools
 from ._types import (
@@ -43,33 +50,7 @@ from ._types import (
 if TYPE_CHECKING:
     from opentelemetry.context import Context
 
-    from ._agent import Agent
-
-__all__ = ["AgentRun", "SyncAgentRun", "async_copy"]
-
-
-@contextlib.asynccontextmanager
-async def async_copy(client: AsyncClient | Client) -> AsyncIterator[AsyncClient]:
-    """An AsyncClient like `client`, made (and closed) in the current event loop.
-
-    httpx connections belong to the event loop that opened them, so a sync run, in a loop of its
-    own, cannot borrow the caller's pool; a transport that speaks both sync and async (such as
-    the replay transport) is shared.
-    """
-    transport = client.transport
-    copy = AsyncClient(
-        client.provider,
-        timeouts=client.timeouts,
-        retry_policy=client.retry_policy,
-        transport=transport if isinstance(transport, httpx.AsyncBaseTransport) else None,
-        max_line_bytes=client.max_line_bytes,
-        max_response_bytes=client.max_response_bytes,
-        fallbacks=client.fallbacks,
-        tracing=client.tracing,
-        pacer=client.pacer,
-    )
-    async with copy:
-        yield copy
+__all__ = ["AgentRun", "SyncAgentRun"]
 
 
 class _Failed:
@@ -91,21 +72,23 @@ class AgentRun:
 
     def __init__(
         self,
-        agent: Agent,
+        settings: AgentSettings,
+        client: AsyncClient | Client,
         conversation: list[MessageLike],
         *,
-        client: AsyncClient | None = None,
         trace_parent: Context | None = None,
     ) -> None:
-        self._agent = agent
-        self._conversation = conversation
+        self._settings = settings
         self._client = client
+        self._conversation = conversation
         self._trace_parent = trace_parent
         self._span: AgentSpan | None = None
+        self._output_retries_left = settings.output_retries
         self._result: AgentResult | None = None
         self._group: anyio.abc.TaskGroup | None = None
         self._receive: MemoryObjectReceiveStream[Any] | None = None
-        self._tools: dict[str, Tool[Any]] = agent.tools  # and the toolsets', once they are open
+        # The agent's own tools, and its toolsets' once they are open (before each step).
+        self._tools: Mapping[str, Tool[Any]] = settings.tools
 
     @property
     def result(self) -> AgentResult:
@@ -161,120 +144,151 @@ class AgentRun:
                 with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
                     await send.send(_Failed(error))
 
+    # -- the run, step by step ----------------------------------------------------------------
     async def _loop(self, send: MemoryObjectSendStream[Any]) -> None:
-        agent = self._agent
         async with contextlib.AsyncExitStack() as stack:
-            if self._client is not None:
-                client = self._client
-            elif isinstance(agent.client, AsyncClient):
-                client = agent.client
-            else:
-                client = await stack.enter_async_context(async_copy(agent.client))
+            client = await self._client_for_the_run(stack)
             # The run's span is current from here on: each step's chat span and each tool's
             # span (in the tasks started below, which copy the context) are its children.
-            self._span = stack.enter_context(
-                agent_span(
-                    client.tracing,
-                    providers=[client.provider, *(p for p, _model in client.fallbacks)],
-                    model=agent.model,
-                    name=agent.name,
-                    options=agent.options,
-                    system=agent.system,
-                    conversation=self._conversation,
-                    parent=self._trace_parent,
-                )
-            )
-            tools = await RunTools(agent.tools, agent.toolsets).open(stack)
-            system = [SystemMessage(content=agent.system)] if agent.system is not None else []
+            self._span = stack.enter_context(self._run_span(client))
+            # The toolsets are open for the whole run, closed with it in this task.
+            tools = await RunTools(self._settings.tools, self._settings.toolsets).open(stack)
             messages: list[MessageLike] = list(self._conversation)
             steps: list[Step] = []
             stop_reason: StopReason = "max_steps"
-            output: Any = None
-            retries_left = agent.output_retries
-            for number in range(1, agent.max_steps + 1):
-                await send.send(StepStart(step=number))
-                self._tools = await tools.current()
-                settings = agent.prepare_step(number, steps) if agent.prepare_step else None
-                try:
-                    message = await self._model_call(client, [*system, *messages], settings, send)
-                    rejected = None
-                except OutputValidationError as error:
-                    if retries_left == 0 or error.partial is None:
-                        raise
-                    retries_left -= 1
-                    message, rejected = error.partial, error
-                output_call = self._output_call(message)
-                # The output tool ends the run: calls made beside it are not run.
-                calls = [] if output_call and not rejected else message.tool_calls
-                calls = [call for call in calls if call is not output_call]
-                results = await self._run_tools(calls, settings, send)
-                if rejected is not None and output_call is not None:
-                    results.append(_rejection(rejected, output_call))
-                    await send.send(results[-1])
-                step = Step(number=number, message=message, tool_results=results)
+            for number in range(1, self._settings.max_steps + 1):
+                self._tools = await tools.current()  # a toolset's list may have changed
+                step, rejected = await self._step(client, number, messages, steps, send)
                 steps.append(step)
-                messages.append(message)  # exactly as received
-                messages.extend(tool_result(r.call, r.output) for r in results)
-                if rejected is not None and output_call is None:
-                    messages.append(user(_ask_again(rejected, agent.output)))
-                await send.send(
-                    StepFinish(
-                        step=number,
-                        usage=message.usage,
-                        finish_reason=message.finish_reason,
-                        cost=message.cost,
-                    )
-                )
-                if rejected is not None:
-                    continue
-                if message.output is not None:
-                    output, stop_reason = message.output, "done"
-                    break
-                if not message.tool_calls:
-                    stop_reason = "done"
-                    break
-                if any(condition(steps) for condition in agent.stop_when):
-                    stop_reason = "stop_condition"
-                    break
-            usage = Usage()
-            for step in steps:
-                if step.usage is not None:
-                    usage = usage + step.usage
+                if rejected is None:
+                    stop = self._stop_reason(steps)
+                    if stop is not None:
+                        stop_reason = stop
+                        break
             self._result = AgentResult(
-                steps=steps, messages=messages, stop_reason=stop_reason, usage=usage, output=output
+                steps=steps,
+                messages=messages,
+                stop_reason=stop_reason,
+                usage=sum((step.usage for step in steps if step.usage is not None), Usage()),
+                output=steps[-1].message.output if stop_reason == "done" else None,
             )
             if self._span is not None:
                 self._span.finished(self._result)
             await send.send(RunFinish(result=self._result))
 
-    def _active_tools(self, settings: StepSettings | None) -> dict[str, Tool[Any]]:
+    async def _client_for_the_run(self, stack: contextlib.AsyncExitStack) -> AsyncClient:
+        """The agent's `AsyncClient`; for a sync `Client`, an async copy of it, made in this
+        event loop and closed with the run."""
+        if isinstance(self._client, AsyncClient):
+            return self._client
+        return await stack.enter_async_context(async_copy(self._client))
+
+    def _run_span(self, client: AsyncClient) -> AbstractContextManager[AgentSpan | None]:
+        settings = self._settings
+        return agent_span(
+            client.tracing,
+            providers=[client.provider, *(provider for provider, _model in client.fallbacks)],
+            model=settings.model,
+            name=settings.name,
+            options=settings.options,
+            system=settings.system,
+            conversation=self._conversation,
+            parent=self._trace_parent,
+        )
+
+    async def _step(
+        self,
+        client: AsyncClient,
+        number: int,
+        messages: list[MessageLike],
+        steps: list[Step],
+        send: MemoryObjectSendStream[Any],
+    ) -> tuple[Step, OutputValidationError | None]:
+        """One step: the model's reply, the tools it asked for, and the history grown by both
+        (`messages`, in place). Also returned: why the reply's structured output was rejected,
+        when it was and it goes back to the model."""
+        settings = self._settings
+        await send.send(StepStart(step=number))
+        step_settings = settings.prepare_step(number, steps) if settings.prepare_step else None
+        system = [SystemMessage(content=settings.system)] if settings.system is not None else []
+        message, rejected = await self._reply(client, [*system, *messages], step_settings, send)
+        output_call = self._output_call(message)
+        # The output tool ends the run: calls made beside it are not run.
+        calls = [] if output_call and not rejected else message.tool_calls
+        calls = [call for call in calls if call is not output_call]
+        results = await self._run_tools(calls, step_settings, send)
+        if rejected is not None and output_call is not None:
+            results.append(_rejection(rejected, output_call))
+            await send.send(results[-1])
+        messages.append(message)  # exactly as received
+        messages.extend(tool_result(r.call, r.output) for r in results)
+        if rejected is not None and output_call is None:
+            messages.append(user(_ask_again(rejected, settings.output)))
+        await send.send(
+            StepFinish(
+                step=number, usage=message.usage, finish_reason=message.finish_reason,
+                cost=message.cost,
+            )
+        )  # fmt: skip
+        return Step(number=number, message=message, tool_results=results), rejected
+
+    async def _reply(
+        self,
+        client: AsyncClient,
+        messages: list[MessageLike],
+        step_settings: StepSettings | None,
+        send: MemoryObjectSendStream[Any],
+    ) -> tuple[AssistantMessage, OutputValidationError | None]:
+        """The model's reply to `messages`. One whose structured output does not validate is
+        kept, with the error, while the run has output retries left; then the error is raised."""
+        try:
+            return await self._model_call(client, messages, step_settings, send), None
+        except OutputValidationError as error:
+            if self._output_retries_left == 0 or error.partial is None:
+                raise
+            self._output_retries_left -= 1
+            return error.partial, error
+
+    def _stop_reason(self, steps: list[Step]) -> StopReason | None:
+        """Why the run ends after its last step (a reply that was not rejected), or None."""
+        message = steps[-1].message
+        if message.output is not None or not message.tool_calls:
+            return "done"
+        if any(condition(steps) for condition in self._settings.stop_when):
+            return "stop_condition"
+        return None
+
+    # -- one step's parts ----------------------------------------------------------------------
+    def _active_tools(self, step_settings: StepSettings | None) -> dict[str, Tool[Any]]:
         tools = self._tools
-        if settings is None or settings.active_tools is None:
-            return tools
-        return {name: tools[name] for name in settings.active_tools if name in tools}
+        if step_settings is None or step_settings.active_tools is None:
+            return dict(tools)
+        return {name: tools[name] for name in step_settings.active_tools if name in tools}
 
     async def _model_call(
         self,
         client: AsyncClient,
         messages: list[MessageLike],
-        settings: StepSettings | None,
+        step_settings: StepSettings | None,
         send: MemoryObjectSendStream[Any],
     ) -> AssistantMessage:
-        agent = self._agent
-        tools = list(self._active_tools(settings).values())
+        settings = self._settings
+        tools = list(self._active_tools(step_settings).values())
         tool_choice = (
-            settings.tool_choice if settings and settings.tool_choice else agent.tool_choice
+            step_settings.tool_choice
+            if step_settings and step_settings.tool_choice
+            else settings.tool_choice
         )
-        options: dict[str, Any] = {**agent.options, "tools": tools or None}
+        options: dict[str, Any] = {**settings.options, "tools": tools or None}
         if tool_choice is not None and tools:
             options["tool_choice"] = tool_choice
-        if agent.output is not None:
-            options["output"] = agent.output
-            if agent.output.mode == "tool" and tools and "tool_choice" not in options:
+        if settings.output is not None:
+            options["output"] = settings.output
+            if settings.output.mode == "tool" and tools and "tool_choice" not in options:
                 options["tool_choice"] = "required"  # a real tool, or the output tool: no prose
         # Streamed or whole, the step is the same call through the same driver: a whole
         # reply's events are read from its JSON by the parser, not rebuilt here.
-        call = client._call(agent.model, messages, options, stream=agent.streaming)
+        call = open_call(client, settings.model, messages, options, stream=settings.streaming)
         async with call:
             async for event in call:
                 await send.send(event)
@@ -282,7 +296,7 @@ class AgentRun:
 
     def _output_call(self, message: AssistantMessage) -> ToolCall | None:
         """In tool mode, the call to the output tool, if the model made one."""
-        spec = self._agent.output
+        spec = self._settings.output
         if spec is None or spec.mode != "tool":
             return None
         return next((call for call in message.tool_calls if call.name == spec.name), None)
@@ -290,11 +304,11 @@ class AgentRun:
     async def _run_tools(
         self,
         calls: list[ToolCall],
-        settings: StepSettings | None,
+        step_settings: StepSettings | None,
         send: MemoryObjectSendStream[Any],
     ) -> list[ToolResult]:
         """Run the calls concurrently; results are reported as they finish, kept in call order."""
-        tools = self._active_tools(settings)
+        tools = self._active_tools(step_settings)
         results: list[ToolResult | None] = [None] * len(calls)
         crashed: list[Exception] = []
 
@@ -302,7 +316,7 @@ class AgentRun:
             try:
                 with tool_span(self._span, call, tools.get(call.name)) as span:
                     result = await run_tool_call(
-                        call, tools, default_timeout=self._agent.tool_timeout
+                        call, tools, default_timeout=self._settings.tool_timeout
                     )
                     if span is not None:
                         span.result(result)
@@ -354,11 +368,15 @@ def _ask_again(error: OutputValidationError, spec: ResolvedOutput | None) -> str
 class SyncAgentRun:
     """The sync twin of `AgentRun`: `with agent.stream_sync(...) as run: for event in run`.
 
-    The run happens on an event loop in a helper thread, with an async client of its own.
+    The run happens on an event loop in a helper thread (a blocking portal), with an async
+    client of its own: httpx connections belong to the event loop that opened them.
     """
 
-    def __init__(self, agent: Agent, conversation: list[MessageLike]) -> None:
-        self._agent = agent
+    def __init__(
+        self, settings: AgentSettings, client: AsyncClient | Client, conversation: list[MessageLike]
+    ) -> None:
+        self._settings = settings
+        self._client = client
         self._conversation = conversation
         self._stack = contextlib.ExitStack()
         self._run: AgentRun | None = None
@@ -373,12 +391,12 @@ class SyncAgentRun:
     def __enter__(self) -> SyncAgentRun:
         try:
             self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
-            client = self._stack.enter_context(
-                self._portal.wrap_async_context_manager(async_copy(self._agent.client))
-            )
+            # The copy is made, used and closed in the portal's event loop.
+            copy = self._portal.call(async_copy, self._client)
+            client = self._stack.enter_context(self._portal.wrap_async_context_manager(copy))
             # The loop runs in the portal's thread: the caller's span is handed over by hand.
             run = AgentRun(
-                self._agent, self._conversation, client=client, trace_parent=current_context()
+                self._settings, client, self._conversation, trace_parent=current_context()
             )
             self._run = self._stack.enter_context(self._portal.wrap_async_context_manager(run))
         except BaseException:

@@ -9,7 +9,7 @@ names both sources, whenever the clash appears.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import ConfigurationError
@@ -40,7 +40,7 @@ def split_tools(items: Sequence[Any]) -> tuple[list[Tool[Any]], list[Toolset]]:
 class RunTools:
     """The tool table of one run (`await tools.current()` before each step)."""
 
-    def __init__(self, own: dict[str, Tool[Any]], toolsets: Sequence[Toolset]) -> None:
+    def __init__(self, own: Mapping[str, Tool[Any]], toolsets: Sequence[Toolset]) -> None:
         self._own = own
         self._toolsets = list(toolsets)
         self._sources: list[tuple[Toolset, CurrentTools]] = []
@@ -52,7 +52,7 @@ class RunTools:
             self._sources.append((toolset, current))
         return self
 
-    async def current(self) -> dict[str, Tool[Any]]:
+    async def current(self) -> Mapping[str, Tool[Any]]:
         """The tools offered now, by name: the agent's own, then each toolset's in order."""
         if not self._sources:
             return self._own

@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from .._core.cost import Cost
-from .._core.reprs import ShortRepr
 from .._core.request import ToolChoice
-from .._core.usage import Usage
 from .._public import publish
+from .._vocabulary.cost import Cost
+from .._vocabulary.reprs import ShortRepr
+from .._vocabulary.usage import Usage
 from ..events import StreamEvent
 from ..messages import AssistantMessage, FinishReason, ToolCall
 
@@ -39,7 +39,7 @@ ToolFailure = Literal[
 
 
 class _AgentEvent(ShortRepr):
-    """A frozen event whose repr is short (long text shortened; see `_core.reprs`)."""
+    """A frozen event whose repr is short (long text shortened; see `_vocabulary.reprs`)."""
 
 
 class StepStart(_AgentEvent):

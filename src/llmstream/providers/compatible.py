@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .._core.output import OutputMode
+from .._vocabulary.output import OutputMode
 from ._base import Provider
 
 __all__ = ["OpenAICompatible"]

@@ -25,40 +25,46 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# The public names, for type checkers (`import X as X`: each one is exported); at run time
+# `_MODULES` says the same, and tests/test_package.py checks that the two agree.
 if TYPE_CHECKING:
-    from ._cassette import (
-        Cassette,
-        Difference,
-        Interaction,
-        RecordedRequest,
-        RecordedResponse,
-        body_differences,
-    )
-    from ._fake import FakeLLM, ScriptExhausted
-    from ._fake_server import FakeServer
-    from ._fake_transport import FakeTransport
-    from ._modes import RECORD_MODE_ENV, RecordMode, record_mode
-    from ._recorder import Recorder
-    from ._redaction import REDACTED, Redactor
-    from ._replay import CassetteMismatch, InteractionMatcher, ReplayTransport, split_events
-    from ._script import (
-        Disconnect,
-        Entry,
-        ErrorEvent,
-        FakeRequest,
-        FakeToolCall,
-        Fault,
-        Reply,
-        Stall,
-        Status,
-        disconnect,
-        error_event,
-        stall,
-        status,
-        tool_call,
-    )
-    from ._server import ReplayServer
+    from ._cassette import Cassette as Cassette
+    from ._cassette import Difference as Difference
+    from ._cassette import Interaction as Interaction
+    from ._cassette import RecordedRequest as RecordedRequest
+    from ._cassette import RecordedResponse as RecordedResponse
+    from ._cassette import body_differences as body_differences
+    from ._fake import FakeLLM as FakeLLM
+    from ._fake import ScriptExhausted as ScriptExhausted
+    from ._fake_server import FakeServer as FakeServer
+    from ._fake_transport import FakeTransport as FakeTransport
+    from ._modes import RECORD_MODE_ENV as RECORD_MODE_ENV
+    from ._modes import RecordMode as RecordMode
+    from ._modes import record_mode as record_mode
+    from ._recorder import Recorder as Recorder
+    from ._redaction import REDACTED as REDACTED
+    from ._redaction import Redactor as Redactor
+    from ._replay import CassetteMismatch as CassetteMismatch
+    from ._replay import InteractionMatcher as InteractionMatcher
+    from ._replay import ReplayTransport as ReplayTransport
+    from ._replay import split_events as split_events
+    from ._script import Disconnect as Disconnect
+    from ._script import Entry as Entry
+    from ._script import ErrorEvent as ErrorEvent
+    from ._script import FakeRequest as FakeRequest
+    from ._script import FakeToolCall as FakeToolCall
+    from ._script import Fault as Fault
+    from ._script import Reply as Reply
+    from ._script import Stall as Stall
+    from ._script import Status as Status
+    from ._script import disconnect as disconnect
+    from ._script import error_event as error_event
+    from ._script import stall as stall
+    from ._script import status as status
+    from ._script import tool_call as tool_call
+    from ._server import ReplayServer as ReplayServer
 
+# Every public name, by the module that defines it: the one list `__all__` is made from.
 _MODULES = {
     "._cassette": (
         "Cassette",
@@ -95,43 +101,7 @@ _MODULES = {
 }
 _WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
-__all__ = [
-    "RECORD_MODE_ENV",
-    "REDACTED",
-    "Cassette",
-    "CassetteMismatch",
-    "Difference",
-    "Disconnect",
-    "Entry",
-    "ErrorEvent",
-    "FakeLLM",
-    "FakeRequest",
-    "FakeServer",
-    "FakeToolCall",
-    "FakeTransport",
-    "Fault",
-    "Interaction",
-    "InteractionMatcher",
-    "RecordMode",
-    "RecordedRequest",
-    "RecordedResponse",
-    "Recorder",
-    "Redactor",
-    "ReplayServer",
-    "ReplayTransport",
-    "Reply",
-    "ScriptExhausted",
-    "Stall",
-    "Status",
-    "body_differences",
-    "disconnect",
-    "error_event",
-    "record_mode",
-    "split_events",
-    "stall",
-    "status",
-    "tool_call",
-]
+__all__ = sorted(_WHERE)
 
 
 def __getattr__(name: str) -> Any:

@@ -16,15 +16,13 @@ import struct
 import threading
 from http import HTTPStatus
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import llmstream as ls
 
 from .._public import publish
 from ._render import Cut, Pause, Plan, Send
-
-if TYPE_CHECKING:
-    from ._fake import FakeLLM
+from ._responder import Responder
 
 __all__ = ["FakeServer"]
 
@@ -44,7 +42,7 @@ class FakeServer:
     closed or cancelled part way), as the server saw them: the connection closed under it.
     """
 
-    def __init__(self, fake: FakeLLM) -> None:
+    def __init__(self, fake: Responder) -> None:
         self.fake = fake
         self.port = 0
         self._ready = threading.Event()

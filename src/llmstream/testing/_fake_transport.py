@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING
 
 import anyio
 import httpx
 
 from .._public import publish
 from ._render import Pause, Plan, Send, Step
-
-if TYPE_CHECKING:
-    from ._fake import FakeLLM
+from ._responder import Responder
 
 __all__ = ["FakeTransport"]
 
@@ -72,7 +69,7 @@ class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     use `fake.serve()` to see the limit cut a stall short.
     """
 
-    def __init__(self, fake: FakeLLM) -> None:
+    def __init__(self, fake: Responder) -> None:
         self.fake = fake
 
     def __repr__(self) -> str:

@@ -28,9 +28,9 @@ from ...errors import ConfigurationError
 
 if TYPE_CHECKING:
     from ...events import RequestWarning, StreamEvent
-    from ...providers._base import Provider
     from ..accumulator import MessageAccumulator
     from ..output import ResolvedOutput
+    from ..provider import ProviderSpec
     from ..request import ChatRequest
 
 __all__ = ["WIRES", "BodyBuilder", "Reader", "ReaderFactory", "Wire", "wire_for"]
@@ -38,7 +38,7 @@ __all__ = ["WIRES", "BodyBuilder", "Reader", "ReaderFactory", "Wire", "wire_for"
 
 class BodyBuilder(Protocol):
     def __call__(
-        self, request: ChatRequest, provider: Provider, *, stream: bool
+        self, request: ChatRequest, provider: ProviderSpec, *, stream: bool
     ) -> tuple[dict[str, Any], list[RequestWarning]]:
         """The JSON body of `request` (its history included) for `provider`, and a warning for
         each thing that had to be dropped or changed on the way."""
@@ -67,7 +67,7 @@ class Reader(Protocol):
 class ReaderFactory(Protocol):
     def __call__(
         self,
-        provider: Provider,
+        provider: ProviderSpec,
         accumulator: MessageAccumulator,
         *,
         output: ResolvedOutput | None,
@@ -84,7 +84,7 @@ class Wire:
     """One wire format (see the module docstring)."""
 
     name: str
-    """What `Provider.api` says to speak it: `chat` or `responses`."""
+    """What `ProviderSpec.api` says to speak it: `chat` or `responses`."""
     path: str
     """Where its requests go, after the provider's base URL: `/chat/completions`."""
     build_body: BodyBuilder
@@ -99,7 +99,7 @@ WIRES: dict[str, str] = {"chat": ".chat", "responses": ".responses"}
 _loaded: dict[str, Wire] = {}
 
 
-def wire_for(provider: Provider) -> Wire:
+def wire_for(provider: ProviderSpec) -> Wire:
     """The wire `provider` speaks (`provider.api`), its package imported on first use."""
     name = provider.api
     wire = _loaded.get(name)

@@ -22,8 +22,8 @@ from ....messages import (
     ToolMessage,
     UserMessage,
 )
-from ....providers._base import Provider
 from ...checks import type_name
+from ...provider import ProviderSpec
 from ...provider_state import OUTPUT_ITEMS
 from ...request import ChatRequest, MessageLike, ToolChoice, ToolLike, tool_spec
 
@@ -93,7 +93,7 @@ def _content_to_wire(content: str | list[TextPart | ImagePart]) -> Any:
 
 
 def message_to_wire(
-    message: MessageLike, provider: Provider, warnings: list[RequestWarning] | None = None
+    message: MessageLike, provider: ProviderSpec, warnings: list[RequestWarning] | None = None
 ) -> dict[str, Any]:
     """One message as the provider expects it in `messages`; what it cannot carry is dropped,
     with a warning added to `warnings`."""
@@ -181,7 +181,7 @@ _CARRIED_ITEMS = frozenset({"message", "function_call", "reasoning"})
 
 
 def _messages_to_wire(
-    request: ChatRequest, provider: Provider, warnings: list[RequestWarning]
+    request: ChatRequest, provider: ProviderSpec, warnings: list[RequestWarning]
 ) -> list[dict[str, Any]]:
     wire = []
     for position, message in enumerate(request.messages):
@@ -197,7 +197,7 @@ def _messages_to_wire(
 
 
 def build_body(
-    request: ChatRequest, provider: Provider, *, stream: bool
+    request: ChatRequest, provider: ProviderSpec, *, stream: bool
 ) -> tuple[dict[str, Any], list[RequestWarning]]:
     """The JSON body for `request`, and a warning for each parameter that had to be dropped."""
     if request.previous_response_id is not None:

@@ -26,11 +26,11 @@ from ....events import (
     ToolCallEnd,
     ToolCallStart,
 )
-from ....providers._base import Provider
 from ...accumulator import MessageAccumulator, normalize_finish_reason
 from ...error_bodies import read_error
 from ...output import OutputReader, ResolvedOutput
 from ...partial_json import PartialJSONError, PartialJSONReader
+from ...provider import ProviderSpec
 from ...provider_state import TOOL_CALL_STATE_FIELDS
 from ...think_tags import Piece, ThinkTagSplitter
 
@@ -52,7 +52,7 @@ _STANDARD_FIELDS = frozenset({"id", "object", "created", "model", "choices", "us
 class ChunkInterpreter:
     def __init__(
         self,
-        provider: Provider,
+        provider: ProviderSpec,
         accumulator: MessageAccumulator,
         *,
         output: ResolvedOutput | None = None,
@@ -66,8 +66,8 @@ class ChunkInterpreter:
         self._usage_from = provider.usage_from_chunk
         # Most providers keep errors and usage where the standard puts them; for those the hot
         # path reads the fields itself instead of calling the provider for every chunk.
-        self._standard_errors = type(provider).error_from_chunk is Provider.error_from_chunk
-        self._standard_usage = type(provider).usage_from_chunk is Provider.usage_from_chunk
+        self._standard_errors = type(provider).error_from_chunk is ProviderSpec.error_from_chunk
+        self._standard_usage = type(provider).usage_from_chunk is ProviderSpec.usage_from_chunk
         self._raw_usage: dict[str, Any] | None = None
         self._call_at_wire_index: dict[int, int] = {}
         # A provider's chunks repeat the same top-level fields, most with the same values:

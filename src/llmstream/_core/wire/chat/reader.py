@@ -14,10 +14,10 @@ from typing import Any
 
 from ....errors import MalformedChunkError
 from ....events import StreamEvent
-from ....providers._base import Provider
 from ...accumulator import MessageAccumulator
 from ...json_payload import from_json, loads
 from ...output import ResolvedOutput
+from ...provider import ProviderSpec
 from .chunk_frame import find_frame
 from .interpreter import ChunkInterpreter
 
@@ -34,7 +34,7 @@ class ChatReader:
 
     def __init__(
         self,
-        provider: Provider,
+        provider: ProviderSpec,
         accumulator: MessageAccumulator,
         *,
         output: ResolvedOutput | None = None,

@@ -30,7 +30,7 @@ from typing import Any
 from ....errors import ConfigurationError
 from ....events import RequestWarning
 from ....messages import AssistantMessage
-from ....providers._base import Provider
+from ...provider import ProviderSpec
 from ...request import ChatRequest, MessageLike, ToolChoice, ToolLike, tool_spec
 from .history import input_items
 
@@ -46,7 +46,7 @@ _NOT_IN_THIS_API = {
 
 
 def build_body(
-    request: ChatRequest, provider: Provider, *, stream: bool
+    request: ChatRequest, provider: ProviderSpec, *, stream: bool
 ) -> tuple[dict[str, Any], list[RequestWarning]]:
     """The JSON body for `request`, and a warning for each thing that had to be dropped."""
     warnings: list[RequestWarning] = []

@@ -40,6 +40,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from ...._vocabulary.usage import normalize_usage
 from ....errors import IncompleteStreamError, MalformedChunkError, StreamError
 from ....events import (
     Finish,
@@ -53,14 +54,13 @@ from ....events import (
     ToolCallEnd,
     ToolCallStart,
 )
-from ....providers._base import Provider
 from ...accumulator import MessageAccumulator, normalize_finish_reason
 from ...error_bodies import read_error
 from ...json_payload import from_json, loads
 from ...output import OutputReader, ResolvedOutput
 from ...partial_json import PartialJSONError, PartialJSONReader
+from ...provider import ProviderSpec
 from ...provider_state import OUTPUT_ITEMS
-from ...usage import normalize_usage
 
 __all__ = ["ResponsesReader"]
 
@@ -107,7 +107,7 @@ class ResponsesReader:
 
     def __init__(
         self,
-        provider: Provider,
+        provider: ProviderSpec,
         accumulator: MessageAccumulator,
         *,
         output: ResolvedOutput | None = None,

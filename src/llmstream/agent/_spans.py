@@ -1,5 +1,9 @@
 """The spans of an agent run, `invoke_agent`, and of its tool calls, `execute_tool {name}`: each
-current for the length of a `with` block, so that what starts inside is its child."""
+current for the length of a `with` block, so that what starts inside is its child.
+
+The agent's own spans live with the agent; what every span shares (the `Tracing` option,
+attributes, scrubbing, message contents) is `llmstream._tracing`'s.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Self
 
-from .attributes import (
+from .._tracing.attributes import (
     content_text,
     error_text,
     finish_word,
@@ -17,18 +21,18 @@ from .attributes import (
     request_attributes,
     set_error,
 )
-from .config import Tracing
-from .content import arguments, conversation_messages, has_output, output_message
+from .._tracing.config import Tracing
+from .._tracing.content import arguments, conversation_messages, has_output, output_message
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
     from opentelemetry.trace import Span, Tracer
 
     from .._core.request import MessageLike
-    from ..agent._types import AgentResult, ToolResult
     from ..messages import ToolCall
     from ..providers._base import Provider
     from ..tools import Tool
+    from ._types import AgentResult, ToolResult
 
 __all__ = ["AgentSpan", "ToolSpan", "agent_span", "tool_span"]
 
