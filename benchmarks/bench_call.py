@@ -357,8 +357,13 @@ def callgrind_child(args: argparse.Namespace) -> None:
     """Under valgrind: for each backend, reply size and contender, a region of N calls and one
     of 2N; the labels say which dump is which."""
     labels = []
+    ports = json.loads(args.ports)
+    for backend in BACKENDS:  # outside any region: imports, caches and price lists loaded once
+        for text_chunks, port in ports.items():
+            for cls in contender_classes(others=False):
+                anyio.run(_calls, cls, port, int(text_chunks), 3, backend=backend)
     for backend in BACKENDS:
-        for text_chunks, port in json.loads(args.ports).items():
+        for text_chunks, port in ports.items():
             for cls in contender_classes(others=False):
                 for counted in (args.callgrind_calls, 2 * args.callgrind_calls):
                     run = functools.partial(
