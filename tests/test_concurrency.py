@@ -42,7 +42,7 @@ SCENARIOS: dict[str, tuple[list[Any], Any]] = {
     "incomplete": ([close_without_finish(4)], ls.IncompleteStreamError),
     "error-event": ([raw(2, ERROR_EVENT)], ls.StreamError),
     "garbage": ([raw(2, b"data: {nope\n\n")], ls.MalformedChunkError),
-    "stall": ([stall(after_events=2, then=5)], ls.StreamTimeoutError),
+    "stall": ([stall(after_events=2, then=12)], ls.StreamTimeoutError),
     "not-found": ([status(404, {"error": {"message": "no such model"}})], ls.NotFoundError),
 }
 
@@ -74,8 +74,9 @@ async def test_500_concurrent_streams_with_faults(server: FaultServer) -> None:
     fds_before = open_fds()
     client = ls.AsyncClient(
         ls.OpenAI(api_key=TEST_KEY, base_url="http://127.0.0.1:1/v1"),
-        # idle well under the stall (5s), well over a loaded 2-core machine's scheduling delays
-        timeouts=ls.Timeouts(idle=2.5, first_event=20),
+        # idle well under the stall (12s), well over a loaded 2-core machine's scheduling
+        # delays (2.5s was seen to be too short there, with the server in this same process)
+        timeouts=ls.Timeouts(idle=6, first_event=20),
         retry_policy=ls.RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.05),
     )
     outcomes: dict[int, Any] = {}
@@ -109,7 +110,7 @@ async def test_500_concurrent_streams_with_faults(server: FaultServer) -> None:
         assert attempts == (2 if kind == "retried-503" else 1), (index, kind, attempts)
     assert set(plan) == set(SCENARIOS)  # every kind of fault was in the mix
 
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 15  # the stalled streams' server side ends after 12s
     while (server.open_connections() or open_fds() > fds_before) and time.monotonic() < deadline:
         await anyio.sleep(0.05)
     assert server.open_connections() == 0
