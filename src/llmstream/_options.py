@@ -144,7 +144,7 @@ class ModelOptions(TypedDict, total=False):
     response_format: Mapping[str, Any] | None
     frequency_penalty: float | None
     presence_penalty: float | None
-    logit_bias: Mapping[str | int, float] | None
+    logit_bias: Mapping[int, float] | Mapping[str, float] | None
     logprobs: bool | None
     top_logprobs: int | None
     n: int | None

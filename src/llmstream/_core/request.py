@@ -107,7 +107,7 @@ class ChatRequest:
     response_format: Mapping[str, Any] | None = None
     frequency_penalty: float | None = None
     presence_penalty: float | None = None
-    logit_bias: Mapping[str | int, float] | None = None
+    logit_bias: Mapping[int, float] | Mapping[str, float] | None = None
     logprobs: bool | None = None
     top_logprobs: int | None = None
     n: int | None = None
