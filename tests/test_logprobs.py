@@ -222,3 +222,22 @@ def test_responses_malformed_logprobs_are_a_typed_error() -> None:
                      final_logprobs=[])  # fmt: skip
     with pytest.raises(ls.MalformedChunkError, match="logprobs"):
         read_responses(body)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_responses_any_split_gives_the_same_events_and_message(data: st.DataObject) -> None:
+    body = responses(
+        text_delta("Hello", HELLO),
+        text_delta("!", BANG),
+        final_text="Hello!",
+        final_logprobs=HELLO + BANG,
+    )
+    cuts = sorted(data.draw(st.lists(st.integers(1, len(body) - 1), max_size=12, unique=True)))
+    pieces = [body[a:b] for a, b in zip([0, *cuts], [*cuts, len(body)], strict=True)]
+    provider = ls.OpenAI(api_key=TEST_KEY)
+    provider.api = "responses"
+    parser = ResponseParser(provider, headers=SSE)
+    events = [event for piece in pieces for event in parser.feed(piece)]
+    events.extend(parser.end())
+    assert (events, parser.accumulator.build()) == read_responses(body)
