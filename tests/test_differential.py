@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from openai._models import construct_type
 from openai._streaming import SSEDecoder
 from openai.lib.streaming.chat import ChatCompletionStreamState
@@ -21,7 +22,8 @@ import llmstream as ls
 from llmstream._core.parser import ResponseParser
 from llmstream.testing import Cassette
 
-from .support.corpus import PROVIDERS, corpus, expected_usage, seeds
+from .support.corpus import PROVIDERS, TEST_KEY, corpus, expected_usage, seeds
+from .support.logprobs import logprob_streams
 
 SEED_PROVIDERS = {
     "cerebras": "cerebras",
@@ -84,3 +86,29 @@ def test_same_reply_as_openai_python(body: bytes, provider_key: str) -> None:
 
 def test_every_streamed_recording_is_compared() -> None:
     assert len(_streamed_bodies()) >= 70
+
+
+# -- token log probabilities ---------------------------------------------------------------------
+
+
+def _shown(tokens: Any) -> list[Any]:
+    """Tokens as both sides hold them (openai-python's alternatives have no alternatives)."""
+    return [(t.token, t.logprob, t.bytes, _shown(getattr(t, "top_logprobs", []))) for t in tokens]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(logprob_streams())
+def test_the_same_logprobs_as_openai_python(body: bytes) -> None:
+    """Every chunk's tokens, in order, as openai-python's accumulator keeps them."""
+    parser = ResponseParser(
+        ls.OpenAI(api_key=TEST_KEY), headers={"content-type": "text/event-stream"}
+    )
+    parser.feed(body)
+    parser.end()
+    ours = parser.accumulator.build()
+    theirs = _openai_python(body).choices[0]
+    assert ours.text == theirs.message.content
+    assert theirs.logprobs is not None
+    assert theirs.logprobs.content is not None
+    assert ours.logprobs is not None
+    assert _shown(ours.logprobs) == _shown(theirs.logprobs.content)

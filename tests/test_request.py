@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import anyio
@@ -291,7 +292,8 @@ def test_each_option_is_listed_once() -> None:
 
 def test_an_unknown_option_is_refused() -> None:
     client = ls.AsyncClient(ls.OpenAI(api_key=TEST_KEY))
-    with pytest.raises(ls.ConfigurationError, match=r"unknown option\(s\) top_k; .*extra_body"):
+    unknown = r"unknown option\(s\) top_k for a call; .*extra_body"  # no typo of top_p
+    with pytest.raises(ls.ConfigurationError, match=unknown):
         client.stream(model="m", messages=[ls.user("hi")], top_k=5)  # type: ignore[call-arg]
 
 
@@ -393,3 +395,152 @@ def test_a_whole_reply_larger_than_an_error_body_is_read_whole(sync: bool) -> No
     with ls.Client(provider, transport=transport, max_line_bytes=1 << 20, max_retries=0) as c:
         with pytest.raises(ls.MalformedChunkError, match="longer than 1048576 bytes"):
             c.generate(model="m", messages=[ls.user("hi")])
+
+
+# -- the chat-completions parameters as options (issue 22) ---------------------------------------
+
+# Each documented parameter, a value for it, and what the chat wire sends.
+CHAT_OPTIONS: list[tuple[str, Any, Any]] = [
+    ("frequency_penalty", 0.5, 0.5),
+    ("presence_penalty", -0.5, -0.5),
+    ("logit_bias", {50256: -100, "15": 5}, {"50256": -100, "15": 5}),
+    ("logprobs", True, True),
+    ("n", 1, 1),
+    ("verbosity", "low", "low"),
+    ("prediction", "def f(): ...", {"type": "content", "content": "def f(): ..."}),
+    ("prediction", {"type": "content", "content": [{"type": "text", "text": "x"}]},
+     {"type": "content", "content": [{"type": "text", "text": "x"}]}),
+    ("service_tier", "flex", "flex"),
+    ("metadata", {"team": "docs"}, {"team": "docs"}),
+    ("user", "user-1", "user-1"),
+    ("safety_identifier", "9f86d0", "9f86d0"),
+    ("prompt_cache_key", "docs-v1", "docs-v1"),
+    ("store", True, True),
+    ("parallel_tool_calls", False, False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "value", "sent"), CHAT_OPTIONS)
+def test_each_chat_completions_parameter_is_an_option(name: str, value: Any, sent: Any) -> None:
+    body, events = stream_body(ls.OpenAI(api_key=TEST_KEY), "gpt-4o", **{name: value})
+    assert body[name] == sent
+    assert not any(isinstance(e, ls.RequestWarning) for e in events)
+    generated = Capture()  # a whole reply: the same body but the stream fields
+    with ls.Client(ls.OpenAI(api_key=TEST_KEY), transport=generated.transport) as client:
+        client.generate(model="gpt-4o", messages=[ls.user("hi")], **{name: value})
+    assert generated.body[name] == sent
+
+
+def test_top_logprobs_goes_with_logprobs() -> None:
+    body, _ = stream_body(ls.OpenAI(api_key=TEST_KEY), "gpt-4o", logprobs=True, top_logprobs=3)
+    assert (body["logprobs"], body["top_logprobs"]) == (True, 3)
+    with pytest.raises(ls.ConfigurationError, match=r"pass both, e\.g\. logprobs=True"):
+        stream_body(ls.OpenAI(api_key=TEST_KEY), "gpt-4o", top_logprobs=3)
+    with pytest.raises(ls.ConfigurationError, match="0 or more"):
+        stream_body(ls.OpenAI(api_key=TEST_KEY), "gpt-4o", logprobs=True, top_logprobs=-1)
+
+
+@pytest.mark.parametrize("n", [2, 5])
+def test_several_answers_are_several_calls(n: int) -> None:
+    with pytest.raises(ls.ConfigurationError, match=r"one answer per call.*asyncio\.gather"):
+        stream_body(ls.OpenAI(api_key=TEST_KEY), "gpt-4o", n=n)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("frequency_penalty", "high", "a number"),
+        ("logprobs", 1, "True or False"),
+        ("n", 1.0, "a whole number"),
+        ("verbosity", "terse", "one of 'low', 'medium', 'high'"),
+        ("logit_bias", {"the": 5}, "token ids"),
+        ("logit_bias", [50256], "token ids"),
+        ("metadata", {"a": 1}, "strings to strings"),
+        ("prediction", 5, "the text the reply will largely repeat"),
+        ("service_tier", 3, "a string"),
+        ("user", 3, "a string"),
+    ],
+)
+def test_bad_option_values_are_named(name: str, value: Any, says: str) -> None:
+    with pytest.raises(ls.ConfigurationError, match=re.escape(says)):
+        stream_body(ls.OpenAI(api_key=TEST_KEY), "gpt-4o", **{name: value})
+
+
+# What each provider's API refuses or lacks, dropped with a warning naming the parameter.
+EVERY_OPTION: dict[str, Any] = {
+    "frequency_penalty": 0.5, "presence_penalty": 0.5, "logit_bias": {1: 1}, "logprobs": True,
+    "top_logprobs": 2, "n": 1, "verbosity": "low", "prediction": "x", "service_tier": "auto",
+    "metadata": {"a": "b"}, "user": "u", "safety_identifier": "s", "prompt_cache_key": "k",
+    "store": True, "stop": ["END"], "temperature": 0.5, "top_p": 0.9, "seed": 1,
+}  # fmt: skip
+GROQ_LACKS = {"logprobs", "top_logprobs", "logit_bias", "frequency_penalty", "presence_penalty",
+              "metadata", "store", "prediction", "verbosity", "safety_identifier",
+              "prompt_cache_key"}  # fmt: skip
+CEREBRAS_LACKS = {"metadata", "store", "verbosity", "safety_identifier", "prompt_cache_key"}
+OPENAI_REASONING_REFUSES = {"frequency_penalty", "presence_penalty", "logit_bias", "logprobs",
+                            "top_logprobs", "temperature", "top_p", "stop"}  # fmt: skip
+XAI_REASONING_REFUSES = {"frequency_penalty", "presence_penalty", "stop"}
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "dropped"),
+    [
+        (ls.OpenAI(api_key=TEST_KEY), "gpt-4o", set()),
+        (ls.OpenAI(api_key=TEST_KEY), "o4-mini", OPENAI_REASONING_REFUSES),
+        (ls.AzureOpenAI(api_key=TEST_KEY, endpoint="https://r.openai.azure.com"), "gpt-4o", set()),
+        (ls.Groq(api_key=TEST_KEY), "openai/gpt-oss-20b", GROQ_LACKS),
+        (ls.Cerebras(api_key=TEST_KEY), "gpt-oss-120b", CEREBRAS_LACKS),
+        (ls.XAI(api_key=TEST_KEY), "grok-3", set()),
+        (ls.XAI(api_key=TEST_KEY), "grok-4-fast-non-reasoning", set()),
+        (ls.XAI(api_key=TEST_KEY), "grok-3-mini", XAI_REASONING_REFUSES),
+        (ls.XAI(api_key=TEST_KEY), "grok-4-1-fast-reasoning", XAI_REASONING_REFUSES),
+        (ls.XAI(api_key=TEST_KEY), "grok-code-fast-1", XAI_REASONING_REFUSES),
+        (ls.OpenRouter(api_key=TEST_KEY), "openai/gpt-4o", set()),
+        (ls.OpenAICompatible("http://127.0.0.1:8080/v1"), "smollm2", set()),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_what_each_provider_drops(provider: ls.Provider, model: str, dropped: set[str]) -> None:
+    body, events = stream_body(provider, model, **EVERY_OPTION)
+    warnings = [e for e in events if isinstance(e, ls.RequestWarning)]
+    assert {w.parameter for w in warnings} == dropped
+    assert len(warnings) == len(dropped)  # one each
+    assert all(w.message.startswith(f"dropped {w.parameter}=") for w in warnings)
+    assert dropped.isdisjoint(body)
+    assert set(EVERY_OPTION) - dropped <= set(body)
+
+
+def test_extra_body_sends_a_dropped_parameter_anyway() -> None:
+    body, events = stream_body(
+        ls.Groq(api_key=TEST_KEY), logprobs=True, extra_body={"logprobs": True}
+    )
+    assert body["logprobs"] is True
+    assert [e.parameter for e in events if isinstance(e, ls.RequestWarning)] == ["logprobs"]
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [("temperatur", "temperature"), ("max_token", "max_tokens"), ("top-p", "top_p"),
+     ("frequency_penality", "frequency_penalty"), ("logprob", "logprobs"),
+     ("Temperature", "temperature"), ("tool", "tools")],
+)  # fmt: skip
+def test_a_typo_names_the_option_it_meant(typo: str, meant: str) -> None:
+    client = ls.Client(ls.OpenAI(api_key=TEST_KEY))
+    with pytest.raises(ls.ConfigurationError, match=rf"{typo} \(did you mean {meant}\?\)"):
+        client.stream(model="m", messages=[ls.user("hi")], **{typo: 0.5})
+    with pytest.raises(ls.ConfigurationError, match=rf"{typo} \(did you mean {meant}\?\)"):
+        client.generate(model="m", messages=[ls.user("hi")], **{typo: 0.5})
+
+
+def test_an_agent_names_the_option_it_meant() -> None:
+    client = ls.AsyncClient(ls.OpenAI(api_key=TEST_KEY))
+    with pytest.raises(
+        ls.ConfigurationError, match=r"temperatur \(did you mean temperature\?\) for ls\.Agent"
+    ):
+        ls.Agent(client, "m", temperatur=0.5)  # type: ignore[call-arg]
+    with pytest.raises(ls.ConfigurationError, match=r"tools_choice \(did you mean tool_choice\?\)"):
+        ls.Agent(client, "m", tools_choice="auto")  # type: ignore[call-arg]
+    with pytest.raises(ls.ConfigurationError, match="unknown option"):
+        ls.Agent(client, "m", tools=[], output_retry=2)  # type: ignore[call-arg]
+    agent = ls.Agent(client, "m", frequency_penalty=0.2, logprobs=True)  # the new options pass
+    assert agent.settings.options == {"frequency_penalty": 0.2, "logprobs": True}

@@ -222,9 +222,9 @@ def test_chat_completions_drops_the_responses_options_and_refuses_a_stored_conve
     request = ChatRequest(model="gpt-4o-mini", messages=[ls.user("Hi")], reasoning_summary="auto",
                           store=True)  # fmt: skip
     sent, warnings = build_body(request, provider, stream=False)
-    assert "store" not in sent
+    assert sent["store"] is True  # OpenAI's stored chat completions
     assert "reasoning_summary" not in sent
-    assert [w.parameter for w in warnings] == ["reasoning_summary", "store"]
+    assert [w.parameter for w in warnings] == ["reasoning_summary"]
     stored = ChatRequest(
         model="gpt-4o-mini", messages=[ls.user("Hi")], previous_response_id="resp_1"
     )
@@ -252,6 +252,47 @@ def test_the_options_in_this_apis_fields() -> None:
     }
     assert [w.parameter for w in warnings] == ["stop", "seed"]
     assert warned(warnings, "no stop sequences")
+
+
+def test_the_chat_completions_parameters_in_this_apis_fields() -> None:
+    """Issue 22's options, each where the Responses API has it (under its own name, in
+    `include` or in `text`), or dropped with a warning naming it where it has none."""
+    sent, warnings = body(
+        [ls.user("Hi")], logprobs=True, top_logprobs=3, verbosity="low", service_tier="flex",
+        metadata={"team": "docs"}, user="u-1", safety_identifier="9f86d0",
+        prompt_cache_key="docs-v1", store=True, n=1, frequency_penalty=0.5,
+        presence_penalty=0.5, logit_bias={50256: -100}, prediction="def f(): ...",
+        response_format={"type": "json_object"},
+    )  # fmt: skip
+    assert sent == {
+        "model": "gpt-4o-mini",
+        "input": [{"role": "user", "content": [{"type": "input_text", "text": "Hi"}]}],
+        "store": True,
+        "top_logprobs": 3,
+        "service_tier": "flex",
+        "user": "u-1",
+        "safety_identifier": "9f86d0",
+        "prompt_cache_key": "docs-v1",
+        "metadata": {"team": "docs"},
+        "text": {"format": {"type": "json_object"}, "verbosity": "low"},
+        "include": ["message.output_text.logprobs"],
+    }
+    assert [w.parameter for w in warnings] == [
+        "frequency_penalty", "presence_penalty", "logit_bias", "prediction",
+    ]  # fmt: skip
+    assert warned(warnings, "the Responses API has no predicted outputs")
+
+
+def test_logprobs_beside_the_encrypted_reasoning_and_a_reasoning_models_refusal() -> None:
+    sent, warnings = body([ls.user("Hi")], model="gpt-5-chat-latest", logprobs=True)
+    assert sent["include"] == ["message.output_text.logprobs"]
+    assert warnings == []
+    sent, warnings = body([ls.user("Hi")], model="gpt-4o", logprobs=True, reasoning_effort="low")
+    assert sent["include"] == ["reasoning.encrypted_content", "message.output_text.logprobs"]
+    sent, warnings = body([ls.user("Hi")], model="o4-mini", logprobs=True, top_logprobs=2)
+    assert sent["include"] == ["reasoning.encrypted_content"]  # no logprobs: refused
+    assert "top_logprobs" not in sent
+    assert [w.parameter for w in warnings] == ["logprobs", "top_logprobs"]
 
 
 def test_one_output_limit() -> None:

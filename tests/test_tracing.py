@@ -1123,3 +1123,19 @@ def test_a_global_tracer_provider_switches_tracing_on() -> None:
         """
     )
     assert output.splitlines() == ["['chat m']", "llmstream"]
+
+
+def test_the_penalties_and_choice_count_options_are_recorded() -> None:
+    """`frequency_penalty`, `presence_penalty` and `n` are options of their own: recorded from
+    there, as from `extra_body`, unless the provider dropped them."""
+    from llmstream._tracing.attributes import request_attributes
+
+    options = {"frequency_penalty": 0.3, "presence_penalty": 0.4, "n": 1}
+    assert request_attributes(options, dropped=set()) == {
+        "gen_ai.request.frequency_penalty": 0.3,
+        "gen_ai.request.presence_penalty": 0.4,
+        "gen_ai.request.choice.count": 1,
+    }
+    assert request_attributes(options, dropped={"frequency_penalty", "presence_penalty"}) == {
+        "gen_ai.request.choice.count": 1
+    }

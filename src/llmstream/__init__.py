@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from ._tracing import Tracing as Tracing
     from ._version import __version__ as __version__
     from ._vocabulary.cost import Cost as Cost
+    from ._vocabulary.logprobs import TokenLogprob as TokenLogprob
     from ._vocabulary.output import NativeOutput as NativeOutput
     from ._vocabulary.output import OutputLike as OutputLike
     from ._vocabulary.output import PromptedOutput as PromptedOutput
@@ -89,6 +90,7 @@ if TYPE_CHECKING:
     from .errors import ToolArgumentsError as ToolArgumentsError
     from .errors import ToolsetError as ToolsetError
     from .events import Finish as Finish
+    from .events import LogprobsDelta as LogprobsDelta
     from .events import OutputDelta as OutputDelta
     from .events import ReasoningDelta as ReasoningDelta
     from .events import ReasoningEnd as ReasoningEnd
@@ -151,6 +153,7 @@ _SOURCES: dict[str, str] = {
     "Tracing": "._tracing",
     "__version__": "._version",
     "Cost": "._vocabulary.cost",
+    "TokenLogprob": "._vocabulary.logprobs",
     "NativeOutput": "._vocabulary.output",
     "OutputLike": "._vocabulary.output",
     "PromptedOutput": "._vocabulary.output",
@@ -199,6 +202,7 @@ _SOURCES: dict[str, str] = {
     "ToolArgumentsError": ".errors",
     "ToolsetError": ".errors",
     "Finish": ".events",
+    "LogprobsDelta": ".events",
     "OutputDelta": ".events",
     "ReasoningDelta": ".events",
     "ReasoningEnd": ".events",

@@ -31,7 +31,7 @@ from ._core.sse import DEFAULT_MAX_LINE_BYTES
 from ._io.call import Call, Target
 from ._io.drivers import AsyncChatStream, ChatStream
 from ._io.pacing import RateLimitPacer
-from ._options import OPTION_NAMES, CallOptions, with_options_doc
+from ._options import OPTION_NAMES, CallOptions, check_option_names, with_options_doc
 from ._public import publish
 from ._tracing import Tracing, chat_trace, checked_tracing
 from ._version import __version__
@@ -193,12 +193,7 @@ class _ClientBase:
         fallbacks = _checked_fallbacks(options.get("fallbacks"))
         if fallbacks is None:
             fallbacks = self.fallbacks
-        unknown = set(options) - OPTION_NAMES
-        if unknown:
-            raise ConfigurationError(
-                f"unknown option(s) {', '.join(sorted(unknown))}; provider-specific fields go in "
-                "extra_body={...}"
-            )
+        check_option_names(options, OPTION_NAMES, "a call")
         # The request's own fields; `output` is made concrete for each provider in turn.
         output = options.get("output")
         fields = {

@@ -7,28 +7,39 @@ sections to the docstrings of the methods that take the options, so `help()` lis
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from typing_extensions import TypedDict
 
-from ._core.request import ReasoningSummary, ToolChoice, ToolLike
+from ._core.request import ReasoningSummary, ToolChoice, ToolLike, Verbosity
 from ._public import publish
 from ._vocabulary.output import OutputLike
 from ._vocabulary.timeouts import Timeouts
+from .errors import ConfigurationError
 from .providers._base import Provider
 
-__all__ = ["OPTION_NAMES", "CallOptions", "ModelOptions", "option_docs", "with_options_doc"]
+__all__ = [
+    "MODEL_OPTION_NAMES",
+    "OPTION_NAMES",
+    "CallOptions",
+    "ModelOptions",
+    "check_option_names",
+    "option_docs",
+    "with_options_doc",
+]
 
 
 class ModelOptions(TypedDict, total=False):
     """Options of one call besides `model`, `messages` and tools (which an `Agent` manages).
 
     Every key is optional; an option left out (or None) is not sent, and the provider's default
-    applies. An unknown key raises `ConfigurationError`: provider-specific fields go in
-    `extra_body`.
+    applies. An unknown key raises `ConfigurationError`, which names the closest option (a
+    typo); provider-specific fields go in `extra_body`. An option a provider or model refuses
+    is dropped, with a `RequestWarning` event that says why (`extra_body` sends it anyway).
 
     Attributes:
         max_tokens: The most tokens the reply may take (reasoning included, on reasoning
@@ -54,10 +65,12 @@ class ModelOptions(TypedDict, total=False):
             reasoning a model streams, `"auto"`, `"concise"` or `"detailed"` (sent as
             `reasoning: {"summary": ...}`); it arrives as `ReasoningDelta` events. Chat
             completions has no such field: dropped there with a `RequestWarning`.
-        store: On the Responses API: whether the provider keeps the response (False by
-            default: stateless, and a reasoning model's encrypted reasoning is asked for so
-            that it goes back in the next request). True when `previous_response_id` is given.
-            Dropped on chat completions with a `RequestWarning`.
+        store: Whether the provider keeps the reply. On the Responses API, False by default
+            (stateless, and a reasoning model's encrypted reasoning is asked for so that it
+            goes back in the next request), True when `previous_response_id` is given. On chat
+            completions it is sent as given (OpenAI's and Azure's stored completions, for
+            evals and distillation; not sent by default, and OpenAI's default is not to
+            store); Groq and Cerebras have no such field: dropped there.
         previous_response_id: On the Responses API: continue the conversation the provider
             stored under this response id (`message.id` of a reply made with `store=True`):
             only the messages after that reply are sent. Refused on chat completions.
@@ -66,6 +79,43 @@ class ModelOptions(TypedDict, total=False):
             `output=` instead: it also validates the reply.
         parallel_tool_calls: Whether the model may call several tools in one reply; sent as
             given (the providers' default is true).
+        frequency_penalty: From -2 to 2: positive values make the model less likely to
+            repeat a token the more often it already appears. Dropped (with a
+            `RequestWarning`) on the Responses API, on Groq (none of its models supports it),
+            on OpenAI's reasoning models unless 0, and on xAI's reasoning models.
+        presence_penalty: From -2 to 2: positive values make the model less likely to
+            repeat any token that already appears. Dropped like `frequency_penalty`.
+        logit_bias: Token ids (of the model's tokenizer) mapped to a bias from -100 (never)
+            to 100 (only that token), added to the model's logits. Dropped on the Responses
+            API, on Groq and on OpenAI's reasoning models.
+        logprobs: True: the reply's tokens come with their log probabilities, as
+            `LogprobsDelta` events and in `message.logprobs` (a `TokenLogprob` each).
+            Groq and OpenAI's reasoning models have none: dropped there. On the Responses
+            API it is asked for as `include: ["message.output_text.logprobs"]`.
+        top_logprobs: With `logprobs=True`: how many of the most likely tokens at each
+            position come too (`TokenLogprob.top_logprobs`; OpenAI takes 0 to 20, xAI 0 to
+            8).
+        n: How many answers: 1 (sent as given). A call makes one answer, so a value above 1
+            raises `ConfigurationError`; make several calls at once instead.
+        verbosity: How long an answer the model writes, `"low"`, `"medium"` or `"high"`
+            (OpenAI's gpt-5 models); the Responses API receives it as `text.verbosity`.
+            Dropped on Groq and Cerebras.
+        prediction: Text the reply will largely repeat (a file being edited), which makes it
+            faster on the models that support predicted outputs: a string (sent as
+            `{"type": "content", "content": ...}`) or the prediction object. Dropped on the
+            Responses API and Groq.
+        service_tier: How the provider serves the call, in its own words (OpenAI: `"auto"`,
+            `"default"`, `"flex"`, `"priority"`; Groq: `"on_demand"`, `"flex"`,
+            `"performance"`...); sent as given. The tier that served it is in
+            `message.extras["service_tier"]`.
+        metadata: Up to 16 string pairs stored with the reply (OpenAI's stored completions
+            and Responses). Dropped on Groq and Cerebras.
+        user: A stable id for your end user, for the provider's abuse monitoring (OpenAI now
+            prefers `safety_identifier` and `prompt_cache_key`).
+        safety_identifier: A stable id (a hash) for your end user, for OpenAI's abuse
+            monitoring. Dropped on Groq and Cerebras.
+        prompt_cache_key: Groups requests that share a long prefix, for OpenAI's prompt
+            cache. Dropped on Groq and Cerebras.
         extra_body: Fields merged into the JSON body last, as given, over llmstream's own:
             anything provider-specific (`{"reasoning_format": "parsed"}` on Groq,
             `{"chat_template_kwargs": {...}}` on llama.cpp, `{"top_k": 40}` on vLLM...).
@@ -92,6 +142,19 @@ class ModelOptions(TypedDict, total=False):
     store: bool | None
     previous_response_id: str | None
     response_format: Mapping[str, Any] | None
+    frequency_penalty: float | None
+    presence_penalty: float | None
+    logit_bias: Mapping[int, float] | Mapping[str, float] | None
+    logprobs: bool | None
+    top_logprobs: int | None
+    n: int | None
+    verbosity: Verbosity | None
+    prediction: str | Mapping[str, Any] | None
+    service_tier: str | None
+    metadata: Mapping[str, str] | None
+    user: str | None
+    safety_identifier: str | None
+    prompt_cache_key: str | None
     extra_body: Mapping[str, Any] | None
     extra_headers: Mapping[str, str]
     timeouts: Timeouts | None
@@ -124,6 +187,34 @@ class CallOptions(ModelOptions, total=False):
 
 OPTION_NAMES = frozenset(CallOptions.__optional_keys__)
 """Every option a call takes, by name: any other key is refused."""
+
+MODEL_OPTION_NAMES = frozenset(ModelOptions.__optional_keys__)
+"""Every option an `Agent` passes on to its calls (it takes tools and output itself)."""
+
+
+def check_option_names(
+    given: Iterable[str], known: Collection[str], where: str, *, also: Collection[str] = ()
+) -> None:
+    """Raise `ConfigurationError` for any name in `given` that is not in `known`, naming the
+    closest known option for each (a typo: `temperatur` is `temperature`); `where` says what
+    takes them (`"a call"`, `"ls.Agent"`), `also` are its other arguments, which a typo may
+    have meant too."""
+    unknown = sorted(set(given) - set(known))
+    if not unknown:
+        return
+    candidates = sorted({*known, *also})
+    named = []
+    for name in unknown:
+        # Close enough to be a typo (`temperatur`, `top-p`), not another provider's parameter
+        # (`top_k` is not `top_p`).
+        close = difflib.get_close_matches(
+            name.lower().replace("-", "_"), candidates, n=1, cutoff=0.85
+        )
+        named.append(f"{name} (did you mean {close[0]}?)" if close else name)
+    raise ConfigurationError(
+        f"unknown option(s) {', '.join(named)} for {where}; provider-specific fields go in "
+        "extra_body={...}"
+    )
 
 
 def option_docs(options: type) -> dict[str, str]:

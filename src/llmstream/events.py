@@ -13,6 +13,8 @@ In one stream, in order:
 - per tool call: `ToolCallStart`, `ToolCallDelta`s (argument fragments), then `ToolCallEnd`
   with the whole `ToolCall` once the model has finished;
 - `OutputDelta`s, when the call asked for structured output (`output=`), as the object grows;
+- `LogprobsDelta`s, when the call asked for log probabilities (`logprobs=True`): after the
+  `TextDelta` (or `RefusalDelta`) of the same tokens;
 - `Usage` (when the provider reported it), and last `Finish`.
 """
 
@@ -22,12 +24,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from ._vocabulary.logprobs import TokenLogprob
 from ._vocabulary.reprs import ShortRepr
 from ._vocabulary.usage import Usage
 from .messages import FinishReason, ToolCall
 
 __all__ = [
     "Finish",
+    "LogprobsDelta",
     "OutputDelta",
     "ReasoningDelta",
     "ReasoningEnd",
@@ -80,6 +84,18 @@ class RefusalDelta(_Event):
     __match_args__ = ("text",)
     type: Literal["refusal_delta"] = "refusal_delta"
     text: str
+
+
+class LogprobsDelta(_Event):
+    """The log probabilities of the tokens just streamed (`logprobs=True` on the call), in
+    order: those of the answer, or of a refusal when `refusal` is true. They follow the
+    `TextDelta` (or `RefusalDelta`) of the same chunk; `message.logprobs` (and
+    `message.refusal_logprobs`) hold them all."""
+
+    __match_args__ = ("logprobs",)
+    type: Literal["logprobs_delta"] = "logprobs_delta"
+    logprobs: list[TokenLogprob]
+    refusal: bool = False
 
 
 class ToolCallStart(_Event):
@@ -154,6 +170,7 @@ StreamEvent = Annotated[
     | ReasoningDelta
     | ReasoningEnd
     | RefusalDelta
+    | LogprobsDelta
     | ToolCallStart
     | ToolCallDelta
     | ToolCallEnd

@@ -19,6 +19,7 @@ import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._vocabulary.cost import Cost
+from ._vocabulary.logprobs import TokenLogprob
 from ._vocabulary.ratelimits import RateLimits
 from ._vocabulary.reprs import ImageSource, ShortRepr
 from ._vocabulary.root_errors import ConfigurationError, LLMStreamError
@@ -170,6 +171,11 @@ class AssistantMessage(ShortRepr):
     extras: dict[str, Any] = Field(default_factory=dict, repr=False)
     output: Any = None
     """The structured output validated into its model, when the call asked for one (`output=`)."""
+    logprobs: list[TokenLogprob] | None = Field(default=None, repr=False)
+    """The answer's tokens with their log probabilities, in order, when the call asked for them
+    (`logprobs=True`) and the provider sent them; None otherwise."""
+    refusal_logprobs: list[TokenLogprob] | None = Field(default=None, repr=False)
+    """The same for the tokens of a refusal (OpenAI)."""
     provider_state: dict[str, Any] = Field(default_factory=dict, repr=False)
     """What the provider sent that the next request must carry back unchanged (OpenRouter's and
     the Vercel gateway's `reasoning_details`, with Anthropic signatures and Gemini's encrypted

@@ -76,6 +76,32 @@ def test_sync_client_and_whole_reply(llama_server: RunningServer) -> None:
     assert whole.usage.output_tokens > 0
 
 
+# -- log probabilities --------------------------------------------------------------------------
+
+
+def test_logprobs_streamed_and_whole(llama_server: RunningServer) -> None:
+    """llama.cpp sends each token's log probability beside its delta (and the whole list beside
+    a whole reply's message): every chunk's are kept, in order, and their tokens are the text."""
+    options = {**SETTINGS, "logprobs": True, "top_logprobs": 2}
+    with sync_client(llama_server) as client:
+        with client.stream(model=MODEL, messages=[ls.user("Say hi")], **options) as stream:
+            events = list(stream)
+        whole = client.generate(model=MODEL, messages=[ls.user("Say hi")], **options)
+    streamed = stream.message
+    assert streamed.logprobs is not None
+    assert len(streamed.logprobs) >= 3, "one token per chunk, every chunk's kept"
+    assert "".join(t.token for t in streamed.logprobs) == streamed.text
+    assert all(t.logprob <= 0 for t in streamed.logprobs)
+    assert all(len(t.top_logprobs) == 2 for t in streamed.logprobs)
+    deltas = [e for e in events if isinstance(e, ls.LogprobsDelta)]
+    assert [t for d in deltas for t in d.logprobs] == streamed.logprobs
+    # The whole reply is the same tokens (same seed), read beside its message; llama.cpp adds
+    # the end-of-text token there (an empty one), which no streamed chunk carries.
+    assert whole.text == streamed.text
+    assert whole.logprobs is not None
+    assert [t for t in whole.logprobs if t.token] == streamed.logprobs
+
+
 # -- reasoning ----------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from .._vocabulary.cost import Cost
+from .._vocabulary.logprobs import TokenLogprob
 from .._vocabulary.ratelimits import RateLimits
 from .._vocabulary.usage import Usage
 from ..messages import AssistantMessage, FinishReason, ToolCall
@@ -88,6 +89,8 @@ class MessageAccumulator:
         self.limits: RateLimits | None = None
         self.extras: dict[str, Any] = {}
         self.output: Any = None
+        self.logprobs: list[TokenLogprob] | None = None
+        self.refusal_logprobs: list[TokenLogprob] | None = None
         self.reasoning_details = ReasoningDetails()
         self.provider_state: dict[str, Any] = {}
         """State a wire keeps on the message to send back (the Responses API's output items)."""
@@ -136,6 +139,18 @@ class MessageAccumulator:
         self.tool_calls.clear()
         return ended
 
+    # -- log probabilities -----------------------------------------------------------------
+    def add_logprobs(self, tokens: list[TokenLogprob], *, refusal: bool = False) -> None:
+        """The next tokens of the answer (or of the refusal), in order."""
+        if refusal:
+            if self.refusal_logprobs is None:
+                self.refusal_logprobs = []
+            self.refusal_logprobs.extend(tokens)
+        else:
+            if self.logprobs is None:
+                self.logprobs = []
+            self.logprobs.extend(tokens)
+
     # -- extras ----------------------------------------------------------------------------
     def merge_extra(self, key: str, value: Any) -> None:
         """Keep a provider field; objects seen on several chunks (`x_groq`) are merged (in place,
@@ -174,6 +189,10 @@ class MessageAccumulator:
                 for key, value in self.extras.items()
             },
             output=self.output,
+            logprobs=None if self.logprobs is None else list(self.logprobs),
+            refusal_logprobs=(
+                None if self.refusal_logprobs is None else list(self.refusal_logprobs)
+            ),
             provider_state=(
                 {**self.provider_state, "reasoning_details": self.reasoning_details.blocks()}
                 if self.reasoning_details

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .._vocabulary.cost import Cost
@@ -49,6 +50,10 @@ class ProviderSpec:
     usage_extras: tuple[str, ...] = ()
     # Top-level chunk fields that change on every chunk and mean nothing afterwards.
     ignored_chunk_fields: frozenset[str] = frozenset()
+    # Chat-completions request fields the provider's API does not take, each with the reason
+    # (from its API reference): dropped with a `RequestWarning` by the chat wire, whatever the
+    # model. What only some models refuse is `rejected_parameters`'.
+    unsupported_parameters: Mapping[str, str] = MappingProxyType({})
     request_id_headers: tuple[str, ...] = ("x-request-id",)
     # How a bare `output=Model` is asked for: "native" (response_format json_schema, strict),
     # "tool" (a forced tool call, which every provider with tools supports) or "prompted".
@@ -99,7 +104,9 @@ class ProviderSpec:
         return False
 
     def rejected_parameters(self, model: str, body: Mapping[str, Any]) -> dict[str, str]:
-        """Body fields this model refuses, each with the reason, so they are dropped, not sent."""
+        """Body fields this model refuses, each with the reason, so they are dropped, not sent
+        (OpenAI's reasoning models and their sampling parameters). Every wire asks it, after
+        `unsupported_parameters` (the chat wire's, for every model) are left out."""
         return {}
 
     # -- the response ----------------------------------------------------------------------

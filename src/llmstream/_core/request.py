@@ -26,6 +26,7 @@ __all__ = [
     "ToolChoice",
     "ToolLike",
     "ToolSpec",
+    "Verbosity",
     "tool_spec",
 ]
 
@@ -66,6 +67,11 @@ ReasoningSummary = Literal["auto", "concise", "detailed"]
 
 REASONING_SUMMARIES: tuple[str, ...] = ("auto", "concise", "detailed")
 
+Verbosity = Literal["low", "medium", "high"]
+"""How long an answer a model writes (OpenAI's `verbosity`)."""
+
+VERBOSITIES: tuple[str, ...] = ("low", "medium", "high")
+
 
 @dataclass(frozen=True)
 class ChatRequest:
@@ -73,9 +79,14 @@ class ChatRequest:
     `model` and `messages`) are options of a call, `CallOptions` keys; the other keys say how
     the call is made, not what it asks.
 
-    `reasoning_summary`, `store` and `previous_response_id` are the Responses API's: the chat
-    wire drops the first two with a `RequestWarning` and refuses the third (a conversation
-    stored by the Responses API cannot be continued over chat completions).
+    `reasoning_summary` and `previous_response_id` are the Responses API's: the chat wire drops
+    the first with a `RequestWarning` and refuses the second (a conversation stored by the
+    Responses API cannot be continued over chat completions). Each wire writes the others in its
+    own fields, or drops what its API lacks with a `RequestWarning`; a provider drops what it
+    refuses (`ProviderSpec.unsupported_parameters`, `rejected_parameters`).
+
+    `n` is one answer per call: a value above 1 is refused here, before any wire or provider
+    sees it (a message holds one answer; several answers are several calls).
     """
 
     model: str
@@ -94,6 +105,19 @@ class ChatRequest:
     store: bool | None = None
     previous_response_id: str | None = None
     response_format: Mapping[str, Any] | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    logit_bias: Mapping[int, float] | Mapping[str, float] | None = None
+    logprobs: bool | None = None
+    top_logprobs: int | None = None
+    n: int | None = None
+    verbosity: Verbosity | None = None
+    prediction: str | Mapping[str, Any] | None = None
+    service_tier: str | None = None
+    metadata: Mapping[str, str] | None = None
+    user: str | None = None
+    safety_identifier: str | None = None
+    prompt_cache_key: str | None = None
     extra_body: Mapping[str, Any] | None = None
     output: ResolvedOutput | None = None
 
@@ -108,14 +132,19 @@ class ChatRequest:
                 f"tools must be a list of tools, got {type_name(self.tools)}; for example "
                 "tools=[weather] with weather an @ls.tool function"
             )
-        for name in ("max_tokens", "max_completion_tokens", "seed"):
+        for name in ("max_tokens", "max_completion_tokens", "seed", "top_logprobs", "n"):
             value = getattr(self, name)
             if value is not None:
                 check_type(name, value, int, "a whole number", f"{name}=1000")
-        for name in ("temperature", "top_p"):
+        for name in ("temperature", "top_p", "frequency_penalty", "presence_penalty"):
             value = getattr(self, name)
             if value is not None:
                 check_type(name, value, (int, float), "a number", f"{name}=0.2")
+        for name in ("service_tier", "user", "safety_identifier", "prompt_cache_key"):
+            value = getattr(self, name)
+            if value is not None:
+                check_type(name, value, str, "a string", f"{name}='...'")
+        self._check_sampling_extras()
         if self.parallel_tool_calls is not None:
             check_type("parallel_tool_calls", self.parallel_tool_calls, bool, "True or False",
                        "parallel_tool_calls=False")  # fmt: skip
@@ -159,6 +188,65 @@ class ChatRequest:
             raise ConfigurationError(
                 f"extra_body must be a dict of fields to add to the request body, got "
                 f"{type_name(self.extra_body)}; for example extra_body={{'top_k': 40}}"
+            )
+
+    def _check_sampling_extras(self) -> None:
+        """The options beyond the classic sampling ones: logprobs, n, logit_bias, prediction,
+        verbosity, metadata."""
+        if self.logprobs is not None:
+            check_type("logprobs", self.logprobs, bool, "True or False", "logprobs=True")
+        if self.top_logprobs is not None:
+            if self.top_logprobs < 0:
+                raise ConfigurationError(
+                    f"top_logprobs must be 0 or more, got {self.top_logprobs}; for example "
+                    "logprobs=True, top_logprobs=3"
+                )
+            if self.logprobs is not True:
+                raise ConfigurationError(
+                    f"top_logprobs={self.top_logprobs} asks for the most likely tokens at each "
+                    "position of the log probabilities that logprobs=True asks for: pass both, "
+                    "e.g. logprobs=True, top_logprobs=3"
+                )
+        if self.n is not None and self.n != 1:
+            raise ConfigurationError(
+                f"n={self.n}: llmstream makes one answer per call (a message, its events, its "
+                "tool calls and structured output are one answer). For several answers, make "
+                "several calls at once, e.g. with asyncio.gather(*(client.generate(...) for _ in "
+                "range(3))) or an anyio task group"
+            )
+        if self.verbosity is not None and self.verbosity not in VERBOSITIES:
+            raise ConfigurationError(
+                f"verbosity must be one of {', '.join(map(repr, VERBOSITIES))}, got "
+                f"{self.verbosity!r}; for example verbosity='low'"
+            )
+        if self.logit_bias is not None and not (
+            isinstance(self.logit_bias, Mapping)
+            and all(
+                isinstance(token, (str, int))
+                and not isinstance(token, bool)
+                and str(token).isdigit()
+                and isinstance(bias, (int, float))
+                and not isinstance(bias, bool)
+                for token, bias in self.logit_bias.items()
+            )
+        ):
+            raise ConfigurationError(
+                "logit_bias maps token ids (of the model's tokenizer) to a bias from -100 to "
+                f"100, got {self.logit_bias!r}; for example logit_bias={{50256: -100}}"
+            )
+        if self.metadata is not None and not (
+            isinstance(self.metadata, Mapping)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in self.metadata.items())
+        ):
+            raise ConfigurationError(
+                f"metadata must be a dict of strings to strings, got {type_name(self.metadata)}; "
+                "for example metadata={'user_tier': 'free'}"
+            )
+        if self.prediction is not None and not isinstance(self.prediction, (str, Mapping)):
+            raise ConfigurationError(
+                "prediction is the text the reply will largely repeat (a string, sent as "
+                "{'type': 'content', 'content': ...}) or the chat-completions prediction object; "
+                f"got {type_name(self.prediction)}"
             )
 
 

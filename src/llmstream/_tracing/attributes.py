@@ -40,8 +40,12 @@ _REQUEST_OPTIONS = (
     ("temperature", "gen_ai.request.temperature"),
     ("top_p", "gen_ai.request.top_p"),
     ("seed", "gen_ai.request.seed"),
+    ("frequency_penalty", "gen_ai.request.frequency_penalty"),
+    ("presence_penalty", "gen_ai.request.presence_penalty"),
+    ("n", "gen_ai.request.choice.count"),
 )
-# The same, when only `extra_body` carries them (llmstream has no option of its own for these).
+# The same, when `extra_body` carries them (`top_k` has no option of its own; the others are
+# recorded from there too when a caller sends them that way).
 _EXTRA_BODY_OPTIONS = (
     ("frequency_penalty", "gen_ai.request.frequency_penalty"),
     ("presence_penalty", "gen_ai.request.presence_penalty"),

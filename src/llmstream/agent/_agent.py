@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from types import MappingProxyType
 from typing import Any
@@ -11,7 +12,7 @@ from typing_extensions import Unpack
 from .._client import AsyncClient, Client
 from .._core.output import resolve_output
 from .._core.request import MessageLike, ToolChoice
-from .._options import ModelOptions, with_options_doc
+from .._options import MODEL_OPTION_NAMES, ModelOptions, check_option_names, with_options_doc
 from .._public import publish
 from .._vocabulary.output import OutputLike
 from ..errors import ConfigurationError
@@ -105,6 +106,7 @@ class Agent:
             raise ConfigurationError(f"two tools share the name(s) {', '.join(duplicates)}")
         if output_retries < 0:
             raise ConfigurationError("output_retries must be 0 or more")
+        check_option_names(options, MODEL_OPTION_NAMES, "ls.Agent", also=_AGENT_ARGUMENTS)
         self.client = client
         """The client every model call goes through (a sync `Client`'s async copy in runs)."""
         if stop_when is None:
@@ -208,5 +210,8 @@ class Agent:
         """
         return SyncAgentRun(self.settings, self.client, self._conversation(prompt, history))
 
+
+# The arguments an unknown option may be a typo of, beside the options themselves.
+_AGENT_ARGUMENTS = tuple(inspect.signature(Agent).parameters)
 
 publish(globals(), "llmstream")

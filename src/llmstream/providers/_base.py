@@ -67,6 +67,9 @@ class Provider(ProviderSpec):
         usage_extras: Usage fields also copied into `AssistantMessage.extras` (e.g. cost).
         ignored_chunk_fields: Top-level chunk fields that change on every chunk and mean
             nothing afterwards (OpenAI's `obfuscation`).
+        unsupported_parameters: Chat-completions request fields the API does not take
+            (`{"logit_bias": "why"}`): dropped with a `RequestWarning` that gives the reason,
+            for every model (`rejected_parameters()` decides per model).
         request_id_headers: The response headers that carry the request id.
         output_mode: How a bare `output=Model` is asked for: `"native"`, `"tool"` or
             `"prompted"`.

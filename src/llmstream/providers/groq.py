@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from ._base import Provider
 
 __all__ = ["Groq"]
+
+# From Groq's API reference (the groq SDK's request types) and its "OpenAI compatibility" page,
+# which says the first three are answered with a 400.
+_UNSUPPORTED = {
+    "logprobs": "Groq does not support logprobs (its OpenAI compatibility page: a 400)",
+    "top_logprobs": "Groq does not support logprobs (its OpenAI compatibility page: a 400)",
+    "logit_bias": "Groq does not support logit_bias (its OpenAI compatibility page: a 400)",
+    "frequency_penalty": "none of Groq's models supports it yet (Groq's API reference)",
+    "presence_penalty": "none of Groq's models supports it yet (Groq's API reference)",
+    "metadata": "Groq does not support metadata (Groq's API reference)",
+    "store": "Groq does not store completions (Groq's API reference)",
+}
+for _name in ("prediction", "verbosity", "safety_identifier", "prompt_cache_key"):
+    _UNSUPPORTED[_name] = f"Groq's API has no {_name} parameter"
 
 
 class Groq(Provider):
@@ -18,6 +33,11 @@ class Groq(Provider):
     (counted once); older API versions put it only under `x_groq.usage`, which is read too.
     Errors inside a stream arrive as `event: error` or under `x_groq.error`. `message.cost`
     comes from genai-prices' Groq price list.
+
+    Groq refuses `logprobs`, `top_logprobs` and `logit_bias`, and has no penalties, `metadata`,
+    `store`, `prediction`, `verbosity`, `safety_identifier` or `prompt_cache_key`: those
+    options are dropped, each with a `RequestWarning`. `service_tier` takes Groq's own tiers
+    (`"on_demand"`, `"flex"`, `"performance"`, `"auto"`).
 
     Args:
         api_key: The API key; read from `GROQ_API_KEY` when None.
@@ -32,6 +52,7 @@ class Groq(Provider):
     reasoning_fields = ("reasoning",)
     reasoning_history_field = "reasoning"
     genai_prices_id = "groq"
+    unsupported_parameters = MappingProxyType(_UNSUPPORTED)
 
     def usage_from_chunk(self, chunk: Mapping[str, Any]) -> Any:
         usage = chunk.get("usage")

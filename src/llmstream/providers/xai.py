@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import APIStatusError, AuthenticationError
 from ._base import Provider
@@ -12,6 +14,13 @@ if TYPE_CHECKING:
     from .._core.error_bodies import ErrorFields
 
 __all__ = ["XAI"]
+
+# grok-3-mini, grok-4 and later, grok-code: the reasoning models, but the `non-reasoning`
+# variants (grok-4-fast-non-reasoning...).
+_REASONING_MODEL = re.compile(r"^grok-(3-mini|[4-9]|code)(?!.*non-reasoning)")
+# xAI's reasoning guide: "presencePenalty, frequencyPenalty and stop parameters are not
+# supported by reasoning models. Adding them in the request would result in an error."
+_REFUSED_BY_REASONING_MODELS = ("presence_penalty", "frequency_penalty", "stop")
 
 
 class XAI(Provider):
@@ -23,7 +32,9 @@ class XAI(Provider):
     includes them). `cost_in_usd_ticks` (1 tick = 1e-10 USD) and `num_sources_used` are copied
     into `AssistantMessage.extras`; `message.cost` is xAI's own figure from those ticks (from
     genai-prices' xAI price list when a reply has none). A bad key is answered with 400, read as
-    `AuthenticationError`.
+    `AuthenticationError`. Its reasoning models (grok-3-mini, grok-4 and later, grok-code,
+    but the `-non-reasoning` ones) refuse `presence_penalty`, `frequency_penalty` and `stop`:
+    dropped with a `RequestWarning`.
 
     Args:
         api_key: The API key; read from `XAI_API_KEY` when None.
@@ -43,6 +54,15 @@ class XAI(Provider):
     reported_cost_field = "cost_in_usd_ticks"
     reported_cost_unit = Decimal("1e-10")
     genai_prices_id = "x-ai"
+
+    def rejected_parameters(self, model: str, body: Mapping[str, Any]) -> dict[str, str]:
+        if not _REASONING_MODEL.match(model.rsplit("/", 1)[-1]):
+            return {}
+        return {
+            name: f"{model} is a reasoning model, and xAI's reasoning models refuse it"
+            for name in _REFUSED_BY_REASONING_MODELS
+            if name in body
+        }
 
     def status_error_class(
         self, status: int, fields: ErrorFields | None

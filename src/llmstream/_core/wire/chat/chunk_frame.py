@@ -18,6 +18,8 @@ delta read alone is the delta read in place.
 head parsed with the delta's value replaced by `null` and the frame closed must be an object
 whose last field is `choices`, a list of one object whose last field is `delta`; the delta's
 bytes must parse to the chunk's delta. Any doubt, and there is no frame: the chunk is read whole.
+A choice that carries `logprobs` has none either: its tokens are its own, outside the delta, and
+two chunks with the same token and the same log probabilities would otherwise read as one.
 
 One field may change from chunk to chunk inside a frame: a field the provider says means nothing
 (`Provider.ignored_chunk_fields`, OpenAI's random `obfuscation` padding), when it is the chunk's
@@ -70,6 +72,8 @@ def find_frame(payload: bytes, chunk: Any, ignored_fields: frozenset[str]) -> Fr
     if type(choices) is not list or len(choices) != 1 or type(choices[0]) is not dict:
         return None
     if choices[0].get("index", 0) != 0:  # the interpreter's test for choice 0, as it makes it
+        return None
+    if choices[0].get("logprobs"):  # each chunk's own tokens, outside its delta: read whole
         return None
     delta = choices[0].get("delta")
     if type(delta) is not dict:

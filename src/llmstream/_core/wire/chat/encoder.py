@@ -27,7 +27,20 @@ from ...provider import ProviderSpec
 from ...provider_state import OUTPUT_ITEMS
 from ...request import ChatRequest, MessageLike, ToolChoice, ToolLike, tool_spec
 
-__all__ = ["build_body", "message_to_wire", "tool_choice_to_wire", "tool_to_wire"]
+__all__ = [
+    "build_body",
+    "message_to_wire",
+    "prediction_to_wire",
+    "tool_choice_to_wire",
+    "tool_to_wire",
+]
+
+
+def prediction_to_wire(prediction: str | Mapping[str, Any]) -> dict[str, Any]:
+    """A predicted output: text as the `content` prediction object, an object as given."""
+    if isinstance(prediction, str):
+        return {"type": "content", "content": prediction}
+    return dict(prediction)
 
 
 def tool_to_wire(tool: ToolLike) -> dict[str, Any]:
@@ -170,10 +183,27 @@ def _uncarried(items: Any) -> list[RequestWarning]:
 # Options of the Responses API that chat completions does not take, and why they are dropped.
 _RESPONSES_ONLY = {
     "reasoning_summary": "reasoning summaries exist only in the Responses API (api='responses')",
-    "store": "store= keeps a Responses API conversation (api='responses'); chat completions "
-    "are not sent it (OpenAI's stored chat completions are asked for with "
-    "extra_body={'store': True})",
 }
+
+# Options sent as given, under their own names, when set.
+_AS_GIVEN = (
+    "temperature",
+    "top_p",
+    "seed",
+    "frequency_penalty",
+    "presence_penalty",
+    "logprobs",
+    "top_logprobs",
+    "n",
+    "reasoning_effort",
+    "verbosity",
+    "parallel_tool_calls",
+    "service_tier",
+    "store",
+    "user",
+    "safety_identifier",
+    "prompt_cache_key",
+)
 
 # The output items chat completions carries in its own fields: text and refusals, tool calls,
 # reasoning (as text).
@@ -216,12 +246,18 @@ def build_body(
         body[provider.output_limit_field(request.model)] = request.max_tokens
     if request.max_completion_tokens is not None:
         body["max_completion_tokens"] = request.max_completion_tokens
-    for name in ("temperature", "top_p", "seed", "reasoning_effort", "parallel_tool_calls"):
+    for name in _AS_GIVEN:
         value = getattr(request, name)
         if value is not None:
             body[name] = value
     if request.stop is not None:
         body["stop"] = request.stop if isinstance(request.stop, str) else list(request.stop)
+    if request.logit_bias is not None:
+        body["logit_bias"] = {str(token): bias for token, bias in request.logit_bias.items()}
+    if request.metadata is not None:
+        body["metadata"] = dict(request.metadata)
+    if request.prediction is not None:
+        body["prediction"] = prediction_to_wire(request.prediction)
     output = request.output
     response_format = request.response_format
     if output is not None and output.response_format() is not None:
@@ -259,7 +295,11 @@ def build_body(
                 )
             )
     provider.adapt_body(request.model, body)
-    for name, reason in provider.rejected_parameters(request.model, body).items():
+    rejected = {
+        name: reason for name, reason in provider.unsupported_parameters.items() if name in body
+    }
+    rejected.update(provider.rejected_parameters(request.model, body))
+    for name, reason in rejected.items():
         value = body.pop(name)
         warnings.append(
             RequestWarning(message=f"dropped {name}={json.dumps(value)}: {reason}", parameter=name)

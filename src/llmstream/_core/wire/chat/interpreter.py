@@ -13,9 +13,11 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from ...._vocabulary.logprobs import token_logprobs
 from ....errors import IncompleteStreamError, MalformedChunkError, StreamError
 from ....events import (
     Finish,
+    LogprobsDelta,
     OutputDelta,
     ReasoningDelta,
     ReasoningEnd,
@@ -125,6 +127,9 @@ class ChunkInterpreter:
                     delta = choice.get("message")  # a whole reply: the message is the delta
                 if delta:
                     self.handle_delta(delta, out)
+                logprobs = choice.get("logprobs")  # beside the delta: never in a chunk frame
+                if logprobs:
+                    self._logprobs(logprobs, out)
                 finish_reason = choice.get("finish_reason")
                 if finish_reason and acc.raw_finish_reason is None:
                     self._finish(str(finish_reason), out)
@@ -354,6 +359,23 @@ class ChunkInterpreter:
                     out.append(ToolCallDelta(index=index, arguments=arguments, partial=partial))
                 if call.name == self._output_tool:
                     self._output_delta(arguments, out)
+
+    def _logprobs(self, logprobs: Any, out: list[StreamEvent]) -> None:
+        """A choice's `logprobs`: the tokens of its `content` (and `refusal`), in the message
+        and as `LogprobsDelta` events, after the text they belong to."""
+        if type(logprobs) is not dict:
+            raise self._malformed("a choice's `logprobs` is not an object", logprobs)
+        for field, refusal in (("content", False), ("refusal", True)):
+            raw = logprobs.get(field)
+            if raw:
+                try:
+                    tokens = token_logprobs(raw)
+                except ValueError:
+                    raise self._malformed(
+                        f"`logprobs.{field}` is not a list of tokens with their logprob", raw
+                    ) from None
+                self.accumulator.add_logprobs(tokens, refusal=refusal)
+                out.append(LogprobsDelta(logprobs=tokens, refusal=refusal))
 
     def _output_delta(self, text: str, out: list[StreamEvent]) -> None:
         assert self._output is not None

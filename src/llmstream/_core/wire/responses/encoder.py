@@ -15,8 +15,12 @@ The same options as chat completions, in this API's fields:
   true when continuing a stored conversation; with `store` false and a model whose reasoning
   items can come back, `include: ["reasoning.encrypted_content"]` is asked for, so that they can
   be sent back;
-- `stop` and `seed` do not exist in this API: dropped with a `RequestWarning`, as are the
-  sampling parameters a reasoning model refuses (the provider's `rejected_parameters`).
+- `logprobs` is `include: ["message.output_text.logprobs"]` (beside `top_logprobs`), and
+  `verbosity` is `text.verbosity`; `metadata`, `service_tier`, `user`, `safety_identifier` and
+  `prompt_cache_key` keep their names;
+- `stop`, `seed`, the penalties, `logit_bias` and `prediction` do not exist in this API: dropped
+  with a `RequestWarning`, as are the sampling parameters a reasoning model refuses (the
+  provider's `rejected_parameters`); `n` is 1, which this API always makes.
 
 `extra_body` is merged last, as given.
 """
@@ -37,12 +41,28 @@ from .history import input_items
 __all__ = ["build_body", "text_format", "tool_choice_item", "tool_item"]
 
 ENCRYPTED_REASONING = "reasoning.encrypted_content"
+OUTPUT_LOGPROBS = "message.output_text.logprobs"
 
 # Options with no field in this API, and why.
 _NOT_IN_THIS_API = {
     "stop": "the Responses API has no stop sequences",
     "seed": "the Responses API has no seed",
+    "frequency_penalty": "the Responses API has no frequency_penalty",
+    "presence_penalty": "the Responses API has no presence_penalty",
+    "logit_bias": "the Responses API has no logit_bias",
+    "prediction": "the Responses API has no predicted outputs",
 }
+# Options sent as given, under the same names.
+_AS_GIVEN = (
+    "temperature",
+    "top_p",
+    "parallel_tool_calls",
+    "top_logprobs",
+    "service_tier",
+    "user",
+    "safety_identifier",
+    "prompt_cache_key",
+)
 
 
 def build_body(
@@ -76,10 +96,14 @@ def build_body(
     limit = _output_limit(request)
     if limit is not None:
         body["max_output_tokens"] = limit
-    for name in ("temperature", "top_p", "parallel_tool_calls"):
+    for name in _AS_GIVEN:
         value = getattr(request, name)
         if value is not None:
             body[name] = value
+    if request.metadata is not None:
+        body["metadata"] = dict(request.metadata)
+    if request.logprobs:  # asked for by `include`, once the model's rules have had their say
+        body["logprobs"] = True
     for name, reason in _NOT_IN_THIS_API.items():
         value = getattr(request, name)
         if value is not None:
@@ -103,8 +127,13 @@ def build_body(
                 "text.format itself"
             )
         response_format = output.response_format()
+    text: dict[str, Any] = {}
     if response_format is not None:
-        body["text"] = {"format": text_format(response_format)}
+        text["format"] = text_format(response_format)
+    if request.verbosity is not None:
+        text["verbosity"] = request.verbosity
+    if text:
+        body["text"] = text
 
     tools = [tool_item(tool) for tool in request.tools or ()]
     tool_choice = request.tool_choice
@@ -123,6 +152,8 @@ def build_body(
 
     for name, reason in provider.rejected_parameters(model, body).items():
         warnings.append(_dropped(name, body.pop(name), reason))
+    if body.pop("logprobs", None):
+        body["include"] = [*body.get("include", ()), OUTPUT_LOGPROBS]
     if request.extra_body:
         body.update(request.extra_body)  # the escape hatch is sent as given, after every rule
     return body, warnings

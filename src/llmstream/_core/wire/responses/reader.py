@@ -7,7 +7,8 @@ accumulator.
 
 - `response.created`, `.in_progress`, `.queued`: the message's `id` (the response id), `model`;
 - `response.output_item.added` of a `function_call`: `ToolCallStart`;
-- `response.output_text.delta`: `TextDelta` (and `OutputDelta` for structured output);
+- `response.output_text.delta`: `TextDelta` (and `OutputDelta` for structured output), then
+  `LogprobsDelta` for its `logprobs` (asked for with `include: ["message.output_text.logprobs"]`);
 - `response.refusal.delta`: `RefusalDelta`;
 - `response.reasoning_summary_text.delta`, `response.reasoning_text.delta` (open-weight
   servers' raw reasoning): `ReasoningDelta`;
@@ -40,10 +41,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from ...._vocabulary.logprobs import TokenLogprob, token_logprobs
 from ...._vocabulary.usage import normalize_usage
 from ....errors import IncompleteStreamError, MalformedChunkError, StreamError
 from ....events import (
     Finish,
+    LogprobsDelta,
     OutputDelta,
     ReasoningDelta,
     ReasoningEnd,
@@ -90,11 +93,12 @@ _NOT_EXTRAS = frozenset(
 class _Item:
     """One output item: the latest snapshot received, and what its deltas carried so far."""
 
-    __slots__ = ("call", "done", "part", "raw", "reasoning", "refusal", "text")
+    __slots__ = ("call", "done", "logprobs", "part", "raw", "reasoning", "refusal", "text")
 
     def __init__(self, raw: dict[str, Any]) -> None:
         self.raw = raw
         self.done = False
+        self.logprobs = 0  # how many tokens' logprobs its deltas carried
         self.text: list[str] = []
         self.refusal: list[str] = []
         self.reasoning: list[str] = []
@@ -213,6 +217,12 @@ class ResponsesReader:
         if text:
             self._item_of(event, "message").text.append(text)
             self._text(text, out)
+        logprobs = event.get("logprobs")
+        if logprobs:
+            item = self._item_of(event, "message")
+            tokens = self._tokens(logprobs, event)
+            item.logprobs += len(tokens)
+            self._logprobs(tokens, out)
 
     def _on_refusal(self, event: dict[str, Any], out: list[StreamEvent]) -> None:
         text = event["delta"]
@@ -326,6 +336,10 @@ class ResponsesReader:
             text, refusal = _message_texts(raw)
             self._catch_up(item.text, text, self._text, out)
             self._catch_up(item.refusal, refusal, self._refusal, out)
+            logprobs = self._tokens(_message_logprobs(raw), raw)
+            if len(logprobs) > item.logprobs:  # what its deltas did not carry (all, if none)
+                self._logprobs(logprobs[item.logprobs :], out)
+                item.logprobs = len(logprobs)
         elif kind == "reasoning":
             self._catch_up(
                 item.reasoning, _reasoning_text(raw), lambda t, o: self._reason(item, t, o), out
@@ -392,6 +406,18 @@ class ResponsesReader:
             self._close_reasoning(out)
         acc.refusal.append(text)
         out.append(RefusalDelta(text=text))
+
+    def _logprobs(self, tokens: list[TokenLogprob], out: list[StreamEvent]) -> None:
+        self.accumulator.add_logprobs(tokens)
+        out.append(LogprobsDelta(logprobs=tokens))
+
+    def _tokens(self, raw: Any, offending: Any) -> list[TokenLogprob]:
+        try:
+            return token_logprobs(raw)
+        except ValueError:
+            raise self._malformed(
+                "`logprobs` is not a list of tokens with their logprob", offending
+            ) from None
 
     def _reason(self, item: _Item, text: str, out: list[StreamEvent]) -> None:
         """Reasoning text of `item`, in its block: a block of another item is closed first, and
@@ -600,6 +626,17 @@ def _message_texts(raw: dict[str, Any]) -> tuple[str, str]:
         elif kind == "refusal" and isinstance(part.get("refusal"), str):
             refusal.append(part["refusal"])
     return "".join(text), "".join(refusal)
+
+
+def _message_logprobs(raw: dict[str, Any]) -> list[Any]:
+    """A message item's token logprobs, from its text parts, in order."""
+    tokens: list[Any] = []
+    for part in raw.get("content") or ():
+        if isinstance(part, dict) and part.get("type") == "output_text":
+            logprobs = part.get("logprobs")
+            if isinstance(logprobs, list):
+                tokens.extend(logprobs)
+    return tokens
 
 
 def _reasoning_text(raw: dict[str, Any]) -> str:
