@@ -15,11 +15,15 @@ class Cerebras(Provider):
     finish chunk; `time_info` is kept in `AssistantMessage.extras`. `message.cost` comes from
     genai-prices' Cerebras price list.
 
+    Cerebras serves chat completions only: `api="responses"` is refused (it has no Responses
+    API).
+
     Args:
         api_key: The API key; read from `CEREBRAS_API_KEY` when None.
         base_url: `https://api.cerebras.ai/v1` when None.
         headers: HTTP headers added to every request.
         allow_insecure_http: Send the key over plain `http://` to a host other than loopback.
+        api: `"chat"`, the one API Cerebras serves.
     """
 
     name = "cerebras"
@@ -29,3 +33,4 @@ class Cerebras(Provider):
     reasoning_fields = ("reasoning",)
     reasoning_history_field = "reasoning"
     genai_prices_id = "cerebras"
+    served_apis = ("chat",)

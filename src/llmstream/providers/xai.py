@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,9 @@ if TYPE_CHECKING:
     from .._core.error_bodies import ErrorFields
 
 __all__ = ["XAI"]
+
+# grok-3-mini, grok-code-fast-1 and grok-4 onwards reason, but the `-non-reasoning` variants.
+_REASONING_MODEL = re.compile(r"^grok-(3-mini|code|[4-9]|\d\d)")
 
 
 class XAI(Provider):
@@ -25,11 +29,17 @@ class XAI(Provider):
     genai-prices' xAI price list when a reply has none). A bad key is answered with 400, read as
     `AuthenticationError`.
 
+    `api="responses"` speaks xAI's Responses API, which xAI recommends (it calls chat
+    completions deprecated): there the reasoning of Grok's reasoning models comes back
+    encrypted, and goes back with the next request (llmstream asks for it when nothing is
+    stored). xAI stores responses for 30 days when `store=True`.
+
     Args:
         api_key: The API key; read from `XAI_API_KEY` when None.
         base_url: `https://api.x.ai/v1` when None.
         headers: HTTP headers added to every request.
         allow_insecure_http: Send the key over plain `http://` to a host other than loopback.
+        api: `"chat"` (chat completions, the default) or `"responses"` (the Responses API).
     """
 
     name = "xai"
@@ -43,6 +53,10 @@ class XAI(Provider):
     reported_cost_field = "cost_in_usd_ticks"
     reported_cost_unit = Decimal("1e-10")
     genai_prices_id = "x-ai"
+
+    def reasoning_model(self, model: str) -> bool:
+        name = model.rsplit("/", 1)[-1]
+        return _REASONING_MODEL.match(name) is not None and "non-reasoning" not in name
 
     def status_error_class(
         self, status: int, fields: ErrorFields | None
