@@ -4,6 +4,11 @@ Every chunk is what api.openai.com sends for gpt-4o-mini, byte for byte in shape
 in the same order, compact JSON, one `data:` line and a blank line per event, and the random
 `obfuscation` padding OpenAI appends to every chunk (a different string each time, so no two
 chunks share their last bytes).
+
+The Responses API streams (`responses_text_stream`, `responses_tool_stream`) are what
+api.openai.com sends on `/v1/responses` for gpt-5, in shape: an `event:` line before each `data:`
+line, keys in OpenAI's order, the `obfuscation` padding and a `sequence_number` that changes on
+every delta, and the whole text again in the `.done` events and the completed response.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ __all__ = [
     "chunk",
     "ending",
     "http_chunk",
+    "responses_text_stream",
+    "responses_tool_stream",
     "scale_pieces",
     "scale_stream",
     "scale_text",
@@ -162,3 +169,167 @@ def _scale_shared(n_chunks: int) -> dict[str, Any]:
 def http_chunk(data: bytes) -> bytes:
     """One HTTP/1.1 chunk of a `Transfer-Encoding: chunked` body."""
     return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+# -- the Responses API --------------------------------------------------------------------------
+
+_RESPONSE_ID = "resp_0f80f320b6d3bc2b016a3c121983f08192898904ff92319f9f"
+_MESSAGE_ID = "msg_0f80f320b6d3bc2b016a3c121b2bf481929859fbd5c84b5199"
+_CALL_ITEM_ID = "fc_0967f4efea4061d0016a3c1223286481a0b6b3834cdd7c6574"
+
+
+def _event(body: dict[str, Any]) -> bytes:
+    data = json.dumps(body, separators=(",", ":"))
+    return f"event: {body['type']}\ndata: {data}\n\n".encode()
+
+
+def _response(status: str, output: list[dict[str, Any]], n_out: int | None) -> dict[str, Any]:
+    usage = None
+    if n_out is not None:
+        usage = {
+            "input_tokens": 10,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": n_out,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": 10 + n_out,
+        }
+    return {
+        "id": _RESPONSE_ID,
+        "object": "response",
+        "created_at": 1782321689,
+        "status": status,
+        "background": False,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": None,
+        "max_output_tokens": None,
+        "model": "gpt-5-2025-08-07",
+        "output": output,
+        "parallel_tool_calls": True,
+        "previous_response_id": None,
+        "reasoning": {"effort": "medium", "summary": None},
+        "store": False,
+        "temperature": 1.0,
+        "text": {"format": {"type": "text"}, "verbosity": "medium"},
+        "tool_choice": "auto",
+        "tools": [],
+        "top_p": 1.0,
+        "truncation": "disabled",
+        "usage": usage,
+        "user": None,
+        "metadata": {},
+    }
+
+
+def _opening() -> list[dict[str, Any]]:
+    started = _response("in_progress", [], None)
+    return [
+        {"type": "response.created", "response": started, "sequence_number": 0},
+        {"type": "response.in_progress", "response": started, "sequence_number": 1},
+    ]
+
+
+def responses_text_stream(n: int) -> list[bytes]:
+    """A message streamed in n text deltas: n + 8 events, from `response.created` to
+    `response.completed`."""
+    events = _opening()
+    item = {
+        "id": _MESSAGE_ID,
+        "type": "message",
+        "status": "in_progress",
+        "content": [],
+        "role": "assistant",
+    }
+    part = {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}
+    events.append({"type": "response.output_item.added", "item": item, "output_index": 0})
+    events.append(
+        {
+            "type": "response.content_part.added",
+            "content_index": 0,
+            "item_id": _MESSAGE_ID,
+            "output_index": 0,
+            "part": part,
+        }
+    )
+    for i in range(n):
+        events.append(
+            {
+                "type": "response.output_text.delta",
+                "content_index": 0,
+                "delta": WORDS[i % len(WORDS)],
+                "item_id": _MESSAGE_ID,
+                "logprobs": [],
+                "obfuscation": obfuscation(),
+                "output_index": 0,
+            }
+        )
+    text = text_of(n)
+    done_part = {**part, "text": text}
+    done_item = {**item, "status": "completed", "content": [done_part]}
+    events.append(
+        {
+            "type": "response.output_text.done",
+            "content_index": 0,
+            "item_id": _MESSAGE_ID,
+            "logprobs": [],
+            "output_index": 0,
+            "text": text,
+        }
+    )
+    events.append(
+        {
+            "type": "response.content_part.done",
+            "content_index": 0,
+            "item_id": _MESSAGE_ID,
+            "output_index": 0,
+            "part": done_part,
+        }
+    )
+    events.append({"type": "response.output_item.done", "item": done_item, "output_index": 0})
+    events.append(
+        {"type": "response.completed", "response": _response("completed", [done_item], n)}
+    )
+    return _numbered(events)
+
+
+def responses_tool_stream(n: int) -> list[bytes]:
+    """A function call whose arguments arrive in n deltas: n + 6 events."""
+    events = _opening()
+    item = {
+        "id": _CALL_ITEM_ID,
+        "type": "function_call",
+        "status": "in_progress",
+        "arguments": "",
+        "call_id": "call_bench",
+        "name": "write_file",
+    }
+    events.append({"type": "response.output_item.added", "item": item, "output_index": 0})
+    for piece in tool_pieces(n):
+        events.append(
+            {
+                "type": "response.function_call_arguments.delta",
+                "delta": piece,
+                "item_id": _CALL_ITEM_ID,
+                "obfuscation": obfuscation(),
+                "output_index": 0,
+            }
+        )
+    arguments = "".join(tool_pieces(n))
+    done_item = {**item, "status": "completed", "arguments": arguments}
+    events.append(
+        {
+            "type": "response.function_call_arguments.done",
+            "arguments": arguments,
+            "item_id": _CALL_ITEM_ID,
+            "output_index": 0,
+        }
+    )
+    events.append({"type": "response.output_item.done", "item": done_item, "output_index": 0})
+    events.append(
+        {"type": "response.completed", "response": _response("completed", [done_item], n)}
+    )
+    return _numbered(events)
+
+
+def _numbered(events: list[dict[str, Any]]) -> list[bytes]:
+    return [_event({**event, "sequence_number": number}) for number, event in enumerate(events)]

@@ -13,8 +13,9 @@ import pytest
 import llmstream as ls
 from llmstream.testing import Cassette, ReplayTransport
 
-from .support.corpus import PROVIDERS, SEEDS, TEST_KEY, Recording, corpus
+from .support.corpus import PROVIDERS, SEEDS, TEST_KEY, Recording, corpus, responses
 from .support.deviations import declared
+from .support.responses import openai_responses
 
 
 @ls.tool
@@ -52,6 +53,9 @@ def multiply(a: int, b: int) -> int:
 TWO_STEP = [
     r for r in corpus() if r.interactions == 2 and r.kind in ("tool", "multi_tool", "thinking")
 ]
+# The Responses API's two-step conversations (OpenAI's gpt-5: a tool, two tools, reasoning with
+# summaries), replayed by an agent whose client speaks that API.
+RESPONSES_TWO_STEP = [r for r in responses() if r.interactions == 2]
 SEED = Recording(
     path=SEEDS / "cerebras-tool_streaming.yaml",
     provider="cerebras",
@@ -66,6 +70,8 @@ DEVIATIONS = declared()
 def agent_for(recording: Recording, transport: ReplayTransport) -> tuple[ls.Agent, str]:
     """The agent a user would write for this recording, and the prompt."""
     first = recording.cassette().interactions[0].request.json
+    if "input" in first:
+        return responses_agent_for(recording, transport)
     setup = PROVIDERS[recording.provider]
     options: dict[str, Any] = {}
     limit = first.get("max_tokens", first.get("max_completion_tokens"))
@@ -85,6 +91,29 @@ def agent_for(recording: Recording, transport: ReplayTransport) -> tuple[ls.Agen
         streaming=recording.streamed,
         **options,
     )
+    return agent, prompt
+
+
+def responses_agent_for(recording: Recording, transport: ReplayTransport) -> tuple[ls.Agent, str]:
+    """The same, on the Responses API: `ls.OpenAI(api="responses")`, the recorded output limit
+    and reasoning options, the system and user text of the first request's input."""
+    first = recording.cassette().interactions[0].request.json
+    options: dict[str, Any] = {}
+    if "max_output_tokens" in first:
+        options["max_tokens"] = first["max_output_tokens"]
+    reasoning = first.get("reasoning") or {}
+    if "effort" in reasoning:
+        options["reasoning_effort"] = reasoning["effort"]
+    if "summary" in reasoning:
+        options["reasoning_summary"] = reasoning["summary"]
+    system = next(
+        (i["content"] for i in first["input"] if i.get("role") in ("system", "developer")), None
+    )
+    prompt = next(i for i in first["input"] if i.get("role") == "user")["content"][0]["text"]
+    tools = [add, multiply] if recording.kind == "multi_tool" else [weather]
+    client = ls.AsyncClient(openai_responses(), transport=transport)
+    agent = ls.Agent(client, recording.model, system=system, tools=tools,
+                     streaming=recording.streamed, **options)  # fmt: skip
     return agent, prompt
 
 
@@ -116,9 +145,12 @@ def _transport(recording: Recording) -> ReplayTransport:
     return ReplayTransport(Cassette.load(recording.path), tolerate=DEVIATIONS.get(recording.id))
 
 
+ALL_TWO_STEP = [*TWO_STEP, *RESPONSES_TWO_STEP, SEED]
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize(
-    "recording", [*TWO_STEP, SEED], ids=lambda r: r.path.stem if r is SEED else r.id
+    "recording", ALL_TWO_STEP, ids=lambda r: r.path.stem if r is SEED else r.id
 )
 async def test_agent_run(recording: Recording) -> None:
     transport = _transport(recording)
@@ -129,7 +161,7 @@ async def test_agent_run(recording: Recording) -> None:
 
 @pytest.mark.anyio
 @pytest.mark.parametrize(
-    "recording", [*TWO_STEP, SEED], ids=lambda r: r.path.stem if r is SEED else r.id
+    "recording", ALL_TWO_STEP, ids=lambda r: r.path.stem if r is SEED else r.id
 )
 async def test_agent_stream(recording: Recording) -> None:
     transport = _transport(recording)
@@ -158,6 +190,30 @@ def test_every_two_step_recording_is_covered() -> None:
         *("thinking", "thinking-streaming"),
     }
     assert any(r.provider == "xai" and r.model == "grok-3-mini" for r in TWO_STEP)
+    assert {r.scenario for r in RESPONSES_TWO_STEP} == {
+        *("tool", "tool_streaming", "multi_tool", "multi_tool_streaming"),
+        *("thinking", "thinking-streaming"),
+    }
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "recording", [r for r in RESPONSES_TWO_STEP if r.kind == "thinking"], ids=lambda r: r.id
+)
+async def test_the_responses_follow_up_carries_the_reasoning_item_before_its_call(
+    recording: Recording,
+) -> None:
+    transport = _transport(recording)
+    agent, prompt = agent_for(recording, transport)
+    result = await agent.run(prompt)
+    sent = transport.requests[1]["input"]
+    received = result.steps[0].message.provider_state["output_items"]
+    [reasoning] = [item for item in sent if item.get("type") == "reasoning"]
+    position = sent.index(reasoning)
+    assert sent[position + 1]["type"] == "function_call"
+    assert reasoning["encrypted_content"] == received[0]["encrypted_content"]
+    assert reasoning["summary"] == received[0]["summary"]
+    assert "id" not in reasoning
 
 
 @pytest.mark.anyio

@@ -294,6 +294,56 @@ def test_a_failed_turn_is_shown_and_the_chat_goes_on(
     assert served.fake.requests[1].messages == [{"role": "user", "content": "good"}]
 
 
+# -- the Responses API ------------------------------------------------------------------------
+
+
+def test_api_responses_speaks_the_responses_api_and_shows_the_same(
+    served: FakeServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served.fake.add(THINKING, THINKING)
+    said = []
+    for api in ("chat", "responses"):
+        result = run(capsys, monkeypatch, *chat(served, "--api", api), stdin="Say hi\n")
+        assert result.code == 0
+        said.append(re.sub(r"thought for \d+\.\ds", "thought", result.out))
+    assert said[0] == said[1]
+    assert [r.path for r in served.fake.requests] == ["/v1/chat/completions", "/v1/responses"]
+    assert served.fake.requests[1].input == [
+        {"role": "user", "content": [{"type": "input_text", "text": "Say hi"}]}
+    ]
+
+
+def test_a_responses_conversation_sends_each_reply_back_as_its_items(
+    served: FakeServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served.fake.add(CALLING, "Sunny.")
+    options = ("--api", "responses", "--reasoning-summary", "auto", "--reasoning-effort", "low",
+               "--json", "-i")  # fmt: skip
+    result = run(capsys, monkeypatch, *chat(served, *options), stdin="Weather?\nAnd now?\n")
+    assert result.code == 0
+    first, second = served.fake.requests
+    assert first.body["reasoning"] == {"effort": "low", "summary": "auto"}
+    assert first.body["store"] is False
+    kinds = [item.get("type", item.get("role")) for item in second.input]
+    # A compatible server is not asked for encrypted reasoning: the summary alone cannot go
+    # back, so the reply goes back as its message and its call (answered 'not run').
+    assert kinds == ["user", "message", "function_call", "function_call_output", "user"]
+    assert second.input[3] == {"type": "function_call_output", "call_id": "call_w",
+                                "output": TOOLS_NOT_RUN}  # fmt: skip
+    reasoning = [e for e in result.events() if isinstance(e, ls.ReasoningDelta)]
+    assert "".join(e.text for e in reasoning) == "Weather needs the tool."
+
+
+def test_cerebras_has_no_responses_api_on_the_command_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CEREBRAS_API_KEY", "csk-test")
+    result = run(capsys, monkeypatch, "chat", "--provider", "cerebras", "--api", "responses", "hi")
+    assert result.code == 2
+    assert "Cerebras has no Responses API" in result.err
+    assert "csk-test" not in result.err
+
+
 # -- replaying recorded provider traffic -----------------------------------------------------
 
 

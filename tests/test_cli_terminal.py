@@ -207,15 +207,20 @@ def chat_session(base_url: str, model: str, *options: str) -> Iterator[Tmux]:
 
 
 def chat_on_a_real_server(
-    base_url: str, *, model: str = "local", reasoning: bool = False, tools: bool = False
+    base_url: str,
+    *,
+    model: str = "local",
+    reasoning: bool = False,
+    tools: bool = False,
+    api: str = "chat",
 ) -> str:
-    """`llmstream chat` against a real server at `base_url`, in tmux: a short reply with its
-    usage line (and folded reasoning when `reasoning`); with `tools`, a forced call to a weather
-    tool (the server must be able to force one); then a reply that cannot end on its own
-    (llama.cpp's `ignore_eos`) stopped with Ctrl-C, and Ctrl-C at the prompt. Returns the
+    """`llmstream chat --api <api>` against a real server at `base_url`, in tmux: a short reply
+    with its usage line (and folded reasoning when `reasoning`); with `tools`, a forced call to
+    a weather tool (the server must be able to force one); then a reply that cannot end on its
+    own (llama.cpp's `ignore_eos`) stopped with Ctrl-C, and Ctrl-C at the prompt. Returns the
     screens, for the log."""
     screens = []
-    with chat_session(base_url, model, "--max-tokens", "24") as terminal:
+    with chat_session(base_url, model, "--api", api, "--max-tokens", "24") as terminal:
         terminal.type_line("Say hi in Portuguese")
         screen = terminal.wait_for(answered("Say hi in Portuguese"), seconds=120)
         reply = after_last_prompt_line(screen, "Say hi in Portuguese")
@@ -228,7 +233,7 @@ def chat_on_a_real_server(
             (Path(folder) / "tools.json").write_text(json.dumps([WEATHER]))
             forced = ("--tools", str(Path(folder) / "tools.json"), "--tool-choice", "required")
             one_call = ("--extra-body", '{"parallel_tool_calls": false}', "--max-tokens", "64")
-            with chat_session(base_url, model, *forced, *one_call) as terminal:
+            with chat_session(base_url, model, "--api", api, *forced, *one_call) as terminal:
                 terminal.type_line("What is the weather in Paris?")
                 screen = terminal.wait_for(answered("What is the weather in Paris?"), seconds=120)
         reply = after_last_prompt_line(screen, "What is the weather in Paris?")
@@ -237,7 +242,7 @@ def chat_on_a_real_server(
         screens.append(screen)
 
     long_reply = ("--max-tokens", "4096", "--extra-body", '{"ignore_eos": true}')
-    with chat_session(base_url, model, *long_reply) as terminal:
+    with chat_session(base_url, model, "--api", api, *long_reply) as terminal:
         terminal.type_line("Tell me a long story")
         terminal.wait_for(
             lambda s: len(after_last_prompt_line(s, "Tell me a long story").strip()) > 20,
@@ -251,16 +256,22 @@ def chat_on_a_real_server(
     return "\n".join(screens)
 
 
-def test_the_real_server_check_passes_on_a_fake_one() -> None:
+@pytest.mark.parametrize("api", ["chat", "responses"])
+def test_the_real_server_check_passes_on_a_fake_one(api: str) -> None:
     """`chat_on_a_real_server` itself, against a fake that stands in for llama.cpp (it stalls
-    where llama.cpp would go on until max_tokens)."""
+    where llama.cpp would go on until max_tokens), on either API."""
     fake = FakeLLM(
         Reply("Olá!", reasoning="A greeting.", usage=(9, 4)),
         Reply(tool_calls=[("weather", {"location": "Paris"})]),
-        Reply("Once upon a time, in a land far away", faults=[stall(after=6, seconds=30)]),
+        # It stalls once the story is on screen: the Responses API sends four events first.
+        Reply(
+            "Once upon a time, in a land far away",
+            faults=[stall(after=6 if api == "chat" else 10, seconds=30)],
+        ),
     )
     with fake.serve() as server:
-        screens = chat_on_a_real_server(server.base_url, reasoning=True, tools=True)
+        screens = chat_on_a_real_server(server.base_url, reasoning=True, tools=True, api=api)
     assert "Olá!" in screens
+    assert {request.api for request in fake.requests} == {api}
     assert fake.requests[1].body["tool_choice"] == "required"
     assert fake.requests[2].body["ignore_eos"] is True

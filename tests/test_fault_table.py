@@ -5,6 +5,10 @@ states what the caller must get. Every scenario runs through the four ways to ma
 and sync, `stream()` and `generate()`, the async ones under asyncio and trio: a path can no longer
 lag behind the others. A stream is retried only until its first event reached the caller, and
 `generate()` is the same call collected, so both see the same attempts.
+
+And every scenario runs on both APIs, chat completions and the Responses API (the server answers
+each in its own events), but for the few whose bytes belong to one API (a provider's error
+chunk, a recorded edge case): those have their twin in the other API's words.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from .support.faults import (
     status,
     stream,
     text_of,
+    whole_reply,
 )
 
 FAST_RETRIES = ls.RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.05)
@@ -75,6 +80,7 @@ class Scenario:
     provider: type[ls.Provider] = ls.OpenAI
     max_line_bytes: int | None = None
     max_response_bytes: int | None = None
+    apis: tuple[str, ...] = ("chat", "responses")  # the APIs whose words the script speaks
 
 
 XAI_TIMEOUT = {
@@ -90,10 +96,6 @@ RATE_LIMITED = {
     }
 }
 SERVER_ERROR = {"error": {"message": "The server had an error", "type": "server_error"}}
-WHOLE_REPLY = {
-    "choices": [{"index": 0, "message": {"content": "whole"}, "finish_reason": "stop"}],
-    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-}
 SSE_EDGE_CASES = (
     # A BOM, CR-only line endings, comments, id/retry, and a JSON object split over two data
     # lines between two members (a newline there is JSON whitespace).
@@ -102,6 +104,36 @@ SSE_EDGE_CASES = (
     b'data: {"choices":[{"index":0,"delta":{"content":" mundo"},"finish_reason":"stop"}]}\r\r'
     b"data: [DONE]\r\r"
 )
+
+RESPONSES_SSE_EDGE_CASES = (
+    # The same, in the Responses API's named events: a BOM, CR-only line endings, a comment,
+    # an event's JSON split over two data lines, an event with no `event:` name, and the
+    # completed response.
+    b'\xef\xbb\xbf: hello\revent: response.created\rdata: {"type": "response.created", '
+    b'"response": {"id": "resp_edge", "model": "m"}}\r\r'
+    b'event: response.output_text.delta\rdata: {"type": "response.output_text.delta", \r'
+    b'data: "output_index": 0, "delta": "Ol\xc3\xa1"}\r\r'
+    b'data: {"type": "response.output_text.delta", "output_index": 0, "delta": " mundo"}\r\r'
+    b'event: response.completed\rdata: {"type": "response.completed", "response": {"id": '
+    b'"resp_edge", "status": "completed", "output": [{"type": "message", "role": "assistant", '
+    b'"content": [{"type": "output_text", "text": "Ol\xc3\xa1 mundo"}]}]}}\r\r'
+)
+RESPONSES_ERRORS = [
+    (
+        "error",
+        b'event: error\ndata: {"type": "error", "code": "server_error", "message": "The server '
+        b'had an error while processing your request.", "param": null, "sequence_number": 9}\n\n',
+        {"code": "server_error", "param": None, "message": "The server had an error while "
+         "processing your request."},
+    ),
+    (
+        "response-failed",
+        b'event: response.failed\ndata: {"type": "response.failed", "response": {"id": '
+        b'"resp_fault", "status": "failed", "error": {"code": "rate_limit_exceeded", "message": '
+        b'"Rate limit reached"}, "output": []}, "sequence_number": 9}\n\n',
+        {"code": "rate_limit_exceeded", "message": "Rate limit reached"},
+    ),
+]  # fmt: skip
 
 IN_STREAM_ERRORS = [
     (
@@ -145,8 +177,14 @@ RETRY_HEADERS = [
 SCENARIOS = [
     # -- the happy path, to anchor everything else
     Scenario("clean", (stream(5),), Expect(text=text_of(5))),
-    Scenario("sse-edge-cases", (raw(0, SSE_EDGE_CASES),), Expect(text="Olá mundo")),
-    Scenario("whole-json-reply", (status(200, WHOLE_REPLY),), Expect(text="whole")),
+    Scenario("sse-edge-cases", (raw(0, SSE_EDGE_CASES),), Expect(text="Olá mundo"), apis=("chat",)),
+    Scenario(
+        "sse-edge-cases-responses",
+        (raw(0, RESPONSES_SSE_EDGE_CASES),),
+        Expect(text="Olá mundo"),
+        apis=("responses",),
+    ),
+    Scenario("whole-json-reply", (whole_reply(),), Expect(text="whole")),
     # -- time limits
     Scenario(
         "slow-head-hits-first-event",
@@ -329,8 +367,18 @@ SCENARIOS = [
             (raw(2, payload),),
             Expect(ls.StreamError, text=text_of(2), fields=fields),
             provider=provider,
+            apis=("chat",),
         )
         for provider, payload, fields in IN_STREAM_ERRORS
+    ],
+    *[
+        Scenario(
+            f"responses-{name}",
+            (raw(2, payload),),
+            Expect(ls.StreamError, text=text_of(2), fields=fields),
+            apis=("responses",),
+        )
+        for name, payload, fields in RESPONSES_ERRORS
     ],
     Scenario(
         "error-event-before-any-event-is-retried",
@@ -414,7 +462,7 @@ SCENARIOS = [
         "503-then-a-whole-reply",
         (
             status(503, {"error": {"message": "busy"}}),
-            status(200, WHOLE_REPLY, {"x-ratelimit-remaining-tokens": "99"}),
+            whole_reply({"x-ratelimit-remaining-tokens": "99"}),
         ),
         Expect(text="whole", attempts=2),
     ),
@@ -432,8 +480,8 @@ class Outcome:
     seconds: float
 
 
-def _provider(scenario: Scenario, url: str) -> ls.Provider:
-    return scenario.provider(api_key=TEST_KEY, base_url=url)
+def _provider(scenario: Scenario, url: str, api: str) -> ls.Provider:
+    return scenario.provider(api_key=TEST_KEY, base_url=url, api=api)
 
 
 def _client_options(scenario: Scenario) -> dict[str, Any]:
@@ -482,40 +530,52 @@ ASYNC_PATHS: dict[str, AsyncPath] = {"stream": async_stream, "generate": async_g
 SYNC_PATHS: dict[str, SyncPath] = {"stream": sync_stream, "generate": sync_generate}
 
 
+# Every scenario on every API whose words it speaks.
+CASES = [
+    pytest.param(scenario, api, id=f"{scenario.id}-{api}")
+    for scenario in SCENARIOS
+    for api in scenario.apis
+]
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize("path", list(ASYNC_PATHS))
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.id)
-async def test_async(server: FaultServer, scenario: Scenario, path: str) -> None:
+@pytest.mark.parametrize(("scenario", "api"), CASES)
+async def test_async(server: FaultServer, scenario: Scenario, api: str, path: str) -> None:
     name, url = server.scenario(*scenario.script)
     start = time.monotonic()
-    async with ls.AsyncClient(_provider(scenario, url), **_client_options(scenario)) as client:
+    provider = _provider(scenario, url, api)
+    async with ls.AsyncClient(provider, **_client_options(scenario)) as client:
         delivered: list[str] = []
         try:
             message = await ASYNC_PATHS[path](client, delivered)
             outcome = Outcome(message, None, delivered, time.monotonic() - start)
         except ls.APIError as error:
             outcome = Outcome(None, error, delivered, time.monotonic() - start)
-    verify(scenario, path, outcome, server, name)
+    verify(scenario, api, path, outcome, server, name)
 
 
 @pytest.mark.parametrize("path", list(SYNC_PATHS))
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.id)
-def test_sync(server: FaultServer, scenario: Scenario, path: str) -> None:
+@pytest.mark.parametrize(("scenario", "api"), CASES)
+def test_sync(server: FaultServer, scenario: Scenario, api: str, path: str) -> None:
     name, url = server.scenario(*scenario.script)
     start = time.monotonic()
-    with ls.Client(_provider(scenario, url), **_client_options(scenario)) as client:
+    with ls.Client(_provider(scenario, url, api), **_client_options(scenario)) as client:
         delivered: list[str] = []
         try:
             message = SYNC_PATHS[path](client, delivered)
             outcome = Outcome(message, None, delivered, time.monotonic() - start)
         except ls.APIError as error:
             outcome = Outcome(None, error, delivered, time.monotonic() - start)
-    verify(scenario, path, outcome, server, name)
+    verify(scenario, api, path, outcome, server, name)
 
 
-def verify(scenario: Scenario, path: str, outcome: Outcome, server: FaultServer, name: str) -> None:
+def verify(
+    scenario: Scenario, api: str, path: str, outcome: Outcome, server: FaultServer, name: str
+) -> None:
     expect = scenario.expect
     assert server.attempts[name] == expect.attempts
+    assert {exchange.api for exchange in server.exchanges[name]} == {api}
     assert expect.at_least <= outcome.seconds < expect.within
     if expect.error is None:
         assert outcome.error is None, f"expected success, got {outcome.error!r}"
@@ -550,3 +610,11 @@ def verify(scenario: Scenario, path: str, outcome: Outcome, server: FaultServer,
     if expect.sent_under is not None:
         sent = sum(exchange.sent for exchange in server.exchanges[name])
         assert sent < expect.sent_under, f"the client read on: the server sent {sent} bytes"
+
+
+def test_every_scenario_runs_on_both_apis_or_has_a_twin() -> None:
+    apis = {api for scenario in SCENARIOS for api in scenario.apis}
+    assert apis == {"chat", "responses"}
+    one_api = [s for s in SCENARIOS if len(s.apis) == 1]
+    assert len(one_api) < len(SCENARIOS) // 4
+    assert sum(1 for s in SCENARIOS if s.apis == ("responses",)) >= 3

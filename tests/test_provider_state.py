@@ -299,14 +299,14 @@ def test_azure_v1_and_deployment_urls_and_the_api_key_header(
 ) -> None:
     monkeypatch.delenv("AZURE_OPENAI_ENDPOINT", raising=False)
     v1 = ls.AzureOpenAI(api_key=TEST_KEY, endpoint="https://res.openai.azure.com/")
-    assert v1.chat_url == "https://res.openai.azure.com/openai/v1/chat/completions"
+    assert v1.url == "https://res.openai.azure.com/openai/v1/chat/completions"
     headers = v1.request_headers()
     assert headers["api-key"] == TEST_KEY
     assert "Authorization" not in headers
     old = ls.AzureOpenAI(
         api_key=TEST_KEY, endpoint="https://res.openai.azure.com", deployment="prod-gpt"
     )
-    assert old.chat_url == (
+    assert old.url == (
         "https://res.openai.azure.com/openai/deployments/prod-gpt/chat/completions"
         "?api-version=2024-10-21"
     )

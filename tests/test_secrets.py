@@ -195,6 +195,59 @@ def test_a_key_echoed_in_an_error_inside_the_stream_never_shows(server: FaultSer
     _no_trace_of_the_key(_shown_by(caught.value))
 
 
+# -- the same on the Responses API --------------------------------------------------------------
+
+RESPONSES_ECHOES = {
+    "error-event": {"type": "error", "code": TEST_KEY, "message": f"bad key {TEST_KEY}",
+                    "param": f"param {TEST_KEY}", "sequence_number": 3},
+    "response-failed": {"type": "response.failed", "sequence_number": 3, "response": {
+        "id": "resp_x", "status": "failed", "output": [],
+        "error": {"code": TEST_KEY, "message": f"bad key {TEST_KEY}"}}},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("event", RESPONSES_ECHOES.values(), ids=RESPONSES_ECHOES.keys())
+@pytest.mark.parametrize("flavour", ["async", "sync"])
+def test_a_key_echoed_in_a_responses_error_never_shows(
+    server: FaultServer, caplog: pytest.LogCaptureFixture, flavour: str, event: dict[str, Any]
+) -> None:
+    frame = f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode()
+    _name, url = server.scenario(raw(2, frame))
+    provider = ls.OpenAI(api_key=TEST_KEY, base_url=url, api="responses")
+    with caplog.at_level(logging.DEBUG, logger="llmstream"):
+        if flavour == "async":
+
+            async def main() -> ls.APIError:
+                async with ls.AsyncClient(provider) as client:
+                    with pytest.raises(ls.StreamError) as caught:
+                        async with client.stream(model="m", messages=[ls.user("hi")]) as s:
+                            await s.collect()
+                return caught.value
+
+            error = anyio.run(main)
+        else:
+            with ls.Client(provider) as client:
+                with pytest.raises(ls.StreamError) as caught:
+                    with client.stream(model="m", messages=[ls.user("hi")]) as s:
+                        s.collect()
+            error = caught.value
+    assert (error.message, error.code) == ("bad key [redacted]", "[redacted]")
+    assert error.partial is not None
+    assert error.partial.text == "w0 w1 "
+    logged = [record.getMessage() for record in caplog.records]
+    _no_trace_of_the_key([*_shown_by(error), *logged])
+
+
+def test_a_key_echoed_in_a_responses_status_error_never_shows(server: FaultServer) -> None:
+    _name, url = server.scenario(status(500, ECHOED_BODY, ECHOED_HEADERS))
+    provider = ls.OpenAI(api_key=TEST_KEY, base_url=url, api="responses")
+    with ls.Client(provider, max_retries=0) as client:
+        with pytest.raises(ls.ServerError) as caught:
+            client.generate(model="m", messages=[ls.user("hi")])
+    assert caught.value.code == "[redacted]"
+    _no_trace_of_the_key(_shown_by(caught.value))
+
+
 def test_an_extra_credential_header_is_a_secret_of_the_call(server: FaultServer) -> None:
     """A credential the caller sends in a header of its own is redacted like the key."""
     token = "gateway-token-0123456789abcdef"

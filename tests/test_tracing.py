@@ -704,6 +704,122 @@ async def test_content_is_recorded_when_asked(otel: Captured, fake: FakeLLM) -> 
 
 
 @pytest.mark.anyio
+async def test_a_responses_call_reads_as_the_same_chat_call(otel: Captured) -> None:
+    """The same conversation and reply, on either API: the same span, but for the response id
+    (the Responses API's `resp_...`) and the provider's own finish word."""
+    reply = Reply("It is a cat.", reasoning="Looking closely.", usage=(30, 9))
+    spans = {}
+    for api in ("chat", "responses"):
+        fake = FakeLLM(reply, api=api)
+        async with fake.async_client(tracing=otel.tracing(record_content=True)) as client:
+            async with client.stream(model="m", messages=CONVERSATION) as stream:
+                async for _ in stream:
+                    pass
+        [span] = [s for s in otel.named("chat") if s.name not in spans.values()]
+        spans[api] = attributes(span)
+        otel.exporter.clear()
+        assert fake.requests[0].api == api
+    chat, responses = spans["chat"], spans["responses"]
+    for key in ("gen_ai.input.messages", "gen_ai.output.messages"):
+        assert json.loads(responses[key]) == json.loads(chat[key])
+    assert responses["gen_ai.response.id"] == "resp_fake_0"
+    assert chat["gen_ai.response.id"] == "chatcmpl-fake-0"
+    assert responses["gen_ai.response.finish_reasons"] == ("completed",)
+    for key in ("gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
+                "gen_ai.request.model", "gen_ai.operation.name", "gen_ai.response.model",
+                "gen_ai.provider.name", "server.address"):  # fmt: skip
+        assert responses.get(key) == chat.get(key), key
+    assert responses["gen_ai.usage.input_tokens"] == 30
+
+
+@pytest.mark.anyio
+async def test_a_responses_call_records_no_content_unless_asked(otel: Captured) -> None:
+    fake = FakeLLM("Secret words", api="responses")
+    async with fake.async_client(tracing=otel.tracing()) as client:
+        reply = await client.generate(model="m", messages=[ls.user("Private question")])
+    values = attributes(otel.one("chat"))
+    assert not set(CONTENT_KEYS) & set(values)
+    assert values["gen_ai.response.id"] == reply.id == "resp_fake_0"
+    assert not any("Private" in text or "Secret" in text for text in span_texts(otel.one("chat")))
+
+
+@pytest.mark.anyio
+async def test_a_responses_agent_step_reads_its_replayed_items(otel: Captured) -> None:
+    """The second step of an agent run on the Responses API sends the first reply's items back:
+    its span reads them as one assistant message (reasoning, call), then the tool's answer."""
+    fake = FakeLLM(
+        Reply(reasoning="Look it up.",
+              tool_calls=[tool_call("weather", {"location": "Rome"}, id="c1")]),
+        "Hot.",
+        api="responses",
+    )  # fmt: skip
+    client = fake.async_client(tracing=otel.tracing(record_content=True))
+    # A compatible server is asked for encrypted reasoning by name (llmstream does not assume it).
+    include = {"include": ["reasoning.encrypted_content"]}
+    agent = ls.Agent(client, "m", system="Be brief", tools=[weather], extra_body=include)
+    await agent.run("Weather in Rome?")
+    assert [item.get("type") for item in fake.requests[1].input][2:] == [
+        "reasoning", "function_call", "function_call_output",
+    ]  # fmt: skip
+    _first, second = sorted(otel.named("chat"), key=lambda span: span.start_time or 0)
+    assert json.loads(attributes(second)["gen_ai.input.messages"]) == [
+        {"role": "system", "parts": [{"type": "text", "content": "Be brief"}]},
+        {"role": "user", "parts": [{"type": "text", "content": "Weather in Rome?"}]},
+        {
+            "role": "assistant",
+            "parts": [
+                {"type": "reasoning", "content": "Look it up."},
+                {
+                    "type": "tool_call",
+                    "id": "c1",
+                    "name": "weather",
+                    "arguments": {"location": "Rome"},
+                },
+            ],
+        },
+        {"role": "tool", "parts": [{"type": "tool_call_response", "id": "c1", "response": "40 C"}]},
+    ]
+    assert attributes(second)["gen_ai.response.id"] == "resp_fake_1"
+
+
+def test_responses_items_read_as_conventions_messages() -> None:
+    from llmstream._tracing.content import input_messages
+
+    body = {
+        "input": [
+            {"role": "developer", "content": "Be brief"},
+            {"role": "user", "content": [
+                {"type": "input_text", "text": "Look"},
+                {"type": "input_image", "image_url": "data:image/png;base64,AAAA"},
+            ]},
+            {"type": "reasoning", "summary": [], "encrypted_content": "opaque"},
+            {"type": "message", "role": "assistant", "content": [
+                {"type": "output_text", "text": "I see"}, {"type": "refusal", "refusal": "no"}]},
+            {"type": "web_search_call", "action": {"query": "cats"}, "status": "completed"},
+            {"type": "function_call_output", "call_id": "c9", "output": "done"},
+            {"role": "user", "content": "Thanks"},
+        ]
+    }  # fmt: skip
+    assert input_messages(json.dumps(body).encode()) == [
+        {"role": "system", "parts": [{"type": "text", "content": "Be brief"}]},
+        {"role": "user", "parts": [
+            {"type": "text", "content": "Look"},
+            {"type": "blob", "modality": "image", "mime_type": "image/png", "content": "AAAA"},
+        ]},
+        {"role": "assistant", "parts": [
+            {"type": "text", "content": "I see"}, {"type": "refusal", "content": "no"},
+            {"type": "web_search_call", "action": {"query": "cats"}, "status": "completed"},
+        ]},
+        {"role": "tool", "parts": [{"type": "tool_call_response", "id": "c9", "response": "done"}]},
+        {"role": "user", "parts": [{"type": "text", "content": "Thanks"}]},
+    ]  # fmt: skip
+    assert input_messages(b'{"input": "Hi"}') == [
+        {"role": "user", "parts": [{"type": "text", "content": "Hi"}]}
+    ]
+    assert input_messages(b"[1]") == []
+
+
+@pytest.mark.anyio
 async def test_an_agent_records_content_when_asked(otel: Captured, fake: FakeLLM) -> None:
     fake.add(Reply("", tool_calls=[tool_call("weather", {"location": "Rome"}, id="c1")]), "Hot.")
     client = fake.async_client(tracing=otel.tracing(record_content=True))

@@ -26,3 +26,18 @@ def test_chat_with_reasoning(thinking_llama_server: RunningServer) -> None:
 def test_chat_with_a_tool_call(tool_llama_server: RunningServer) -> None:
     screens = chat_on_a_real_server(tool_llama_server.base_url, tools=True)
     assert "→ weather(" in screens
+
+
+def test_chat_on_the_responses_api(llama_server: RunningServer) -> None:
+    screens = chat_on_a_real_server(llama_server.base_url, api="responses")
+    assert "you> Say hi in Portuguese" in screens
+
+
+def test_chat_on_the_responses_api_with_reasoning_and_a_tool_call(
+    thinking_llama_server: RunningServer, tool_llama_server: RunningServer
+) -> None:
+    screens = chat_on_a_real_server(thinking_llama_server.base_url, reasoning=True,
+                                    api="responses")  # fmt: skip
+    assert "[thought for" in screens
+    screens = chat_on_a_real_server(tool_llama_server.base_url, tools=True, api="responses")
+    assert "→ weather(" in screens

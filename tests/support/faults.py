@@ -5,6 +5,10 @@ each request with a scripted behaviour chosen by the first path segment:
 `POST /<scenario>/v1/chat/completions`. A scenario is a list of behaviours, one per attempt (the
 last one repeats), so "429, then success" is `[status(429, ...), stream()]`. The server counts the
 attempts it saw and notes when each client connection closed.
+
+The behaviours speak the API the request was sent to, by its path: chat completions chunks (and
+`[DONE]`), or, for `POST /<scenario>/v1/responses`, the Responses API's named events (from
+`response.created` to `response.completed`). Raw bytes (`raw`, `status`) are sent as given.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ class Exchange:
     headers_sent: bool = False
     chunked: bool = True
     sent: int = 0  # bytes of body sent so far
+    api: str = "chat"  # the API of the request: "chat" or "responses"
+    said: list[str] = field(default_factory=list)  # the text sent so far
 
     async def start(
         self,
@@ -76,6 +82,42 @@ class Exchange:
         prefix = f"event: {event}\n" if event else ""
         await self.send(f"{prefix}data: {data}\n\n".encode())
 
+    # -- the reply, in the request's API ---------------------------------------------------
+    async def opening(self) -> None:
+        """What comes before the text: the role (chat), or the response and its message item
+        (the Responses API). Neither is an event the caller sees."""
+        if self.api == "chat":
+            await self.event(chunk({"role": "assistant", "content": ""}))
+            return
+        for kind, fields in (
+            ("response.created", {"response": RESPONSE_STARTED}),
+            ("response.in_progress", {"response": RESPONSE_STARTED}),
+            ("response.output_item.added", {"output_index": 0, "item": MESSAGE_ITEM}),
+            (
+                "response.content_part.added",
+                {"output_index": 0, "item_id": "msg_fault", "content_index": 0, "part": TEXT_PART},
+            ),
+        ):
+            await self.event({"type": kind, **fields}, event=kind)
+
+    async def text(self, word: str) -> None:
+        """One piece of the answer."""
+        self.said.append(word)
+        await self.send(text_event(word, self.api))
+
+    async def finish(self) -> None:
+        """The reply is over: the finish chunk, usage and `[DONE]` (chat), or the completed
+        response with its output and usage (the Responses API)."""
+        if self.api == "chat":
+            await self.event(chunk({}, "stop"))
+            await self.event(chunk(choices=[], usage=USAGE))
+            await self.send(b"data: [DONE]\n\n")
+            return
+        kind = "response.completed"
+        await self.event(
+            {"type": kind, "response": response_object("".join(self.said))}, event=kind
+        )
+
     async def end(self) -> None:
         if self.chunked:
             self.writer.write(b"0\r\n\r\n")
@@ -114,6 +156,56 @@ def chunk(
 
 USAGE = {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8}
 
+# -- events in the Responses API's shape ----------------------------------------------------------
+
+RESPONSE_STARTED = {
+    "id": "resp_fault",
+    "object": "response",
+    "status": "in_progress",
+    "model": "m",
+    "output": [],
+}
+MESSAGE_ITEM = {
+    "id": "msg_fault",
+    "type": "message",
+    "role": "assistant",
+    "status": "in_progress",
+    "content": [],
+}
+TEXT_PART = {"type": "output_text", "text": "", "annotations": []}
+RESPONSES_USAGE = {
+    "input_tokens": 3,
+    "input_tokens_details": {"cached_tokens": 0},
+    "output_tokens": 5,
+    "output_tokens_details": {"reasoning_tokens": 0},
+    "total_tokens": 8,
+}
+
+
+def response_object(text: str, status: str = "completed") -> dict[str, Any]:
+    """A final response whose one message says `text`."""
+    item = {
+        **MESSAGE_ITEM,
+        "status": "completed",
+        "content": [{**TEXT_PART, "text": text}] if text else [],
+    }
+    return {**RESPONSE_STARTED, "status": status, "output": [item], "usage": RESPONSES_USAGE}
+
+
+def text_event(word: str, api: str) -> bytes:
+    """One piece of text as the API streams it."""
+    if api == "chat":
+        return f"data: {json.dumps(chunk({'content': word}))}\n\n".encode()
+    kind = "response.output_text.delta"
+    delta = {
+        "type": kind,
+        "item_id": "msg_fault",
+        "output_index": 0,
+        "content_index": 0,
+        "delta": word,
+    }
+    return f"event: {kind}\ndata: {json.dumps(delta)}\n\n".encode()
+
 
 def words(n: int) -> list[str]:
     return [f"w{i} " for i in range(n)]
@@ -129,19 +221,18 @@ def stream(
     headers: dict[str, str] | None = None,
     before_headers: float = 0.0,
 ) -> Behaviour:
-    """A clean stream: `n` text chunks, finish, usage, [DONE]."""
+    """A clean stream: `n` text chunks, finish, usage, [DONE] (or the Responses API's events
+    for the same)."""
 
     async def behave(exchange: Exchange) -> None:
         await asyncio.sleep(before_headers)
         await exchange.start(headers=headers)
-        await exchange.event(chunk({"role": "assistant", "content": ""}))
+        await exchange.opening()
         for word in words(n):
             if delay:
                 await asyncio.sleep(delay)
-            await exchange.event(chunk({"content": word}))
-        await exchange.event(chunk({}, "stop"))
-        await exchange.event(chunk(choices=[], usage=USAGE))
-        await exchange.send(b"data: [DONE]\n\n")
+            await exchange.text(word)
+        await exchange.finish()
         await exchange.end()
 
     return behave
@@ -158,13 +249,30 @@ def status(code: int, document: Any, headers: dict[str, str] | None = None) -> B
     return behave
 
 
+WHOLE_COMPLETION = {
+    "choices": [{"index": 0, "message": {"content": "whole"}, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+}
+
+
+def whole_reply(headers: dict[str, str] | None = None) -> Behaviour:
+    """A whole JSON reply saying "whole", in the request's API (what a server that ignores
+    `stream: true` sends)."""
+
+    async def behave(exchange: Exchange) -> None:
+        document = WHOLE_COMPLETION if exchange.api == "chat" else response_object("whole")
+        await exchange.whole(200, document, headers)
+
+    return behave
+
+
 def stall(after_events: int, *, then: float = 30.0) -> Behaviour:
     """Stream `after_events` text chunks, then go silent (connection open) for `then` seconds."""
 
     async def behave(exchange: Exchange) -> None:
         await exchange.start()
         for word in words(after_events):
-            await exchange.event(chunk({"content": word}))
+            await exchange.text(word)
         await asyncio.sleep(then)
 
     return behave
@@ -178,7 +286,7 @@ def keepalives(
     async def behave(exchange: Exchange) -> None:
         await exchange.start()
         for word in words(after_events):
-            await exchange.event(chunk({"content": word}))
+            await exchange.text(word)
         deadline = time.monotonic() + for_seconds
         while time.monotonic() < deadline:
             await exchange.send(b": keep-alive\n\n")
@@ -191,7 +299,7 @@ def reset_after(n: int) -> Behaviour:
     async def behave(exchange: Exchange) -> None:
         await exchange.start()
         for word in words(n):
-            await exchange.event(chunk({"content": word}))
+            await exchange.text(word)
         await asyncio.sleep(0.05)
         exchange.reset()
 
@@ -204,7 +312,7 @@ def close_without_finish(n: int) -> Behaviour:
     async def behave(exchange: Exchange) -> None:
         await exchange.start()
         for word in words(n):
-            await exchange.event(chunk({"content": word}))
+            await exchange.text(word)
         await exchange.end()
 
     return behave
@@ -216,7 +324,7 @@ def eof_mid_body(n: int) -> Behaviour:
     async def behave(exchange: Exchange) -> None:
         await exchange.start()
         for word in words(n):
-            await exchange.event(chunk({"content": word}))
+            await exchange.text(word)
         exchange.writer.close()
 
     return behave
@@ -228,11 +336,10 @@ def raw(after_events: int, data: bytes, *, finish: bool = False) -> Behaviour:
     async def behave(exchange: Exchange) -> None:
         await exchange.start()
         for word in words(after_events):
-            await exchange.event(chunk({"content": word}))
+            await exchange.text(word)
         await exchange.send(data)
         if finish:
-            await exchange.event(chunk({}, "stop"))
-            await exchange.send(b"data: [DONE]\n\n")
+            await exchange.finish()
         await exchange.end()
 
     return behave
@@ -261,7 +368,7 @@ def endless_chunks(*, up_to: int = 64 << 20) -> Behaviour:
 
     async def behave(exchange: Exchange) -> None:
         await exchange.start()
-        event = f"data: {json.dumps(chunk({'content': 'word '}))}\n\n".encode()
+        event = text_event("word ", exchange.api)
         block = event * max(1, (64 << 10) // len(event))
         while exchange.sent < up_to:
             await exchange.send(block)
@@ -408,12 +515,20 @@ class FaultServer:
             for name, _, value in (line.partition(":") for line in header_lines if line)
         }
         body = await reader.readexactly(int(headers.get("content-length", "0")))
-        scenario = request_line.split()[1].strip("/").split("/")[0]
+        path = request_line.split()[1]
+        scenario = path.strip("/").split("/")[0]
         attempt = self.attempts[scenario]
         self.attempts[scenario] += 1
         self.requests[scenario].append(
             {"headers": headers, "body": json.loads(body) if body else None}
         )
-        exchange = Exchange(scenario, attempt, json.loads(body) if body else None, reader, writer)
+        exchange = Exchange(
+            scenario,
+            attempt,
+            json.loads(body) if body else None,
+            reader,
+            writer,
+            api="responses" if path.rstrip("/").endswith("/responses") else "chat",
+        )
         self.exchanges[scenario].append(exchange)
         return exchange

@@ -22,10 +22,8 @@ SEPARATOR = "\n\n"
 
 
 def openai_responses(**options: Any) -> ls.Provider:
-    """OpenAI, speaking the Responses API (until providers take `api=`, the attribute is set)."""
-    provider = ls.OpenAI(api_key=TEST_KEY, **options)
-    provider.api = "responses"
-    return provider
+    """OpenAI, speaking the Responses API."""
+    return ls.OpenAI(api_key=TEST_KEY, api="responses", **options)
 
 
 def call_for_responses(recording: Recording) -> Call:

@@ -41,6 +41,7 @@ examples:
   llmstream chat                                   # the first provider whose key is set
   llmstream chat --provider groq --model openai/gpt-oss-20b
   llmstream chat --base-url http://127.0.0.1:8080/v1 --model local   # llama.cpp, vLLM, Ollama...
+  llmstream chat --provider openai --api responses --reasoning-summary auto
   echo "Say hi in Portuguese" | llmstream chat     # one prompt from stdin, then exit
   llmstream chat --json "Say hi" | jq -c .         # every event as a JSON line
 
@@ -102,6 +103,14 @@ def _add_chat_options(chat: argparse.ArgumentParser) -> None:
         "unless this names one",
     )
     where.add_argument(
+        "--api",
+        choices=["chat", "responses"],
+        default="chat",
+        help="the API to speak: chat completions (chat, the default) or the Responses API "
+        "(responses: reasoning summaries, reasoning carried between turns); cerebras has only "
+        "chat",
+    )
+    where.add_argument(
         "--model",
         help="the model; default: "
         + ", ".join(f"{known.model} ({name})" for name, known in PROVIDERS.items())
@@ -113,6 +122,11 @@ def _add_chat_options(chat: argparse.ArgumentParser) -> None:
     request.add_argument("--temperature", type=float, metavar="T", help="sampling temperature")
     request.add_argument(
         "--reasoning-effort", metavar="LEVEL", help="e.g. low, medium, high (as the model takes)"
+    )
+    request.add_argument(
+        "--reasoning-summary",
+        metavar="KIND",
+        help="with --api responses: a summary of the reasoning, auto, concise or detailed",
     )
     request.add_argument(
         "--tools",
@@ -179,7 +193,8 @@ def make_provider(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple
                 "--model is needed for a compatible server: its GET /v1/models lists them "
                 "(llama.cpp answers to any name)"
             )
-        return ls.OpenAICompatible(args.base_url, api_key_env=key_env), str(args.model)
+        provider = ls.OpenAICompatible(args.base_url, api_key_env=key_env, api=args.api)
+        return provider, str(args.model)
     known = PROVIDERS[name]
     key_env = key_env or known.key_env
     key = environ.get(key_env)
@@ -187,7 +202,7 @@ def make_provider(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple
         raise UsageError(
             f"{name} needs an API key: set {key_env}, or name another variable with --api-key-env"
         )
-    options: dict[str, Any] = {"api_key": key}
+    options: dict[str, Any] = {"api_key": key, "api": args.api}
     if args.base_url:
         options["base_url"] = args.base_url
     return known.make(**options), str(args.model or known.model)
@@ -213,6 +228,8 @@ def call_options(args: argparse.Namespace) -> dict[str, Any]:
         options["temperature"] = args.temperature
     if args.reasoning_effort:
         options["reasoning_effort"] = args.reasoning_effort
+    if args.reasoning_summary:
+        options["reasoning_summary"] = args.reasoning_summary
     if args.tools is not None:
         options["tools"] = _load_tools(args.tools)
     if args.tool_choice is not None:

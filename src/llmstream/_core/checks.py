@@ -115,7 +115,7 @@ def check_base_url(base_url: object, owner: str) -> SplitResult:
             "/chat/completions would begin, e.g. 'https://api.example.com/v1'. Pass a key as "
             f"{owner}(api_key=...), or headers={{'X-Api-Key': ...}} for one the server reads "
             "from a header; a server that needs a query parameter takes a Provider subclass "
-            "whose chat_url adds it"
+            "whose url adds it"
         )
     return parts
 

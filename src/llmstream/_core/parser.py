@@ -66,6 +66,7 @@ DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 past any model's longest answer, and a bound on everything assembled from a stream."""
 
 _DONE = b"[DONE]"
+_NAMES_KEPT = 64  # event names kept decoded: the Responses API uses about thirty
 
 
 def body_kind(status: int, headers: Mapping[str, str] | None) -> BodyKind:
@@ -125,6 +126,7 @@ class ResponseParser:
             partial_tool_arguments=partial_tool_arguments,
             on_complete=self._complete,
         )
+        self._names: dict[bytes, str] = {}  # `event: <name>` lines read, decoded (`_event_name`)
         self._body: list[bytes] = []  # a whole reply or an error body, until `end()`
         self._body_size = 0
         self.held_error: APIError | None = None
@@ -148,21 +150,43 @@ class ResponseParser:
         # The common read: one `data: {...}` line and the blank line after it, as providers
         # flush them. It skips the general decoder's line splitting, which would read it the
         # same way. Every bytes method call costs about ten dict lookups: the test makes few.
-        if self._sse.idle and data.startswith(b"data: "):
-            end = data.find(b"\n")
-            if (
-                end == size - 2
-                and data[-1] == 10
-                and data[6] == 123  # `{`: a chunk, neither [DONE] nor a heartbeat
-                and end <= self._max_line_bytes
-                and data.find(b"\r") < 0  # not `in`: see SSEDecoder.feed
-            ):
-                out: list[StreamEvent] = []
-                try:
-                    self._reader.read_data(data[6:end], out)
-                except APIError as error:
-                    self._failed(error, out)
-                return out
+        if self._sse.idle:
+            if data.startswith(b"data: "):
+                end = data.find(b"\n")
+                if (
+                    end == size - 2
+                    and data[-1] == 10
+                    and data[6] == 123  # `{`: a chunk, neither [DONE] nor a heartbeat
+                    and end <= self._max_line_bytes
+                    and data.find(b"\r") < 0  # not `in`: see SSEDecoder.feed
+                ):
+                    out: list[StreamEvent] = []
+                    try:
+                        self._reader.read_data(data[6:end], out)
+                    except APIError as error:
+                        self._failed(error, out)
+                    return out
+            else:
+                # The same for a named event, `event: <name>` then its `data: {...}` line, as
+                # the Responses API sends every event.
+                line, found, payload = data.partition(b"\ndata: ")
+                name = self._names.get(line)
+                if name is None and found:
+                    name = self._event_name(line)
+                if (
+                    name is not None
+                    and payload.find(b"\n") == len(payload) - 2
+                    and payload[0] == 123  # `{`
+                    and payload[-1] == 10
+                    and len(payload) <= self._max_line_bytes
+                    and data.find(b"\r") < 0
+                ):
+                    out = []
+                    try:
+                        self._reader.read_event(name, payload[:-2], out)
+                    except APIError as error:
+                        self._failed(error, out)
+                    return out
         out = []
         try:
             if not self._sse.idle:
@@ -285,7 +309,11 @@ class ResponseParser:
     def _read_events(self, data: bytes, out: list[StreamEvent]) -> None:
         """A read of whole events and more (a read of many kilobytes), the decoder idle: each
         `data: {...}` line with its blank line read as a chunk directly, as the decoder would
-        read it; from the first other event on, the decoder reads the rest."""
+        read it; from the first other event on, the decoder reads the rest. A read that begins
+        with a named event is read by `_read_named_events`."""
+        if data.startswith(b"event: "):
+            self._read_named_events(data, out)
+            return
         parts = data.split(b"\n\n")
         rest = parts.pop()  # after the last blank line: the start of an event still arriving
         limit = self._max_line_bytes
@@ -299,6 +327,47 @@ class ResponseParser:
             done += len(part) + 2
         if rest:
             self._process(self._decode(rest), out)
+
+    def _read_named_events(self, data: bytes, out: list[StreamEvent]) -> None:
+        """`_read_events` for a read of named events, as the Responses API sends every event:
+        each `event: <name>` line, the one `data: {...}` line after it and the blank line read
+        directly; from the first other event on, the decoder reads the rest."""
+        lines = data.split(b"\n")  # no CR in it: the caller checked
+        limit = self._max_line_bytes
+        reader = self._reader
+        names = self._names
+        at = 0
+        # An event read here ends with a blank line that a newline ends too: the last line is
+        # what follows the last newline, not yet a line at all.
+        end = len(lines) - 4
+        while at <= end:
+            line = lines[at]
+            name = names.get(line)
+            if name is None:
+                name = self._event_name(line)
+            payload = lines[at + 1]
+            if (
+                name is None
+                or lines[at + 2]  # not a blank line: more data lines, or another field
+                or not payload.startswith(b"data: {")
+                or len(payload) > limit
+            ):
+                break
+            reader.read_event(name, payload[6:], out)
+            at += 3
+        if at < len(lines) - 1 or lines[-1]:
+            self._process(self._decode(b"\n".join(lines[at:])), out)
+
+    def _event_name(self, line: bytes) -> str | None:
+        """The name an `event: <name>` line gives, decoded as the decoder would; None for any
+        other line. The few lines a stream uses are kept, a bounded number of them (a server
+        that names every event anew gets no more room)."""
+        if not line.startswith(b"event: ") or line.find(b"\n") >= 0 or line.find(b"\r") >= 0:
+            return None
+        name = line[7:].decode("utf-8", "replace")
+        if len(self._names) < _NAMES_KEPT:
+            self._names[line] = name
+        return name
 
     def _decode(self, data: bytes) -> Sequence[ServerSentEvent]:
         try:

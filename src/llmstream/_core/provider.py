@@ -39,6 +39,13 @@ class ProviderSpec:
     # (`/responses`, the Responses API). The core picks its request encoder and response reader
     # from it, once per call (`llmstream._core.wire`).
     api: str = "chat"
+    # Whether its Responses API keeps responses (`store`, `previous_response_id`); False for a
+    # stateless one (Groq, OpenRouter), where the whole history is sent every time.
+    stores_responses: bool = True
+    # Whether its Responses API returns a reasoning item's `encrypted_content` when asked
+    # (`include: ["reasoning.encrypted_content"]`), the reasoning that goes back when nothing is
+    # stored; False: it is never asked for (the provider refuses it, or has nothing to encrypt).
+    encrypted_reasoning: bool = True
     # Where a stream's delta (or a whole reply's message) carries reasoning text, in order of
     # preference: the first one present in a delta is used.
     reasoning_fields: tuple[str, ...] = ("reasoning_content", "reasoning")
@@ -82,6 +89,10 @@ class ProviderSpec:
         """Reshape the request body to this provider's own fields (in place), after the standard
         ones are set and before `extra_body` is merged: e.g. OpenRouter's `reasoning` object."""
 
+    def adapt_responses_body(self, model: str, body: dict[str, Any]) -> None:
+        """`adapt_body` for a Responses API body: the provider's own fields (OpenRouter's
+        routing), after the standard ones and before `extra_body`."""
+
     def replays_reasoning_details(self, details: list[dict[str, Any]]) -> bool:
         """Whether an assistant message goes back with the `reasoning_details` blocks it was
         streamed with (in place of the plain reasoning field).
@@ -99,8 +110,9 @@ class ProviderSpec:
 
     def reasoning_model(self, model: str) -> bool:
         """Whether `model` reasons before it answers whether asked to or not (OpenAI's o-series
-        and gpt-5). The Responses API wire sends such a model its system text as `developer`,
-        and asks for its encrypted reasoning when nothing is stored, so that it can go back."""
+        and gpt-5, xAI's Grok reasoning models, gpt-oss). The Responses API wire sends such a
+        model its system text as `developer`, and asks for its encrypted reasoning when nothing
+        is stored (where the provider has it, `encrypted_reasoning`), so that it can go back."""
         return False
 
     def rejected_parameters(self, model: str, body: Mapping[str, Any]) -> dict[str, str]:

@@ -21,6 +21,7 @@ from ..errors import (
 )
 from .error_bodies import ErrorFields, read_error
 from .provider import ProviderSpec
+from .wire import API_NAMES, WIRES, wire_for, wire_named
 
 __all__ = ["status_error"]
 
@@ -39,6 +40,12 @@ _CONTEXT_LENGTH = re.compile(
     r"context.length|context window|maximum context|too many tokens in|prompt is too long|"
     r"reduce the length",
     re.IGNORECASE,
+)
+# A message that sends the caller to another API's path: "use /v1/responses", "only supported
+# in v1/responses" (and not one that says where the call went: "not supported in ...").
+_SENDS_TO = (
+    r"\b(?:use|using|(?<!not )supported (?:in|on|by|with)|switch to|try)"
+    r"\s+(?:the\s+)?[`'\"]?/?v1{path}\b"
 )
 _TAGS = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"\s+")
@@ -71,6 +78,19 @@ def _about_a_model(fields: ErrorFields | None, text: str) -> bool:
     return "model" in said.lower()
 
 
+def _other_api_named(message: str, provider: ProviderSpec) -> str | None:
+    """The API an error message sends the caller to, when it is not the one the provider
+    speaks: OpenAI answers a chat-completions call that only the Responses API can serve with
+    "... use /v1/responses ..." (GPT-5.4 and later with function tools and reasoning, models
+    "only supported in v1/responses")."""
+    for name in WIRES:
+        if name != provider.api:
+            path = re.escape(wire_named(name).path)
+            if re.search(_SENDS_TO.format(path=path), message, re.IGNORECASE):
+                return name
+    return None
+
+
 def status_error(
     status: int,
     headers: Mapping[str, str],
@@ -93,10 +113,17 @@ def status_error(
         message = f"HTTP {status}: {_summarise_text(text)}"
     else:
         message = f"HTTP {status} with an empty body"
+    other = _other_api_named(message, provider)
     if status == 404 and not _about_a_model(fields, text):
         message += (
             f" (POST {provider.display_url} was not found: check base_url, which ends "
-            "where /chat/completions would begin, e.g. https://api.example.com/v1)"
+            f"where {wire_for(provider).path} would begin, e.g. https://api.example.com/v1)"
+        )
+    if other is not None:
+        owner = type(provider).__name__
+        message += (
+            f" (llmstream: this call spoke the {API_NAMES[provider.api]}; to use the "
+            f"{API_NAMES[other]}, make the provider with {owner}(..., api={other!r}))"
         )
     cls = _error_class(status, fields, provider)
     return cls(

@@ -141,7 +141,7 @@ class Call:
         self.redactor = Redactor.of_request(
             [key.get_secret_value() for key in keys if key is not None],
             [pair for target in self.targets for pair in target.headers.items()],
-            [target.provider.chat_url for target in self.targets],
+            [target.provider.url for target in self.targets],
         )
         self.log = logging.LoggerAdapter(logger, self.redactor.log_extra())
         """The call's log lines: each record carries the call's redactor, which the logger's
@@ -200,10 +200,13 @@ class Call:
             if wait is not None and (connect is None or wait < connect):
                 connect = wait
             timeout = httpx.Timeout(connect=connect, read=wait, write=wait, pool=wait)
-        chat_url = target.provider.chat_url
         try:
             return http.build_request(
-                "POST", chat_url, content=target.body, headers=target.headers, timeout=timeout
+                "POST",
+                target.provider.url,
+                content=target.body,
+                headers=target.headers,
+                timeout=timeout,
             )
         except httpx.InvalidURL as exc:
             raise ConfigurationError(

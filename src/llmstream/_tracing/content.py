@@ -1,5 +1,7 @@
 """Messages in the shapes of the conventions' `gen_ai.input.messages` and
-`gen_ai.output.messages`: recorded only when the user opts in."""
+`gen_ai.output.messages`: recorded only when the user opts in. A request body is read in either
+wire's shape (chat completions' `messages`, the Responses API's `input` items), and the same
+conversation reads the same in both."""
 
 from __future__ import annotations
 
@@ -13,19 +15,35 @@ if TYPE_CHECKING:
     from .._core.request import MessageLike
     from ..providers._base import Provider
 
-__all__ = ["arguments", "conversation_messages", "has_output", "input_messages", "output_message"]
+__all__ = [
+    "arguments",
+    "conversation_messages",
+    "has_output",
+    "input_messages",
+    "item_messages",
+    "output_message",
+]
 
 # `AssistantMessage.finish_reason` as the conventions' output-message finish reasons.
 _FINISH_REASONS = {"tool_calls": "tool_call"}
 
 
 def input_messages(body: bytes) -> list[dict[str, Any]]:
-    """The messages as sent (the body's), in the conventions' input-messages shape."""
+    """The messages as sent, in the conventions' input-messages shape: the body's `messages`
+    (chat completions) or its `input` items (the Responses API)."""
     try:
-        messages = json.loads(body).get("messages") or []
-    except (ValueError, AttributeError):
+        sent = json.loads(body)
+    except ValueError:
         return []
-    return [_wire_message(message) for message in messages if isinstance(message, Mapping)]
+    if not isinstance(sent, Mapping):
+        return []
+    messages = sent.get("messages")
+    if isinstance(messages, list):
+        return [_wire_message(message) for message in messages if isinstance(message, Mapping)]
+    items = sent.get("input")
+    if isinstance(items, str):
+        items = [{"role": "user", "content": items}]
+    return item_messages(items) if isinstance(items, list) else []
 
 
 def conversation_messages(
@@ -38,11 +56,92 @@ def conversation_messages(
 
     messages = []
     for message in conversation:
+        if isinstance(message, Mapping) and "role" not in message:  # a Responses input item
+            messages += item_messages([message])
+            continue
         try:
             messages.append(_wire_message(message_to_wire(message, provider)))
         except ConfigurationError:
             continue
     return messages
+
+
+def item_messages(items: Sequence[Any]) -> list[dict[str, Any]]:
+    """Responses API input items in the conventions' shape, as the same conversation sent to
+    chat completions reads: the output items of one reply (its reasoning, message, function
+    calls, built-in tool calls) are one assistant message, a `function_call_output` a tool
+    message, and `developer` text is `system` text."""
+    messages: list[dict[str, Any]] = []
+    turn: dict[str, Any] | None = None  # the assistant message a reply's items make up
+    for item in items:
+        if not isinstance(item, Mapping):
+            continue
+        kind, role = item.get("type"), item.get("role")
+        if kind == "function_call_output":
+            response = {
+                "type": "tool_call_response",
+                "id": item.get("call_id"),
+                "response": item.get("output"),
+            }
+            messages.append({"role": "tool", "parts": [response]})
+            turn = None
+        elif role == "assistant" or (role is None and kind not in (None, "message")):
+            if turn is None:
+                turn = {"role": "assistant", "parts": []}
+                messages.append(turn)
+            turn["parts"] += _item_parts(item)
+        else:
+            role = "system" if role == "developer" else role
+            messages.append({"role": role, "parts": _content_parts(item.get("content"))})
+            turn = None
+    return messages
+
+
+def _item_parts(item: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One output item of a reply as the parts of its assistant message."""
+    kind = item.get("type")
+    if kind == "reasoning":
+        for field in ("summary", "content"):
+            texts = [
+                part["text"]
+                for part in item.get(field) or ()
+                if isinstance(part, Mapping) and isinstance(part.get("text"), str) and part["text"]
+            ]
+            if texts:
+                return [{"type": "reasoning", "content": "\n\n".join(texts)}]
+        return []  # encrypted, and nothing readable
+    if kind == "function_call":
+        return [
+            {
+                "type": "tool_call",
+                "id": item.get("call_id"),
+                "name": item.get("name"),
+                "arguments": arguments(item.get("arguments")),
+            }
+        ]
+    if kind == "message" or item.get("role") == "assistant":
+        return _content_parts(item.get("content"))
+    return [dict(item)]  # a built-in tool's call, an item type yet to come: as it was sent
+
+
+def _content_parts(content: Any) -> list[dict[str, Any]]:
+    """A Responses message's content (a string, or input and output parts) as parts."""
+    if isinstance(content, str):
+        return [{"type": "text", "content": content}] if content else []
+    parts = []
+    for part in content or ():
+        if not isinstance(part, Mapping):
+            continue
+        kind = part.get("type")
+        if kind in ("input_text", "output_text", "text"):
+            parts.append({"type": "text", "content": part.get("text", "")})
+        elif kind == "refusal":
+            parts.append({"type": "refusal", "content": part.get("refusal", "")})
+        elif kind == "input_image" and isinstance(part.get("image_url"), str):
+            parts.append(_image_part(part["image_url"]))
+        else:
+            parts.append(dict(part))
+    return parts
 
 
 def _wire_message(message: Mapping[str, Any]) -> dict[str, Any]:
@@ -88,12 +187,15 @@ def _wire_part(part: Mapping[str, Any]) -> dict[str, Any]:
         return {"type": "text", "content": part.get("text", "")}
     if kind == "image_url":
         image = part.get("image_url")
-        url = image.get("url", "") if isinstance(image, Mapping) else str(image)
-        if url.startswith("data:") and ";base64," in url:
-            head, data = url[5:].split(";base64,", 1)
-            return {"type": "blob", "modality": "image", "mime_type": head, "content": data}
-        return {"type": "uri", "modality": "image", "uri": url}
+        return _image_part(image.get("url", "") if isinstance(image, Mapping) else str(image))
     return dict(part)
+
+
+def _image_part(url: str) -> dict[str, Any]:
+    if url.startswith("data:") and ";base64," in url:
+        head, data = url[5:].split(";base64,", 1)
+        return {"type": "blob", "modality": "image", "mime_type": head, "content": data}
+    return {"type": "uri", "modality": "image", "uri": url}
 
 
 def output_message(message: AssistantMessage, finish: str | None) -> dict[str, Any]:

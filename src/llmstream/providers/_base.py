@@ -19,6 +19,7 @@ from pydantic import SecretStr
 
 from .._core.checks import check_api_key, check_base_url, check_headers
 from .._core.provider import ProviderSpec
+from .._core.wire import check_api, wire_for
 from .._public import publish
 from ..errors import ConfigurationError
 
@@ -51,11 +52,19 @@ class Provider(ProviderSpec):
         headers: HTTP headers added to every request.
         allow_insecure_http: Send the key over plain `http://` to a host other than loopback
             (refused by default: anyone on the path could read it).
+        api: The API to speak: `"chat"` (chat completions, `{base_url}/chat/completions`, the
+            default) or `"responses"` (the Responses API, `{base_url}/responses`; see
+            docs/responses.md). None: the class's `api`.
 
     Attributes:
         name: The provider's name in errors, logs and `message.provider`.
         api: The wire format it speaks: `"chat"` (chat completions, the default) or
             `"responses"` (the Responses API).
+        served_apis: The APIs the provider serves; `api=` names one of them.
+        stores_responses: Whether its Responses API keeps responses (`store=True`,
+            `previous_response_id`); False for a stateless one.
+        encrypted_reasoning: Whether its Responses API returns encrypted reasoning when asked
+            (`include: ["reasoning.encrypted_content"]`).
         default_base_url: Where the API lives when `base_url` is not given.
         api_key_env: The environment variable the key is read from.
         requires_api_key: Whether a missing key is an error (False for local servers).
@@ -83,6 +92,7 @@ class Provider(ProviderSpec):
     default_base_url: str = ""
     api_key_env: str | None = None
     requires_api_key: bool = True
+    served_apis: tuple[str, ...] = ("chat", "responses")
     # `name` and the rest the core reads (reasoning and usage fields, ignored chunk fields,
     # request id headers, output mode, think tags, cost), with the standard answers and the
     # hooks, are `ProviderSpec`'s.
@@ -94,8 +104,10 @@ class Provider(ProviderSpec):
         base_url: str | None = None,
         headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool = False,
+        api: str | None = None,
     ) -> None:
         owner = type(self).__name__
+        self.api = check_api(self.api if api is None else api, owner, self.served_apis)
         if api_key is None and self.api_key_env:
             api_key = os.environ.get(self.api_key_env) or None
         if api_key is None and self.requires_api_key:
@@ -127,17 +139,20 @@ class Provider(ProviderSpec):
 
     def __repr__(self) -> str:
         key = "None" if self.api_key is None else "'**********'"
-        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key={key})"
+        api = "" if self.api == "chat" else f", api={self.api!r}"
+        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key={key}{api})"
 
     # -- the request -----------------------------------------------------------------------
     @property
-    def chat_url(self) -> str:
-        return f"{self.base_url}/chat/completions"
+    def url(self) -> str:
+        """Where requests go: `base_url` and the path of the API the provider speaks
+        (`/chat/completions`, or `/responses`)."""
+        return f"{self.base_url}{wire_for(self).path}"
 
     @property
     def display_url(self) -> str:
-        """`chat_url` as it is safe to show in an error or a log: no credentials, no query."""
-        parts = urlsplit(self.chat_url)
+        """`url` as it is safe to show in an error or a log: no credentials, no query."""
+        parts = urlsplit(self.url)
         host = parts.hostname or ""
         if parts.port is not None:
             host = f"{host}:{parts.port}"

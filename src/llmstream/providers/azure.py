@@ -28,6 +28,10 @@ class AzureOpenAI(OpenAI):
       `content_filter`.
     - `message.cost` comes from genai-prices' Azure price list, by the model the reply names
       (`gpt-4o-mini-2024-07-18`), whatever the deployment is called.
+    - `api="responses"` speaks the Responses API of the v1 API,
+      `{endpoint}/openai/v1/responses` (same key, `model` names the deployment); the older
+      per-deployment URL has none, so `deployment=` with it is refused. Responses carry
+      Azure's `content_filters`, kept in `AssistantMessage.extras`.
 
     Args:
         api_key: The resource's key; read from `AZURE_OPENAI_API_KEY` when None.
@@ -38,6 +42,8 @@ class AzureOpenAI(OpenAI):
         api_version: The `api-version` of the per-deployment URL (`2024-10-21`).
         azure_ad_token: An Entra ID token, sent as a Bearer in place of the key.
         headers: HTTP headers added to every request.
+        api: `"chat"` (chat completions, the default) or `"responses"` (the Responses API, on
+            the v1 API only).
     """
 
     name = "azure"
@@ -55,7 +61,14 @@ class AzureOpenAI(OpenAI):
         api_version: str = "2024-10-21",
         azure_ad_token: str | None = None,
         headers: Mapping[str, str] | None = None,
+        api: str = "chat",
     ) -> None:
+        if deployment and api == "responses":
+            raise ConfigurationError(
+                "AzureOpenAI(deployment=...) sends to the older per-deployment URL, which has "
+                "no Responses API: leave deployment out to use the v1 API "
+                "({endpoint}/openai/v1/responses), where model= names the deployment"
+            )
         endpoint = endpoint or os.environ.get("AZURE_OPENAI_ENDPOINT")
         if not endpoint:
             raise ConfigurationError(
@@ -75,13 +88,14 @@ class AzureOpenAI(OpenAI):
             azure_ad_token if azure_ad_token is not None else api_key,
             base_url=base_url,
             headers=headers,
+            api=api,
         )
 
     @property
-    def chat_url(self) -> str:
+    def url(self) -> str:
         if self.deployment:
-            return f"{self.base_url}/chat/completions?api-version={self.api_version}"
-        return f"{self.base_url}/chat/completions"
+            return f"{super().url}?api-version={self.api_version}"
+        return super().url
 
     def request_headers(self) -> dict[str, str]:
         headers = super().request_headers()

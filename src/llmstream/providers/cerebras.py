@@ -30,11 +30,15 @@ class Cerebras(Provider):
     `safety_identifier` or `prompt_cache_key`: those options are dropped, each with a
     `RequestWarning`.
 
+    Cerebras serves chat completions only: `api="responses"` is refused (it has no Responses
+    API).
+
     Args:
         api_key: The API key; read from `CEREBRAS_API_KEY` when None.
         base_url: `https://api.cerebras.ai/v1` when None.
         headers: HTTP headers added to every request.
         allow_insecure_http: Send the key over plain `http://` to a host other than loopback.
+        api: `"chat"`, the one API Cerebras serves.
     """
 
     name = "cerebras"
@@ -45,3 +49,4 @@ class Cerebras(Provider):
     reasoning_history_field = "reasoning"
     genai_prices_id = "cerebras"
     unsupported_parameters = _UNSUPPORTED
+    served_apis = ("chat",)

@@ -17,6 +17,11 @@ class OpenAICompatible(Provider):
     Reasoning is read from `reasoning_content` or `reasoning`, whichever the server sends.
     Whether `completion_tokens` includes reasoning is inferred from the server's own totals.
 
+    `api="responses"` speaks the Responses API at `{base_url}/responses` (vLLM, Ollama, LM
+    Studio, llama.cpp serve it). No model is taken to reason unless asked to, and encrypted
+    reasoning is never asked for (open-weight servers return reasoning as text, which goes back
+    as received); pass `extra_body={"include": [...]}` for a server that has it.
+
     Args:
         base_url: The server's address up to `/v1` (`http://127.0.0.1:8080/v1` for llama.cpp,
             `http://localhost:11434/v1` for Ollama, `http://localhost:8000/v1` for vLLM).
@@ -38,11 +43,13 @@ class OpenAICompatible(Provider):
             tags can be given instead.
         headers: HTTP headers added to every request.
         allow_insecure_http: Send a key over plain `http://` to a host other than loopback.
+        api: `"chat"` (chat completions, the default) or `"responses"` (the Responses API).
     """
 
     name = "openai-compatible"
     requires_api_key = False
     completion_excludes_reasoning = None
+    encrypted_reasoning = False
 
     def __init__(
         self,
@@ -56,6 +63,7 @@ class OpenAICompatible(Provider):
         think_tags: bool | tuple[str, str] = False,
         headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool = False,
+        api: str = "chat",
     ) -> None:
         if name is not None:
             self.name = name
@@ -72,6 +80,7 @@ class OpenAICompatible(Provider):
             base_url=base_url,
             headers=headers,
             allow_insecure_http=allow_insecure_http,
+            api=api,
         )
 
     def __repr__(self) -> str:

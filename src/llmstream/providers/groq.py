@@ -39,11 +39,17 @@ class Groq(Provider):
     options are dropped, each with a `RequestWarning`. `service_tier` takes Groq's own tiers
     (`"on_demand"`, `"flex"`, `"performance"`, `"auto"`).
 
+    `api="responses"` speaks Groq's Responses API (beta). It is stateless: it keeps no
+    responses, so `previous_response_id=` is refused and `store=True` dropped with a
+    `RequestWarning`; the whole history goes every time. gpt-oss and Qwen3 models reason, and
+    their reasoning comes back as plain text (nothing encrypted), which goes back as received.
+
     Args:
         api_key: The API key; read from `GROQ_API_KEY` when None.
         base_url: `https://api.groq.com/openai/v1` when None.
         headers: HTTP headers added to every request.
         allow_insecure_http: Send the key over plain `http://` to a host other than loopback.
+        api: `"chat"` (chat completions, the default) or `"responses"` (the Responses API).
     """
 
     name = "groq"
@@ -53,6 +59,12 @@ class Groq(Provider):
     reasoning_history_field = "reasoning"
     genai_prices_id = "groq"
     unsupported_parameters = MappingProxyType(_UNSUPPORTED)
+    stores_responses = False
+    encrypted_reasoning = False
+
+    def reasoning_model(self, model: str) -> bool:
+        name = model.rsplit("/", 1)[-1]
+        return name.startswith(("gpt-oss", "qwen3"))
 
     def usage_from_chunk(self, chunk: Mapping[str, Any]) -> Any:
         usage = chunk.get("usage")

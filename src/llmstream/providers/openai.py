@@ -29,7 +29,12 @@ def is_reasoning_model(model: str) -> bool:
 
 
 class OpenAI(Provider):
-    """OpenAI's chat completions. Reads `OPENAI_API_KEY`.
+    """OpenAI. Reads `OPENAI_API_KEY`.
+
+    Chat completions by default; `api="responses"` speaks the Responses API, which OpenAI
+    recommends for new projects: reasoning summaries (`reasoning_summary=`) and reasoning
+    carried between turns exist only there, and GPT-5.4 and later accept function tools with a
+    `reasoning_effort` other than `none` only there (docs/responses.md).
 
     Reasoning models (o1, o3, o4-mini, gpt-5...) get `max_completion_tokens` instead of
     `max_tokens`, and the sampling parameters they refuse are dropped with a `RequestWarning`.
@@ -41,6 +46,7 @@ class OpenAI(Provider):
         base_url: `https://api.openai.com/v1` when None.
         headers: HTTP headers added to every request (`OpenAI-Organization`, `OpenAI-Project`...).
         allow_insecure_http: Send the key over plain `http://` to a host other than loopback.
+        api: `"chat"` (chat completions, the default) or `"responses"` (the Responses API).
     """
 
     name = "openai"

@@ -58,6 +58,10 @@ class OpenRouter(Provider):
       OpenRouter uses for attribution; `routing` (an `OpenRouterRouting`) picks the upstream
       providers; `models` lists fallback models OpenRouter tries in turn.
     - OpenAI reasoning models (`openai/gpt-5`, `openai/o4-mini`) take `max_completion_tokens`.
+    - `api="responses"` speaks OpenRouter's Responses API (beta). It is stateless: it keeps
+      no responses, so `previous_response_id=` is refused and `store=True` dropped with a
+      `RequestWarning`; the whole history goes every time, reasoning items (encrypted content,
+      signatures) as received. `routing` and `models` are sent there too.
 
     Args:
         api_key: The API key; read from `OPENROUTER_API_KEY` when None.
@@ -68,6 +72,7 @@ class OpenRouter(Provider):
         models: Fallback models OpenRouter tries in turn, sent as `models`.
         base_url: `https://openrouter.ai/api/v1` when None.
         headers: HTTP headers added to every request.
+        api: `"chat"` (chat completions, the default) or `"responses"` (the Responses API).
     """
 
     name = "openrouter"
@@ -78,6 +83,7 @@ class OpenRouter(Provider):
     usage_extras = ("cost", "cost_details", "is_byok")
     reported_cost_field = "cost"
     genai_prices_id = "openrouter"
+    stores_responses = False
 
     def __init__(
         self,
@@ -89,12 +95,14 @@ class OpenRouter(Provider):
         models: Sequence[str] | None = None,
         base_url: str | None = None,
         headers: Mapping[str, str] | None = None,
+        api: str = "chat",
     ) -> None:
         attribution = {"HTTP-Referer": app_url, "X-Title": app_name}
         super().__init__(
             api_key,
             base_url=base_url,
             headers={**{k: v for k, v in attribution.items() if v}, **(headers or {})},
+            api=api,
         )
         if routing is not None:
             check_type("routing", routing, Mapping, "an ls.OpenRouterRouting dict",
@@ -116,14 +124,22 @@ class OpenRouter(Provider):
         return True  # OpenRouter's docs: send reasoning_details back unchanged, always
 
     def output_limit_field(self, model: str) -> str:
-        reasoning = model.startswith("openai/") and is_reasoning_model(model)
-        return "max_completion_tokens" if reasoning else "max_tokens"
+        return "max_completion_tokens" if self.reasoning_model(model) else "max_tokens"
+
+    def reasoning_model(self, model: str) -> bool:
+        return model.startswith("openai/") and is_reasoning_model(model)
 
     def adapt_body(self, model: str, body: dict[str, Any]) -> None:
         effort = body.pop("reasoning_effort", None)
         if effort is not None:
             body["reasoning"] = {"effort": effort}
         body["usage"] = {"include": True}
+        self._route(body)
+
+    def adapt_responses_body(self, model: str, body: dict[str, Any]) -> None:
+        self._route(body)  # usage is always in a response; reasoning is already its object
+
+    def _route(self, body: dict[str, Any]) -> None:
         if self.routing is not None:
             body["provider"] = dict(self.routing)
         if self.models is not None:

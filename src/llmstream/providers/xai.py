@@ -15,9 +15,9 @@ if TYPE_CHECKING:
 
 __all__ = ["XAI"]
 
-# grok-3-mini, grok-4 and later, grok-code: the reasoning models, but the `non-reasoning`
-# variants (grok-4-fast-non-reasoning...).
-_REASONING_MODEL = re.compile(r"^grok-(3-mini|[4-9]|code)(?!.*non-reasoning)")
+# grok-3-mini, grok-code-fast-1 and grok-4 onwards reason, but the `-non-reasoning` variants
+# (grok-4-fast-non-reasoning...).
+_REASONING_MODEL = re.compile(r"^grok-(3-mini|code|[4-9]|\d\d)(?!.*non-reasoning)")
 # xAI's reasoning guide: "presencePenalty, frequencyPenalty and stop parameters are not
 # supported by reasoning models. Adding them in the request would result in an error."
 _REFUSED_BY_REASONING_MODELS = ("presence_penalty", "frequency_penalty", "stop")
@@ -36,11 +36,17 @@ class XAI(Provider):
     but the `-non-reasoning` ones) refuse `presence_penalty`, `frequency_penalty` and `stop`:
     dropped with a `RequestWarning`.
 
+    `api="responses"` speaks xAI's Responses API, which xAI recommends (it calls chat
+    completions deprecated): there the reasoning of Grok's reasoning models comes back
+    encrypted, and goes back with the next request (llmstream asks for it when nothing is
+    stored). xAI stores responses for 30 days when `store=True`.
+
     Args:
         api_key: The API key; read from `XAI_API_KEY` when None.
         base_url: `https://api.x.ai/v1` when None.
         headers: HTTP headers added to every request.
         allow_insecure_http: Send the key over plain `http://` to a host other than loopback.
+        api: `"chat"` (chat completions, the default) or `"responses"` (the Responses API).
     """
 
     name = "xai"
@@ -55,8 +61,11 @@ class XAI(Provider):
     reported_cost_unit = Decimal("1e-10")
     genai_prices_id = "x-ai"
 
+    def reasoning_model(self, model: str) -> bool:
+        return _REASONING_MODEL.match(model.rsplit("/", 1)[-1]) is not None
+
     def rejected_parameters(self, model: str, body: Mapping[str, Any]) -> dict[str, str]:
-        if not _REASONING_MODEL.match(model.rsplit("/", 1)[-1]):
+        if not self.reasoning_model(model):
             return {}
         return {
             name: f"{model} is a reasoning model, and xAI's reasoning models refuse it"

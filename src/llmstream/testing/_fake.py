@@ -1,7 +1,8 @@
 """`FakeLLM`: a scripted OpenAI-compatible model for unit tests, without any cassette.
 
-Each request to `/chat/completions` takes the next entry of the script and gets it streamed
-(or whole, for `"stream": false`) as real OpenAI-style bytes, faults included. The same script
+Each request to `/chat/completions` or `/responses` takes the next entry of the script and gets
+it streamed (or whole, for `"stream": false`) as real OpenAI-style bytes of that API, faults
+included. The same script
 is served through an httpx transport (`fake.transport`, no sockets) and through a loopback HTTP
 server (`fake.serve()`), and every request received is kept in `fake.requests`.
 """
@@ -29,6 +30,7 @@ DEFAULT_BASE_URL = "https://fake-llm.invalid/v1"
 """The base URL of `fake.provider()` on the transport: never resolved, nothing leaves the
 process (`.invalid` is reserved for exactly that)."""
 DEFAULT_KEY = "fake-key"
+_PATHS = ("/chat/completions", "/responses")
 
 
 class ScriptExhausted(AssertionError):
@@ -39,8 +41,10 @@ class FakeLLM:
     """A scripted model: `FakeLLM(Reply("Hello"), status(429, retry_after=0.1), "Hi")`.
 
     - `*script`: the entries, answered in order, one per request (`add()` appends more).
-    - `reasoning_field`: the delta field reasoning is streamed in: `reasoning_content`
-      (OpenAI-compatible servers, xAI) or `reasoning` (Groq, Cerebras).
+    - `reasoning_field`: the delta field reasoning is streamed in on chat completions:
+      `reasoning_content` (OpenAI-compatible servers, xAI) or `reasoning` (Groq, Cerebras).
+    - `api`: the API `fake.provider()` (and so every client made here) speaks: `"chat"` or
+      `"responses"`. The fake answers both, each request in the API of its path.
 
     Use `fake.async_client()` / `fake.client()` for clients on the transport, or
     `with fake.serve() as server:` and `server.async_client()` for real sockets. A request after
@@ -48,8 +52,11 @@ class FakeLLM:
     message says so from the server.
     """
 
-    def __init__(self, *script: Entry, reasoning_field: str = "reasoning_content") -> None:
+    def __init__(
+        self, *script: Entry, reasoning_field: str = "reasoning_content", api: str = "chat"
+    ) -> None:
         self.reasoning_field = reasoning_field
+        self.api = api
         self.requests: list[FakeRequest] = []
         """Every request received, in order, through the transport or the server."""
         self._script: list[Entry] = list(script)
@@ -90,8 +97,11 @@ class FakeLLM:
         with self._lock:
             number = len(self.requests)
             self.requests.append(request)
-            if method != "POST" or not path.rstrip("/").endswith("/chat/completions"):
-                message = f"the fake LLM serves POST .../chat/completions, not {method} {path}"
+            if method != "POST" or not path.rstrip("/").endswith(_PATHS):
+                message = (
+                    "the fake LLM serves POST .../chat/completions and POST .../responses, "
+                    f"not {method} {path}"
+                )
                 entry: Entry = Status(404, {"error": {"message": message, "type": "not_found"}})
             elif not self._script:
                 raise ScriptExhausted(
@@ -115,9 +125,11 @@ class FakeLLM:
     # -- clients ------------------------------------------------------------------------------
     def provider(self, base_url: str = DEFAULT_BASE_URL, **options: Any) -> ls.OpenAICompatible:
         """An `ls.OpenAICompatible` provider pointed at `base_url` (the transport's by default),
-        with a dummy key so the `Authorization` header is sent as it would be for real."""
+        speaking the fake's `api`, with a dummy key so the `Authorization` header is sent as it
+        would be for real."""
         options.setdefault("api_key", DEFAULT_KEY)
         options.setdefault("name", "fake")
+        options.setdefault("api", self.api)
         return ls.OpenAICompatible(base_url, **options)
 
     def async_client(self, **options: Any) -> ls.AsyncClient:

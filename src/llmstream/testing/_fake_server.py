@@ -213,6 +213,9 @@ async def _carry_out(
             gone = asyncio.ensure_future(reader.read(1))
             done, _ = await asyncio.wait({gone}, timeout=step.seconds)
             gone.cancel()
+            # Wait for the read to be cancelled: until then the reader is still in use, and the
+            # next request on this connection could not be read.
+            await asyncio.gather(gone, return_exceptions=True)
             if done:
                 raise ConnectionResetError("the client went away during a pause")
         elif isinstance(step, Cut):

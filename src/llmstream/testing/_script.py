@@ -1,5 +1,6 @@
 """What a `FakeLLM` answers: replies built from text, reasoning and tool calls, and the faults
-that can be injected into them. Plain frozen data; `_render` turns it into bytes."""
+that can be injected into them. Plain frozen data; `_render` turns it into the bytes of the API
+each request was sent to."""
 
 from __future__ import annotations
 
@@ -44,9 +45,24 @@ class FakeRequest:
         return self.body.get("model") if isinstance(self.body, dict) else None
 
     @property
+    def api(self) -> str:
+        """The API the request was sent to, by its path: `"responses"` for `.../responses`,
+        else `"chat"` (chat completions)."""
+        return "responses" if self.path.rstrip("/").endswith("/responses") else "chat"
+
+    @property
     def messages(self) -> list[Any]:
-        """The `messages` the request sent."""
+        """The `messages` the request sent (chat completions)."""
         return list(self.body.get("messages") or []) if isinstance(self.body, dict) else []
+
+    @property
+    def input(self) -> list[Any]:
+        """The `input` items the request sent (the Responses API); a string input is one user
+        message."""
+        value = self.body.get("input") if isinstance(self.body, dict) else None
+        if isinstance(value, str):
+            return [{"role": "user", "content": value}]
+        return list(value or [])
 
     @property
     def stream(self) -> bool:
@@ -196,14 +212,20 @@ def _as_tool_call(value: FakeToolCall | tuple[str, Any]) -> FakeToolCall:
 
 @dataclass(frozen=True)
 class Reply:
-    """One scripted answer, streamed or whole, as the request asks.
+    """One scripted answer, streamed or whole, as the request asks, in the API it was sent to
+    (chat completions chunks, or the Responses API's events and response object).
 
-    - `text`, `reasoning`: a string (streamed a word at a time) or the exact pieces to stream.
+    - `text`, `reasoning`: a string (streamed a word at a time) or the exact pieces to stream
+      (on the Responses API, reasoning is a reasoning item's summary, with encrypted content
+      when the request asked for it).
     - `tool_calls`: `tool_call(...)` values or `(name, arguments)` pairs.
     - `usage`: `(input_tokens, output_tokens)`, or None to report none.
     - `finish`: the `finish_reason`; by default `tool_calls` when there are calls, else `stop`.
     - `chunks`: send these instead (each a chunk dict sent as `data: <json>`, or raw SSE bytes),
-      then `[DONE]` unless `done=False`.
+      then `[DONE]` unless `done=False`; on the Responses API each dict is an event, sent
+      under its `type` (`event: <type>`), and nothing is added.
+    - `done`: False ends the stream without its last word: no `[DONE]`, or, on the Responses
+      API, no `response.completed`.
     - `faults`: `stall(...)`, `disconnect(...)`, `error_event(...)`.
     - `split_bytes`: deliver the body one byte per read.
     - `headers`: extra response headers.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -50,13 +50,16 @@ class ReplayServer:
         event_delay: float = 0.0,
         match_on: Collection[str] = DEFAULT_MATCH_ON,
         match_body: bool = True,
+        tolerate: Mapping[int, Collection[str]] | None = None,
     ):
         """`event_delay` pauses between SSE events, to watch a replay stream like the real thing;
-        `match_on` and `match_body` are as for `ReplayTransport` (but for `"scheme"`: a request
-        served here over http does not say which scheme it stands for)."""
+        `match_on`, `match_body` and `tolerate` are as for `ReplayTransport` (but for
+        `"scheme"`: a request served here over http does not say which scheme it stands for)."""
         if "scheme" in check_match_on(match_on):
             raise ValueError("a ReplayServer cannot match on the scheme: its requests are all http")
-        self.matcher = InteractionMatcher(cassettes, match_on=match_on, match_body=match_body)
+        self.matcher = InteractionMatcher(
+            cassettes, match_on=match_on, match_body=match_body, tolerate=tolerate
+        )
         self._event_delay = event_delay
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None

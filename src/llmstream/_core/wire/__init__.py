@@ -33,7 +33,17 @@ if TYPE_CHECKING:
     from ..provider import ProviderSpec
     from ..request import ChatRequest
 
-__all__ = ["WIRES", "BodyBuilder", "Reader", "ReaderFactory", "Wire", "wire_for"]
+__all__ = [
+    "API_NAMES",
+    "WIRES",
+    "BodyBuilder",
+    "Reader",
+    "ReaderFactory",
+    "Wire",
+    "check_api",
+    "wire_for",
+    "wire_named",
+]
 
 
 class BodyBuilder(Protocol):
@@ -96,20 +106,42 @@ class Wire:
 WIRES: dict[str, str] = {"chat": ".chat", "responses": ".responses"}
 """Each wire's name and the package that defines it (its `WIRE`)."""
 
+API_NAMES: dict[str, str] = {"chat": "chat completions API", "responses": "Responses API"}
+"""What each wire is called in a sentence (`Cerebras has no Responses API`)."""
+
 _loaded: dict[str, Wire] = {}
 
 
-def wire_for(provider: ProviderSpec) -> Wire:
-    """The wire `provider` speaks (`provider.api`), its package imported on first use."""
-    name = provider.api
+def check_api(api: object, owner: str, supported: tuple[str, ...]) -> str:
+    """`api` as given to a provider, checked: one llmstream speaks and the provider serves."""
+    if not isinstance(api, str) or api not in WIRES:
+        known = " or ".join(repr(name) for name in WIRES)
+        raise ConfigurationError(
+            f"{owner}(api={api!r}) is not an API llmstream speaks: use {known}"
+        )
+    if api not in supported:
+        served = " and ".join(f"the {API_NAMES[name]} (api={name!r})" for name in supported)
+        raise ConfigurationError(f"{owner} has no {API_NAMES[api]}: it serves only {served}")
+    return api
+
+
+def wire_named(name: str, owner: str = "the provider") -> Wire:
+    """The wire called `name`, its package imported on first use."""
     wire = _loaded.get(name)
     if wire is None:
         package = WIRES.get(name)
         if package is None:
             known = " or ".join(repr(n) for n in WIRES)
             raise ConfigurationError(
-                f"{type(provider).__name__} speaks api={name!r}, which llmstream does not know; "
-                f"use {known}"
+                f"{owner} speaks api={name!r}, which llmstream does not know; use {known}"
             )
         wire = _loaded[name] = importlib.import_module(package, __name__).WIRE
+    return wire
+
+
+def wire_for(provider: ProviderSpec) -> Wire:
+    """The wire `provider` speaks (`provider.api`), its package imported on first use."""
+    wire = _loaded.get(provider.api)
+    if wire is None:
+        wire = wire_named(provider.api, type(provider).__name__)
     return wire

@@ -13,8 +13,9 @@ The same options as chat completions, in this API's fields:
   same strict schema as the chat wire's, or `json_object`;
 - `store` is false unless asked for (nothing kept by the provider, the history is sent whole),
   true when continuing a stored conversation; with `store` false and a model whose reasoning
-  items can come back, `include: ["reasoning.encrypted_content"]` is asked for, so that they can
-  be sent back;
+  items can come back, `include: ["reasoning.encrypted_content"]` is asked for (where the
+  provider has encrypted reasoning), so that they can be sent back. A stateless provider
+  (`stores_responses` false) is sent no `store`; `previous_response_id` is refused there;
 - `logprobs` is `include: ["message.output_text.logprobs"]` (beside `top_logprobs`), and
   `verbosity` is `text.verbosity`; `metadata`, `service_tier`, `user`, `safety_identifier` and
   `prompt_cache_key` keep their names;
@@ -22,7 +23,8 @@ The same options as chat completions, in this API's fields:
   with a `RequestWarning`, as are the sampling parameters a reasoning model refuses (the
   provider's `rejected_parameters`); `n` is 1, which this API always makes.
 
-`extra_body` is merged last, as given.
+The provider's own fields are added by its `adapt_responses_body`; `extra_body` is merged
+last, as given.
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ def build_body(
     warnings: list[RequestWarning] = []
     model = request.model
     reasons = provider.reasoning_model(model)
-    store = request.store if request.store is not None else request.previous_response_id is not None
+    store = _store(request, provider, warnings)
     messages: Sequence[MessageLike] = request.messages
     if request.previous_response_id is not None:
         messages = _after(messages, request.previous_response_id)
@@ -89,8 +91,13 @@ def build_body(
     }
     if request.previous_response_id is not None:
         body["previous_response_id"] = request.previous_response_id
-    body["store"] = store
-    if not store and (reasons or request.reasoning_effort or request.reasoning_summary):
+    if provider.stores_responses:
+        body["store"] = store  # a stateless API has no such field to set: it never stores
+    if (
+        not store
+        and provider.encrypted_reasoning
+        and (reasons or request.reasoning_effort or request.reasoning_summary)
+    ):
         body["include"] = [ENCRYPTED_REASONING]
 
     limit = _output_limit(request)
@@ -154,9 +161,36 @@ def build_body(
         warnings.append(_dropped(name, body.pop(name), reason))
     if body.pop("logprobs", None):
         body["include"] = [*body.get("include", ()), OUTPUT_LOGPROBS]
+    provider.adapt_responses_body(model, body)
     if request.extra_body:
         body.update(request.extra_body)  # the escape hatch is sent as given, after every rule
     return body, warnings
+
+
+def _store(request: ChatRequest, provider: ProviderSpec, warnings: list[RequestWarning]) -> bool:
+    """Whether the provider keeps this response: as asked, else only when continuing a stored
+    conversation. A stateless provider keeps nothing: continuing a stored conversation there
+    cannot work (refused), and asking it to store is dropped with a warning (the call works
+    the same without)."""
+    continuing = request.previous_response_id is not None
+    if not provider.stores_responses:
+        if continuing:
+            raise ConfigurationError(
+                f"previous_response_id={request.previous_response_id!r}: {provider.name}'s "
+                "Responses API is stateless and keeps no responses to continue; send the whole "
+                "conversation in messages= instead (earlier replies as received)"
+            )
+        if request.store:
+            warnings.append(
+                _dropped(
+                    "store",
+                    True,
+                    f"{provider.name}'s Responses API is stateless and keeps no responses; "
+                    "the whole conversation is sent every time",
+                )
+            )
+        return False
+    return request.store if request.store is not None else continuing
 
 
 def _dropped(name: str, value: Any, reason: str) -> RequestWarning:

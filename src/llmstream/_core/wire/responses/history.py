@@ -22,8 +22,10 @@ the one linked to it fails too ("Item 'fc_...' of type 'function_call' was provi
 required 'reasoning' item"). So every item goes back without the server-side `id` and `status`
 it was returned with, as OpenAI's own stateless client (the Codex CLI) sends its history, and a
 reasoning item carries its `encrypted_content` instead; one without encrypted content (the call
-did not ask for it) cannot go back at all and is dropped. Everything else in an item (summary,
-content parts, arguments, a built-in tool call's action) goes back as it came.
+did not ask for it) cannot go back at all and is dropped, unless it carries its reasoning
+otherwise: a `signature` (Anthropic's, relayed by OpenRouter) or the reasoning text itself in
+`content` parts (open-weight servers, which have nothing to encrypt). Everything else in an
+item (summary, content parts, arguments, a built-in tool call's action) goes back as it came.
 """
 
 from __future__ import annotations
@@ -136,7 +138,7 @@ def replay(
         if store:
             replayed.append(dict(item))
             continue
-        if item.get("type") == "reasoning" and not item.get("encrypted_content"):
+        if item.get("type") == "reasoning" and not _carries_reasoning(item):
             dropped.append(str(item.get("id") or "?"))
             continue
         replayed.append({key: value for key, value in item.items() if key not in _SERVER_FIELDS})
@@ -151,6 +153,13 @@ def replay(
             )
         )
     return replayed
+
+
+def _carries_reasoning(item: dict[str, Any]) -> bool:
+    """Whether a reasoning item can go back when nothing is stored: it carries the reasoning
+    itself, encrypted (`encrypted_content`), signed (a `signature`, as OpenRouter relays
+    Anthropic's), or as the text open-weight servers return (`content` parts)."""
+    return bool(item.get("encrypted_content") or item.get("signature") or item.get("content"))
 
 
 def _agrees(items: list[Any], message: AssistantMessage) -> bool:

@@ -131,13 +131,38 @@ class ResponsesReader:
         self._arguments: dict[int, PartialJSONReader] | None = (
             {} if partial_tool_arguments else None
         )
+        # Whether an arguments delta is more than text: read as partial JSON, or as output.
+        self._arguments_as_objects = partial_tool_arguments or self._output_tool is not None
 
     # -- the Reader protocol --------------------------------------------------------------------
     def read_data(self, payload: bytes, out: list[StreamEvent]) -> None:
-        self._read(payload, None, out)
+        self.read_event("", payload, out)
 
     def read_event(self, event_type: str, payload: bytes, out: list[StreamEvent]) -> None:
-        self._read(payload, event_type, out)
+        """One event (`event_type`: the name an `event:` line gave it, or ""). The hot path:
+        the Responses API names every event, and the parser hands each one here directly."""
+        if self._complete:
+            return  # the response is over: anything after it (`[DONE]`...) changes nothing
+        try:
+            event = from_json(payload)
+        except ValueError:
+            event = loads(payload, self.accumulator, self._provider)
+        if type(event) is not dict:
+            raise self._malformed(
+                f"expected an event (a JSON object), got {type(event).__name__}", event
+            )
+        kind = event.get("type")
+        if event_type == "error":
+            kind = "error"
+        elif type(kind) is not str:  # no type (or not a word): the event's name says, if any
+            kind = "error" if event.get("error") else event_type
+        handler = _HANDLERS.get(kind)
+        if handler is None:
+            return  # content parts, `.done` events, built-in tool progress, keepalives...
+        try:
+            handler(self, event, out)
+        except _SHAPE_ERRORS as exc:
+            raise self._unexpected_shape(exc, event) from None
 
     def read_whole(self, body: bytes, out: list[StreamEvent]) -> None:
         """A whole reply: the response object, read as a stream's final state."""
@@ -181,45 +206,32 @@ class ResponsesReader:
         )
 
     # -- one event ------------------------------------------------------------------------------
-    def _read(self, payload: bytes, event_type: str | None, out: list[StreamEvent]) -> None:
-        if self._complete:
-            return  # the response is over: anything after it (`[DONE]`...) changes nothing
-        try:
-            event = from_json(payload)
-        except ValueError:
-            event = loads(payload, self.accumulator, self._provider)
-        if type(event) is not dict:
-            raise self._malformed(
-                f"expected an event (a JSON object), got {type(event).__name__}", event
-            )
-        kind = event.get("type")
-        if event_type == "error":
-            kind = "error"
-        elif type(kind) is not str:  # no type (or not a word): the event's name says, if any
-            kind = "error" if event.get("error") else event_type or ""
-        handler = _HANDLERS.get(kind)
-        if handler is None:
-            return  # content parts, `.done` events, built-in tool progress, keepalives...
-        try:
-            handler(self, event, out)
-        except _SHAPE_ERRORS as exc:
-            raise self._unexpected_shape(exc, event) from None
-
     def _on_started(self, event: dict[str, Any], out: list[StreamEvent]) -> None:
         response = event.get("response")
         if isinstance(response, dict):
             self._identify(response)
 
     def _on_text(self, event: dict[str, Any], out: list[StreamEvent]) -> None:
+        # The most frequent event of all: `_item_of` and `_text`, inlined for their usual case.
         text = event["delta"]
         if type(text) is not str:
             raise self._malformed("a text delta is not a string", event)
-        if text:
-            self._item_of(event, "message").text.append(text)
-            self._text(text, out)
         logprobs = event.get("logprobs")
-        if logprobs:
+        if not text and not logprobs:
+            return
+        item = self._items.get(event.get("output_index"))
+        if item is None:
             item = self._item_of(event, "message")
+        if text:
+            item.text.append(text)
+            acc = self.accumulator
+            if acc.reasoning_start is not None:
+                self._close_reasoning(out)
+            acc.text.append(text)
+            out.append(text_delta({"text": text}))
+            if self._output_in_text:
+                self._output_delta(text, out)
+        if logprobs:
             tokens = self._tokens(logprobs, event)
             item.logprobs += len(tokens)
             self._logprobs(tokens, out)
@@ -255,9 +267,20 @@ class ResponsesReader:
         fragment = event["delta"]
         if type(fragment) is not str:
             raise self._malformed("a function call's arguments delta is not a string", event)
-        if fragment:
+        if not fragment:
+            return
+        item = self._items.get(event.get("output_index"))
+        if item is None:
             item = self._item_of(event, "function_call")
+        # `_arguments_fragment` inlined for its usual case: a call under way, its arguments
+        # wanted as text only.
+        index = item.call
+        call = self.accumulator.tool_calls.get(index) if index is not None else None
+        if call is None or self._arguments_as_objects:
             self._arguments_fragment(item, fragment, out)
+            return
+        call.arguments.append(fragment)
+        out.append(tool_call_delta({"index": index, "arguments": fragment}))
 
     def _on_item_added(self, event: dict[str, Any], out: list[StreamEvent]) -> None:
         raw = self._raw_item(event)
