@@ -493,3 +493,56 @@ async def test_in_tool_mode_the_output_tool_ends_the_run() -> None:
     assert rejection["role"] == "tool"
     assert "age: Input should be a valid integer" in rejection["content"]
     assert len(result.steps) == 3
+
+
+def _refused(output: Any, message: str, status: int = 400) -> ls.APIStatusError:
+    """The error for a server's refusal of a call for `output`."""
+    parser = ResponseParser(
+        COMPATIBLE,
+        status=status,
+        headers={"content-type": "application/json"},
+        output=resolve_output(output, "native"),
+    )
+    parser.feed(json.dumps({"error": {"message": message, "type": "invalid_request"}}).encode())
+    with pytest.raises(ls.APIStatusError) as caught:
+        parser.end()
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("output", "message", "hint"),
+    [
+        # vLLM, LM Studio and older llama.cpp builds refuse a schema they cannot serve.
+        (
+            ls.NativeOutput(Person),
+            "'response_format.type' must be 'json_object' or 'text'",
+            "output=ls.ToolOutput(Person) asks for a forced tool call instead",
+        ),
+        (
+            Person,
+            "json_schema is not supported by this model",
+            "output=ls.PromptedOutput(Person) puts the schema in the prompt",
+        ),
+        # A server without forced tool calls.
+        (
+            ls.ToolOutput(Person),
+            "tool_choice 'required' is not supported",
+            "output=ls.NativeOutput(Person) asks through response_format",
+        ),
+    ],
+    ids=["native-format-refused", "native-schema-refused", "tool-choice-refused"],
+)
+def test_a_refused_output_mode_names_the_mode_that_would_work(
+    output: Any, message: str, hint: str
+) -> None:
+    error = _refused(output, message)
+    assert isinstance(error, ls.BadRequestError)
+    assert error.message.startswith(message)  # the server's words first, as received
+    assert hint in str(error)
+
+
+def test_a_refusal_about_something_else_names_no_other_mode() -> None:
+    assert "ls." not in str(_refused(Person, "temperature must be at most 2"))
+    assert "ls." not in str(_refused(ls.PromptedOutput(Person), "json_schema is not supported"))
+    # Not a refusal of the request: no advice about it.
+    assert "ls." not in str(_refused(Person, "json_schema is not supported", status=500))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,7 @@ from .partial_json import PartialJSONError, PartialJSONReader
 if TYPE_CHECKING:
     from ..messages import AssistantMessage
 
-__all__ = ["OutputReader", "ResolvedOutput", "resolve_output"]
+__all__ = ["OutputReader", "ResolvedOutput", "refused_mode_hint", "resolve_output"]
 
 _DEFAULT_TEMPLATE = (
     "Answer with one JSON object that follows this JSON schema, and nothing else:\n{schema}"
@@ -241,6 +242,31 @@ _OFF_SCHEMA = frozenset({"json_invalid", "json_type", "model_type", "missing", "
 
 def _off_schema(errors: list[Any]) -> bool:
     return any(error.get("type") in _OFF_SCHEMA for error in errors)
+
+
+# What a server says when it refuses the way the object was asked for: a `response_format`
+# with a JSON schema (native), a forced tool call (tool). Prompted output asks for nothing a
+# server can refuse.
+_REFUSED_MODE = {
+    "native": re.compile(
+        r"response.?format|text\.format|json.?schema|structured.?output", re.IGNORECASE
+    ),
+    "tool": re.compile(
+        r"tool.?choice|tool(?:s|_calls?)?\b.{0,40}\bnot\b|function.?call", re.IGNORECASE
+    ),
+}
+
+
+def refused_mode_hint(spec: ResolvedOutput | None, message: str) -> str | None:
+    """What to try when a server answered a call for `spec` with a client error whose
+    `message` names what that output mode sends (a server without JSON-schema replies, or
+    without forced tool calls): the other modes. None when the message says nothing of it."""
+    if spec is None:
+        return None
+    refused = _REFUSED_MODE.get(spec.mode)
+    if refused is None or not refused.search(message):
+        return None
+    return _other_mode(spec)
 
 
 def _other_mode(spec: ResolvedOutput) -> str:

@@ -40,7 +40,7 @@ from ..errors import (
 from ..events import StreamEvent
 from ..messages import AssistantMessage
 from .accumulator import MessageAccumulator
-from .output import ResolvedOutput
+from .output import ResolvedOutput, refused_mode_hint
 from .provider import ProviderSpec
 from .sse import DEFAULT_MAX_LINE_BYTES, ServerSentEvent, SSEDecoder, SSELineTooLong
 from .status_errors import status_error
@@ -107,6 +107,7 @@ class ResponseParser:
         self.kind: BodyKind = kind or body_kind(status, headers)
         self._max_line_bytes = max_line_bytes
         self._max_response_bytes = max_response_bytes
+        self._output = output
         # What a stream may still send. Any other body has none: its reads go the slow way,
         # to `_keep`, through the one check a stream's read makes anyway.
         self._room = max_response_bytes if self.kind == "events" else -1
@@ -258,7 +259,11 @@ class ResponseParser:
             b"".join(self._body),
             provider=self._provider,
             request_id=self.accumulator.request_id,
+            explain_refusal=self._explain_refusal,
         )
+
+    def _explain_refusal(self, message: str) -> str | None:
+        return refused_mode_hint(self._output, message)
 
     # -- inside -------------------------------------------------------------------------------
     def _keep(self, data: bytes) -> None:

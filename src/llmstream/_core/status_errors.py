@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._vocabulary.ratelimits import RateLimits, retry_after_seconds
@@ -98,8 +98,13 @@ def status_error(
     *,
     provider: ProviderSpec,
     request_id: str | None,
+    explain_refusal: Callable[[str], str | None] | None = None,
 ) -> APIStatusError:
-    """The error for an HTTP error response, with everything the provider said."""
+    """The error for an HTTP error response, with everything the provider said.
+
+    `explain_refusal(message)` says what to change when a request the server refused (400,
+    422) failed for something the caller chose (an output mode the server cannot serve);
+    its sentence is added to the message."""
     text = body.decode("utf-8", "replace")
     parsed: Any = None
     try:
@@ -125,6 +130,10 @@ def status_error(
             f" (llmstream: this call spoke the {API_NAMES[provider.api]}; to use the "
             f"{API_NAMES[other]}, make the provider with {owner}(..., api={other!r}))"
         )
+    if explain_refusal is not None and status in (400, 422):
+        advice = explain_refusal(message)
+        if advice is not None:
+            message += f" (llmstream: {advice})"
     cls = _error_class(status, fields, provider)
     return cls(
         message,
