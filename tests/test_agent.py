@@ -577,6 +577,29 @@ def test_run_sync_and_stream_sync() -> None:
     assert len(model.requests) == 4
 
 
+@pytest.mark.anyio
+async def test_the_result_of_a_run_left_early_is_a_typed_error() -> None:
+    async with make_agent(ScriptedModel(Reply(text="40 C"))).stream("hi") as run:
+        async for _ in run:
+            break
+    with pytest.raises(ls.StreamNotFinishedError, match="has not finished"):
+        run.result  # noqa: B018
+
+
+def test_the_result_of_a_sync_run_left_early_is_a_typed_error() -> None:
+    agent = ls.Agent(
+        ls.Client(ls.OpenAI(api_key=TEST_KEY), transport=ScriptedModel(Reply(text="ok")).transport),
+        "m",
+    )
+    run = agent.stream_sync("hi")
+    with pytest.raises(ls.StreamNotFinishedError, match="has not started"):
+        run.result  # noqa: B018
+    with run:
+        next(run)
+    with pytest.raises(ls.StreamNotFinishedError, match="has not finished"):
+        run.result  # noqa: B018
+
+
 def test_run_sync_with_an_async_client() -> None:
     model = ScriptedModel(Reply(text="hello"))
     agent = make_agent(model)

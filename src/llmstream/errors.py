@@ -84,6 +84,7 @@ class StreamBusyError(LLMStreamError, RuntimeError):
 class StreamNotFinishedError(LLMStreamError, RuntimeError):
     """`stream.message` was asked of a stream that was not read to its end (a `break`, an
     error, or still reading): there is no final message. `stream.partial` is what arrived.
+    An agent run's `run.result` raises it too, before the run has ended.
 
     Also a `RuntimeError`, which it was before it had a class of its own.
     """

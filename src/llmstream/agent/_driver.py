@@ -28,7 +28,7 @@ from .._core.request import MessageLike
 from .._public import publish
 from .._tracing import current_context
 from .._vocabulary.usage import Usage
-from ..errors import OutputValidationError
+from ..errors import OutputValidationError, StreamNotFinishedError
 from ..messages import AssistantMessage, SystemMessage, ToolCall, tool_result, user
 from ..tools import Tool
 from ._settings import AgentSettings
@@ -93,7 +93,10 @@ class AgentRun:
     @property
     def result(self) -> AgentResult:
         if self._result is None:
-            raise RuntimeError("the run has not finished: read its events to the end first")
+            raise StreamNotFinishedError(
+                "the run has not finished (it was left with `break`, failed, or is still "
+                "running): read its events to the end first; `run.result` exists only then"
+            )
         return self._result
 
     async def __aenter__(self) -> AgentRun:
@@ -385,7 +388,10 @@ class SyncAgentRun:
     @property
     def result(self) -> AgentResult:
         if self._run is None:
-            raise RuntimeError("the run has not started")
+            raise StreamNotFinishedError(
+                "the run has not started: use `with agent.stream_sync(...) as run:` and read "
+                "its events to the end first"
+            )
         return self._run.result
 
     def __enter__(self) -> SyncAgentRun:
