@@ -510,6 +510,15 @@ async def test_a_server_that_cannot_be_opened_is_a_toolset_error(
     assert str(caught.value).startswith(
         "could not open the MCP server /nonexistent/mcp-server --flag: FileNotFoundError"
     )
+    # A server that dies at once, given a key on its command line: the key is nowhere.
+    key = "sk-argument-0123456789"
+    dying = ls.MCPToolset.stdio(
+        sys.executable, ["-c", "import sys; print(sys.argv[-1], file=sys.stderr)", "--key", key]
+    )
+    with pytest.raises(ls.ToolsetError) as caught:
+        await agent(fake, dying).run("go")
+    assert "--key '[redacted]'" in str(caught.value)
+    assert key not in str(caught.value)
 
     secret = "Bearer wrong-token-0123456789"
     for make in (ls.MCPToolset.http, ls.MCPToolset.sse):  # the server answers 401
@@ -557,12 +566,17 @@ def test_no_secret_in_a_repr() -> None:
                            headers={"Authorization": f"Bearer {key}"}, prefix="web"),
         ls.MCPToolset.sse("https://mcp.example.com/sse", headers={"X-Key": key}),
         ls.MCPToolset.stdio("npx", ["-y", "server"], env={"API_KEY": key}),
+        # Keys on a command line: a credential flag's value (either form), a URL's secrets.
+        ls.MCPToolset.stdio("srv", [f"--api-key={key}", "--auth-token", key, "--dir", "/tmp",
+                                    f"https://u:{key}@h.example/x?sig={key}"]),
     ]  # fmt: skip
     shown = [repr(toolset) for toolset in toolsets]
     assert shown == [
         "MCPToolset.http('https://mcp.example.com/mcp', prefix='web')",
         "MCPToolset.sse('https://mcp.example.com/sse')",
         "MCPToolset.stdio('npx -y server')",
+        "MCPToolset.stdio(\"srv '--api-key=[redacted]' --auth-token '[redacted]' --dir /tmp "
+        "https://h.example/x\")",
     ]
 
 

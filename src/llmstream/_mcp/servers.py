@@ -2,9 +2,10 @@
 legacy SSE endpoint.
 
 Each is plain data, safe to show: `describe()` names the command or the URL (without its query
-or credentials), never an environment variable's or a header's value. `connect()` (called in
-the session's own task) gives what the SDK's `Client` takes, and the protocol negotiation to
-use; the SDK is imported only there.
+or credentials), never an environment variable's or a header's value, nor an argument that
+carries a credential (`--api-key=...`, `--token ...`, a URL's password or query).
+`connect()` (called in the session's own task) gives what the SDK's `Client` takes, and the
+protocol negotiation to use; the SDK is imported only there.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from __future__ import annotations
 import contextlib
 import shlex
 import sys
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-__all__ = ["HTTPServer", "SSEServer", "Server", "StdioServer"]
+from .._redact import REDACTED, is_credential_name
+
+__all__ = ["HTTPServer", "SSEServer", "Server", "StdioServer", "secret_arguments"]
 
 # How long an HTTP request may wait to connect or write, and an SSE stream between events:
 # the SDK's own defaults. A tool call's time limit is the agent's, not these.
@@ -35,6 +38,31 @@ def _safe_url(url: str) -> str:
     return f"{parts.scheme}://{host}{parts.path}"
 
 
+def _read_arguments(args: Sequence[str]) -> Iterator[tuple[str, list[str]]]:
+    """Each argument as a repr or an error may show it, and the credentials it carries: the
+    value of a flag named like one (`--api-key=VALUE`, `--token VALUE`), a URL's password and
+    query."""
+    flag_before = False
+    for arg in args:
+        name, equals, value = arg.partition("=")
+        flag = arg.startswith("-") and is_credential_name(name.lstrip("-"))
+        if flag_before:
+            yield REDACTED, [arg]
+        elif flag and value:
+            yield f"{name}={REDACTED}", [value]
+        elif "://" in arg and urlsplit(arg).scheme:
+            parts = urlsplit(arg)
+            yield _safe_url(arg), [text for text in (parts.password, parts.query) if text]
+        else:
+            yield arg, []
+        flag_before = flag and not equals
+
+
+def secret_arguments(args: Sequence[str]) -> list[str]:
+    """The credentials among a command's arguments (see `_read_arguments`)."""
+    return [secret for _shown, secrets in _read_arguments(args) for secret in secrets]
+
+
 @dataclass(frozen=True, repr=False)
 class StdioServer:
     """A server the toolset starts as a child process and talks to over its stdin and stdout."""
@@ -46,7 +74,7 @@ class StdioServer:
     stderr: TextIO | None = None
 
     def describe(self) -> str:
-        return shlex.join([str(self.command), *self.args])
+        return shlex.join([str(self.command), *(shown for shown, _ in _read_arguments(self.args))])
 
     def connect(self) -> tuple[Any, str]:
         from mcp.client.stdio import StdioServerParameters, stdio_client

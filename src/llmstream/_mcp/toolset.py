@@ -23,7 +23,7 @@ from .._public import publish
 from ..errors import ConfigurationError
 from ..tools import ApprovalHook, Tool
 from ..toolsets import CurrentTools, Toolset
-from .servers import HTTPServer, Server, SSEServer, StdioServer
+from .servers import HTTPServer, Server, SSEServer, StdioServer, secret_arguments
 
 if TYPE_CHECKING:
     from mcp.types import Tool as MCPTool
@@ -128,7 +128,9 @@ class MCPToolset(Toolset):
 
         Args:
             command: The program to run (`npx`, `uvx`, `sys.executable`...).
-            args: Its arguments.
+            args: Its arguments. A credential among them (the value of `--api-key=...`,
+                `--token ...` or any flag named like a credential, a URL's password or query)
+                never appears in a repr or an error.
             env: Variables for the child, beside the few it inherits (`PATH`, `HOME`, `USER`,
                 `SHELL`, `TERM`, `LOGNAME`): nothing else from this process's environment
                 reaches it. Their values never appear in a repr or an error.
@@ -151,7 +153,7 @@ class MCPToolset(Toolset):
             tool_timeout=tool_timeout,
             approval=approval,
             connect_timeout=connect_timeout,
-            secrets=list((env or {}).values()),
+            secrets=[*(env or {}).values(), *secret_arguments(args)],
         )
 
     @classmethod
