@@ -576,7 +576,7 @@ def test_no_secret_in_a_repr() -> None:
         "MCPToolset.sse('https://mcp.example.com/sse')",
         "MCPToolset.stdio('npx -y server')",
         "MCPToolset.stdio(\"srv '--api-key=[redacted]' --auth-token '[redacted]' --dir /tmp "
-        "https://h.example/x\")",
+        'https://h.example/x")',
     ]
 
 
