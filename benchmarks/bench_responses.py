@@ -28,20 +28,17 @@ import argparse
 import functools
 import json
 import os
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 
+import _callgrind as callgrind
 import anyio
 import httpx
 from _chunks import responses_text_stream, responses_tool_stream, text_of, tool_pieces
-from bench_stream import _in_region, _running_trio, _timed, coalesce, transport_for
+from bench_stream import _running_trio, _timed, coalesce, transport_for
 
 import llmstream as ls
 
@@ -278,48 +275,23 @@ def callgrind_child(plan: Plan, long_n: int) -> None:
                             coalesce(events, size),
                             backend=backend,
                         )
-                        check(name, _in_region(call), scenario, events, n)  # type: ignore[arg-type]
+                        check(name, callgrind.in_region(call), scenario, events, n)  # type: ignore[arg-type]
                         labels.append([backend, scenario.kind, mode, name, n])
     print(json.dumps(labels), flush=True)
 
 
 def run_callgrind(args: argparse.Namespace, plan: Plan) -> None:
-    if shutil.which("valgrind") is None:
-        print("\n(--callgrind: valgrind is not installed; skipped)")
+    if not callgrind.available():
         return
     print("\nCallgrind: instructions per event (valgrind --tool=callgrind), floor and llmstream")
     long_n = args.callgrind_events
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "callgrind.out"
-        command = [
-            "valgrind",
-            "--tool=callgrind",
-            f"--callgrind-out-file={out}",
-            "--zero-before=closure_fcn",
-            "--dump-after=closure_fcn",
-            sys.executable,
-            str(Path(__file__).resolve()),
-            "--callgrind-child",
-            "--callgrind-events",
-            str(long_n),
-            "--backend",
-            args.backend,
-            "--coalesce",
-            str(args.coalesce),
-        ]
-        env = {**os.environ, "PYTHONHASHSEED": "0"}
-        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-        if done.returncode != 0:
-            sys.stderr.write(done.stderr[-3000:])
-            raise SystemExit("the callgrind run failed")
-        labels = json.loads(done.stdout.strip().splitlines()[-1])
-        counts: dict[tuple[str, ...], dict[int, int]] = {}
-        for part, label in enumerate(labels, start=1):
-            text = Path(f"{out}.{part}").read_text()
-            total = next(
-                int(line.split()[1]) for line in text.splitlines() if line.startswith("summary:")
-            )
-            counts.setdefault(tuple(label[:4]), {})[label[4]] = total
+    child_args = [
+        "--callgrind-events", str(long_n), "--backend", args.backend,
+        "--coalesce", str(args.coalesce),
+    ]  # fmt: skip
+    counts: dict[tuple[str, ...], dict[int, int]] = {}
+    for label, total in callgrind.count_regions(__file__, child_args):
+        counts.setdefault(tuple(label[:4]), {})[label[4]] = total
     modes = list(READS)
     print(f"\n  {'':26}" + "".join(f"{mode:^24}" for mode in modes))
     print(f"  {'':26}" + f"{'Ir/event':>10} {'Ir x floor':>11}   " * len(modes))

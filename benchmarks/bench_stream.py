@@ -30,22 +30,18 @@ counts) outside the timed region. Then the scale run (`bench_scale.py`) follows,
 from __future__ import annotations
 
 import argparse
-import ctypes
 import functools
 import gc
 import json
 import os
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+import _callgrind as callgrind
 import anyio
 import httpx
 from _chunks import text_of, text_stream, tool_pieces, tool_stream
@@ -340,24 +336,6 @@ def report_micro(plan: Plan, samples: dict[Key, list[float]]) -> list[tuple[str,
 # -- instructions, under callgrind -----------------------------------------------------------
 
 
-def _in_region(function: Callable[[], object]) -> object:
-    """Call `function` inside a C callback: callgrind, told --zero-before=closure_fcn and
-    --dump-after=closure_fcn, then counts exactly the instructions of this call, in a dump of
-    its own. (ctypes would only print an exception raised in a callback: it is passed on.)"""
-    outcome: list[object] = []
-
-    def call() -> None:
-        try:
-            outcome.append(function())
-        except BaseException as exc:
-            outcome.append(exc)
-
-    ctypes.CFUNCTYPE(None)(call)()
-    if isinstance(outcome[0], BaseException):
-        raise outcome[0]
-    return outcome[0]
-
-
 def callgrind_child(plan: Plan) -> None:
     """Under valgrind: for each combination and contender, a short and a long stream, each in a
     region of its own; the difference is the instructions of the extra chunks."""
@@ -371,7 +349,7 @@ def callgrind_child(plan: Plan) -> None:
                         reads = coalesce(scenario.events(n), size)
                         contender = plan.contenders[name]
 
-                        result = _in_region(
+                        result = callgrind.in_region(
                             functools.partial(anyio.run, contender, reads, backend=backend)
                         )
                         check(name, result, scenario, scenario.events(n), n)  # type: ignore[arg-type]
@@ -380,34 +358,17 @@ def callgrind_child(plan: Plan) -> None:
 
 
 def run_callgrind(args: argparse.Namespace, plan: Plan, samples: dict[Key, list[float]]) -> None:
-    if shutil.which("valgrind") is None:
-        print("\n(--callgrind: valgrind is not installed; skipped)")
+    if not callgrind.available():
         return
     print("\nCallgrind: instructions per chunk (valgrind --tool=callgrind), floor and llmstream")
     print("  (a minute or two: everything runs ~50x slower under valgrind)", flush=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "callgrind.out"
-        command = [
-            "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-            "--zero-before=closure_fcn", "--dump-after=closure_fcn",
-            sys.executable, str(Path(__file__).resolve()), "--callgrind-child",
-            "--text-chunks", str(args.callgrind_chunks),
-            "--tool-chunks", str(args.callgrind_chunks),
-            "--backend", args.backend, "--coalesce", str(args.coalesce),
-        ]  # fmt: skip
-        env = {**os.environ, "PYTHONHASHSEED": "0"}
-        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-        if done.returncode != 0:
-            sys.stderr.write(done.stderr[-3000:])
-            raise SystemExit("the callgrind run failed")
-        labels = json.loads(done.stdout.strip().splitlines()[-1])
-        counts: dict[tuple[str, ...], dict[int, int]] = {}
-        for part, label in enumerate(labels, start=1):
-            text = Path(f"{out}.{part}").read_text()
-            total = next(
-                int(line.split()[1]) for line in text.splitlines() if line.startswith("summary:")
-            )
-            counts.setdefault(tuple(label[:4]), {})[label[4]] = total
+    child_args = [
+        "--text-chunks", str(args.callgrind_chunks), "--tool-chunks", str(args.callgrind_chunks),
+        "--backend", args.backend, "--coalesce", str(args.coalesce),
+    ]  # fmt: skip
+    counts: dict[tuple[str, ...], dict[int, int]] = {}
+    for label, total in callgrind.count_regions(__file__, child_args):
+        counts.setdefault(tuple(label[:4]), {})[label[4]] = total
     modes = list(READS)
     print(f"\n  {'':24}" + "".join(f"{mode:^36}" for mode in modes))
     print(f"  {'':24}" + f"{'Ir/chunk':>10} {'Ir x floor':>11} {'time x floor':>13} " * len(modes))
