@@ -675,6 +675,16 @@ def test_an_agent_s_settings_are_frozen() -> None:
         agent.settings.options["max_tokens"] = 5  # type: ignore[index]
     assert agent.settings.options == {"max_tokens": 100}
     assert list(agent.settings.tools) == ["weather"]
+    # What were attributes of the agent itself say where they went, read or assigned: an
+    # assignment is never silently ignored.
+    with pytest.raises(AttributeError, match=r"read agent\.settings\.max_steps"):
+        agent.max_steps  # type: ignore[attr-defined]  # noqa: B018
+    model = agent.settings.model
+    with pytest.raises(AttributeError, match=r"agent\.model cannot be changed"):
+        agent.model = "other"  # type: ignore[attr-defined]
+    assert agent.settings.model == model
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        agent.nothing  # type: ignore[attr-defined]  # noqa: B018
 
 
 def test_agent_configuration_errors() -> None:

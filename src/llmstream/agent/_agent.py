@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Unpack
 
@@ -25,6 +26,8 @@ from ._toolsets import split_tools
 from ._types import AgentResult, PrepareStep, StopCondition
 
 __all__ = ["Agent"]
+
+_SETTINGS = frozenset(field.name for field in dataclasses.fields(AgentSettings))
 
 
 @with_options_doc(ModelOptions)
@@ -138,6 +141,29 @@ class Agent:
         return (
             f"Agent(model={settings.model!r}, tools={list(settings.tools)}, client={self.client!r})"
         )
+
+    if not TYPE_CHECKING:  # to a type checker, `agent.model` does not exist: as it is
+
+        def __getattr__(self, name: str) -> Any:
+            # Reached only for names the agent does not have: its settings were once attributes.
+            if name in _SETTINGS:
+                raise AttributeError(
+                    f"an Agent keeps what it was made with in agent.settings: read "
+                    f"agent.settings.{name}",
+                    name=name,
+                    obj=self,
+                )
+            raise AttributeError(f"'Agent' object has no attribute {name!r}", name=name, obj=self)
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name in _SETTINGS:
+                raise AttributeError(
+                    f"agent.{name} cannot be changed: an agent's settings are fixed when it is "
+                    f"made (agent.settings.{name}); make another ls.Agent(..., {name}=...)",
+                    name=name,
+                    obj=self,
+                )
+            super().__setattr__(name, value)
 
     def _conversation(
         self, prompt: str | Sequence[MessageLike], history: Sequence[MessageLike]
