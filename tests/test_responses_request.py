@@ -3,6 +3,7 @@ the two APIs (what one cannot carry is dropped with a `RequestWarning`, never an
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from llmstream._core.request import ChatRequest
 from llmstream._core.wire import wire_for
 
 from .support.corpus import TEST_KEY, WEATHER
-from .support.responses import openai_responses
+from .support.responses import openai_responses, read
 
 
 def body(
@@ -118,14 +119,54 @@ def test_a_reply_goes_back_as_its_items_without_server_ids_when_nothing_is_store
     strip = ("id", "status")
     assert sent["store"] is False
     assert sent["input"][1:] == [
-        *(
-            {k: v for k, v in item.items() if k not in strip}
-            for item in (REASONING, TEXT, CALL, SEARCH)
-        ),
+        *({k: v for k, v in item.items() if k not in strip} for item in (REASONING, TEXT, CALL)),
+        {k: v for k, v in SEARCH.items() if k != "id"},  # a built-in tool's call keeps its status
         {"type": "function_call_output", "call_id": "call_1", "output": "40 C"},
     ]
     assert sent["input"][1]["encrypted_content"] == "gAAA-opaque"  # before the call, as received
     assert not warnings
+
+
+def test_a_built_in_tools_call_goes_back_with_its_status() -> None:
+    """A web search streamed as the API documents it (the call's item, its progress events, then
+    the answer citing it) goes back on the next turn without its id (nothing is stored) but with
+    its `status`, which the input form of a built-in tool's call requires."""
+    searching = {"id": "ws_7", "type": "web_search_call", "status": "in_progress"}
+    search = {**searching, "status": "completed",
+              "action": {"type": "search", "query": "rome weather"}}  # fmt: skip
+    cited = {"type": "url_citation", "start_index": 0, "end_index": 5, "url": "https://x.test",
+             "title": "X"}  # fmt: skip
+    answer = {**TEXT, "content": [{**TEXT["content"][0], "annotations": [cited]}]}
+    events = [
+        {"type": "response.created", "response": {"id": "resp_7", "status": "in_progress"}},
+        {"type": "response.output_item.added", "output_index": 0, "item": searching},
+        {"type": "response.web_search_call.in_progress", "output_index": 0, "item_id": "ws_7"},
+        {"type": "response.web_search_call.searching", "output_index": 0, "item_id": "ws_7"},
+        {"type": "response.web_search_call.completed", "output_index": 0, "item_id": "ws_7"},
+        {"type": "response.output_item.done", "output_index": 0, "item": search},
+        {"type": "response.output_item.added", "output_index": 1,
+         "item": {**TEXT, "status": "in_progress", "content": []}},
+        {"type": "response.output_text.delta", "output_index": 1, "item_id": "msg_1",
+         "content_index": 0, "delta": "Checking."},
+        {"type": "response.output_text.annotation.added", "output_index": 1, "item_id": "msg_1",
+         "content_index": 0, "annotation_index": 0, "annotation": cited},
+        {"type": "response.output_item.done", "output_index": 1, "item": answer},
+        {"type": "response.completed", "response": {
+            "id": "resp_7", "status": "completed", "output": [search, answer]}},
+    ]  # fmt: skip
+    stream = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    _, reply = read(openai_responses(), [stream], "text/event-stream")
+
+    sent, warnings = body([ls.user("Weather in Rome?"), reply, ls.user("And tomorrow?")])
+    assert sent["input"][1:3] == [
+        {"type": "web_search_call", "status": "completed",
+         "action": {"type": "search", "query": "rome weather"}},
+        {"type": "message", "role": "assistant", "content": answer["content"]},
+    ]  # fmt: skip
+    assert not warnings
+    # With store, both go back exactly as received.
+    stored, _ = body([ls.user("Weather in Rome?"), reply], store=True)
+    assert stored["input"][1:] == [search, answer]
 
 
 def test_with_store_the_items_go_back_exactly_as_received() -> None:

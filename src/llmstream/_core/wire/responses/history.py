@@ -19,13 +19,18 @@ included. With `store` false (the default) nothing is stored, so nothing can be 
 item sent with the `id` the API gave it is looked up (404 "Item with id 'rs_...' not found.
 Items are not persisted when `store` is set to false"), and an id kept on one item but not on
 the one linked to it fails too ("Item 'fc_...' of type 'function_call' was provided without its
-required 'reasoning' item"). So every item goes back without the server-side `id` and `status`
-it was returned with, as OpenAI's own stateless client (the Codex CLI) sends its history, and a
+required 'reasoning' item"). So every item goes back without the server-side `id` it was
+returned with, as OpenAI's own stateless client (the Codex CLI) sends its history, and a
 reasoning item carries its `encrypted_content` instead; one without encrypted content (the call
 did not ask for it) cannot go back at all and is dropped, unless it carries its reasoning
 otherwise: a `signature` (Anthropic's, relayed by OpenRouter) or the reasoning text itself in
-`content` parts (open-weight servers, which have nothing to encrypt). Everything else in an
-item (summary, content parts, arguments, a built-in tool call's action) goes back as it came.
+`content` parts (open-weight servers, which have nothing to encrypt).
+
+The items a client writes itself (messages, function calls, reasoning) also go back without
+their `status`, as the Codex CLI sends them; a built-in tool's call (`web_search_call`,
+`file_search_call`, `code_interpreter_call`...) keeps it: the API's input form of those items
+requires their `status` (the Codex CLI keeps a web search's too). Everything else in an item
+(summary, content parts, arguments, a built-in tool call's action) goes back as it came.
 """
 
 from __future__ import annotations
@@ -52,8 +57,12 @@ __all__ = ["input_items", "replay"]
 
 _SYSTEM = ("system", "developer")
 
-# What the API attached to an item when it returned it, and looks up again when it comes back.
-_SERVER_FIELDS = ("id", "status")
+# What the API attached to an item when it returned it, and is left out when the item goes back
+# unstored: its `id` (looked up when it comes back) and, from the items a client writes itself,
+# its `status` (a built-in tool's call keeps it: see the module docstring).
+_ID = ("id",)
+_ID_AND_STATUS = ("id", "status")
+_WRITTEN_BY_CLIENTS = frozenset({"message", "function_call", "reasoning"})
 
 
 def input_items(
@@ -141,7 +150,7 @@ def replay(
         if item.get("type") == "reasoning" and not _carries_reasoning(item):
             dropped.append(str(item.get("id") or "?"))
             continue
-        replayed.append({key: value for key, value in item.items() if key not in _SERVER_FIELDS})
+        replayed.append(_unstored(item))
     if dropped:
         warnings.append(
             RequestWarning(
@@ -153,6 +162,13 @@ def replay(
             )
         )
     return replayed
+
+
+def _unstored(item: dict[str, Any]) -> dict[str, Any]:
+    """An output item as it goes back when nothing is stored: without its server-side `id`, and
+    without its `status` unless its input form requires one."""
+    dropped = _ID_AND_STATUS if item.get("type") in _WRITTEN_BY_CLIENTS else _ID
+    return {key: value for key, value in item.items() if key not in dropped}
 
 
 def _carries_reasoning(item: dict[str, Any]) -> bool:
