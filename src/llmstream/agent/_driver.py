@@ -27,6 +27,7 @@ from .._core.output import ResolvedOutput
 from .._core.request import MessageLike
 from .._public import publish
 from .._tracing import current_context
+from .._vocabulary.deferred import Deferred, defer, unread
 from .._vocabulary.usage import Usage
 from ..errors import OutputValidationError
 from ..messages import AssistantMessage, SystemMessage, ToolCall, tool_result, user
@@ -224,12 +225,7 @@ class AgentRun:
         messages.extend(tool_result(r.call, r.output) for r in results)
         if rejected is not None and output_call is None:
             messages.append(user(_ask_again(rejected, settings.output)))
-        await send.send(
-            StepFinish(
-                step=number, usage=message.usage, finish_reason=message.finish_reason,
-                cost=message.cost,
-            )
-        )  # fmt: skip
+        await send.send(_step_finish(number, message))
         return Step(number=number, message=message, tool_results=results), rejected
 
     async def _reply(
@@ -333,6 +329,22 @@ class AgentRun:
         if crashed:
             raise crashed[0]  # as it was raised, not wrapped in an exception group
         return [result for result in results if result is not None]
+
+
+def _step_finish(number: int, message: AssistantMessage) -> StepFinish:
+    """The event that ends a step. Its `cost` is the message's, priced when either is first
+    read (a run whose caller never reads a cost prices nothing)."""
+    cost = unread(message, "cost")
+    deferred = type(cost) is Deferred
+    finish = StepFinish(
+        step=number,
+        usage=message.usage,
+        finish_reason=message.finish_reason,
+        cost=None if deferred else cost,
+    )
+    if deferred:
+        defer(finish, "cost", cost)  # the message's own pricing: done once for both
+    return finish
 
 
 def _problems(error: OutputValidationError) -> str:
