@@ -51,7 +51,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _chunks import http_chunk, scale_stream, scale_text
+from _chunks import http_chunk, scale_stream, scale_text, tool_stream
 
 N_CHUNKS = 200
 CONTENDERS = ("floor", "llmstream")
@@ -68,6 +68,7 @@ def _raise_nofile() -> None:
 # -- the server ------------------------------------------------------------------------------
 
 _REQUEST = re.compile(rb"stream (\d+) of (\d+)")
+_TOOL_RESULT = re.compile(rb'"role":\s*"tool"')
 _HEAD = (
     b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\n"
     b"cache-control: no-cache\r\nx-request-id: req_%d\r\ntransfer-encoding: chunked\r\n\r\n"
@@ -124,10 +125,9 @@ class _Connection:
             return
         found = _REQUEST.search(body)
         stream_id, of = (int(found.group(1)), int(found.group(2))) if found else (0, 1)
-        self.events = [
-            _HEAD % stream_id + http_chunk(event) for event in self.server.stream(stream_id)[:1]
-        ]
-        self.events += [http_chunk(event) for event in self.server.stream(stream_id)[1:]]
+        reply = self.server.reply(body, stream_id)
+        self.events = [_HEAD % stream_id + http_chunk(reply[0])]
+        self.events += [http_chunk(event) for event in reply[1:]]
         self.events.append(b"0\r\n\r\n")
         self.next = 0
         self.server.arrived(self, of)
@@ -178,8 +178,11 @@ class _Server:
     interval = max(min_interval, N / rate), the streams' schedules spread over the interval
     (rate 0: as fast as the sockets take the bytes, the streams in turn)."""
 
-    def __init__(self, rate: float, min_interval: float, n_chunks: int) -> None:
+    def __init__(
+        self, rate: float, min_interval: float, n_chunks: int, agent: bool = False
+    ) -> None:
         self.rate = rate
+        self.agent = agent
         self.min_interval = min_interval
         self.n_chunks = n_chunks
         self.selector = selectors.DefaultSelector()
@@ -194,6 +197,14 @@ class _Server:
 
     def stream(self, stream_id: int) -> list[bytes]:
         return scale_stream(stream_id, self.n_chunks)
+
+    def reply(self, body: bytes, stream_id: int) -> list[bytes]:
+        """The events that answer a request. An agent's server (`--agent`) scripts a
+        two-step run: a request without a tool result gets a tool call (`write_file`, its
+        arguments in 4 pieces); one with a tool result gets the text stream."""
+        if self.agent and _TOOL_RESULT.search(body) is None:
+            return tool_stream(4)
+        return self.stream(stream_id)
 
     def interval(self, streams: int) -> float:
         return max(self.min_interval, streams / self.rate) if self.rate > 0 else 0.0
@@ -277,7 +288,7 @@ class _Server:
             self.selector.register(sock, selectors.EVENT_READ, connection)
 
 
-def serve(rate: float, min_interval: float, n_chunks: int) -> None:
+def serve(rate: float, min_interval: float, n_chunks: int, agent: bool = False) -> None:
     _raise_nofile()
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -285,15 +296,18 @@ def serve(rate: float, min_interval: float, n_chunks: int) -> None:
     listener.listen(4096)
     print(listener.getsockname()[1], flush=True)
     with contextlib.suppress(KeyboardInterrupt):
-        _Server(rate, min_interval, n_chunks).serve(listener)
+        _Server(rate, min_interval, n_chunks, agent).serve(listener)
 
 
 class ServerProcess:
     """The server in its own process, for the lifetime of a `with` block."""
 
-    def __init__(self, rate: float, min_interval_ms: float, n_chunks: int) -> None:
+    def __init__(
+        self, rate: float, min_interval_ms: float, n_chunks: int, *, agent: bool = False
+    ) -> None:
         command = [sys.executable, str(Path(__file__).resolve()), "--serve", "--rate", str(rate)]
         command += ["--min-interval-ms", str(min_interval_ms), "--chunks", str(n_chunks)]
+        command += ["--agent"] if agent else []
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
@@ -659,6 +673,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true", help="one round")
     # Internal: the server and the client processes.
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--agent", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--client", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     return parser
@@ -671,7 +686,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.set_defaults(rounds=1)
         args = parser.parse_args(argv)
     if args.serve:
-        serve(args.rate, args.min_interval_ms / 1000, args.chunks)
+        serve(args.rate, args.min_interval_ms / 1000, args.chunks, args.agent)
         return 0
     if args.client:
         args.streams = int(args.streams)

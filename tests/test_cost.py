@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +23,7 @@ import llmstream as ls
 from llmstream._cli._render import summary_line
 from llmstream._core.cost import genai_prices_module
 from llmstream._core.parser import parse_completion
-from llmstream.testing import Cassette, RecordedResponse, ReplayTransport
+from llmstream.testing import Cassette, FakeLLM, RecordedResponse, ReplayTransport, Reply, tool_call
 
 from .support.corpus import (
     SEEDS,
@@ -414,6 +415,123 @@ def test_the_cli_shows_the_total() -> None:
     assert summary_line(reply) == (
         "[in 1000, cached 400, out 500, reasoning 200, cost 0.0000731 USD]"
     )
+
+
+# -- priced when read ----------------------------------------------------------------------------
+
+
+class CountingOpenAI(ls.OpenAI):
+    """OpenAI, counting how often a reply is priced (its `cost` hook)."""
+
+    priced = 0
+
+    def cost(self, usage: ls.Usage, model: str | None) -> ls.Cost | None:
+        self.priced += 1
+        return super().cost(usage, model)
+
+
+def test_a_reply_is_priced_when_its_cost_is_first_read_and_only_then() -> None:
+    provider = CountingOpenAI(api_key=TEST_KEY)
+    reply = _reply(provider, "gpt-4o-mini", USAGE)
+    assert (reply.text, reply.usage is not None, reply.finish_reason) == ("hi", True, "stop")
+    assert provider.priced == 0  # everything else is read without pricing
+    cost = reply.cost
+    assert cost == _reply(ls.OpenAI(api_key=TEST_KEY), "gpt-4o-mini", USAGE).cost
+    assert cost is not None
+    assert cost.total > 0
+    assert reply.cost is cost
+    assert provider.priced == 1
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda m: m.cost,
+        lambda m: ls.Cost.model_validate(m.model_dump()["cost"]),
+        lambda m: ls.Cost.model_validate(json.loads(m.model_dump_json())["cost"]),
+        lambda m: ls.AssistantMessage.model_validate_json(m.model_dump_json()).cost,
+        lambda m: m.model_copy().cost,
+        lambda m: __import__("copy").deepcopy(m).cost,
+        lambda m: __import__("pickle").loads(__import__("pickle").dumps(m)).cost,
+        lambda m: ls.Step(number=1, message=m).cost,
+    ],
+    ids=["attribute", "dump", "json", "json-loaded", "copy", "deepcopy", "pickle", "step"],
+)
+def test_a_cost_not_yet_read_reads_the_same_every_way(read: Any) -> None:
+    expected = _reply(ls.OpenAI(api_key=TEST_KEY), "gpt-4o-mini", USAGE).cost
+    provider = CountingOpenAI(api_key=TEST_KEY)
+    assert read(_reply(provider, "gpt-4o-mini", USAGE)) == expected
+    assert provider.priced == 1
+
+
+def test_a_cost_not_yet_read_counts_in_equality_repr_and_match() -> None:
+    provider = CountingOpenAI(api_key=TEST_KEY)
+    unread, read = _reply(provider, "gpt-4o-mini", USAGE), _reply(provider, "gpt-4o-mini", USAGE)
+    assert read.cost is not None
+    assert unread == read
+    assert unread != read.model_copy(update={"cost": None})
+    assert repr(read.cost) in repr(_reply(provider, "gpt-4o-mini", USAGE))
+    match _reply(provider, "gpt-4o-mini", USAGE):
+        case ls.AssistantMessage(cost=ls.Cost(total=total)):
+            assert total == read.cost.total
+        case _:
+            pytest.fail("the cost did not match")
+    assert ls.AssistantMessage(text="hi").model_dump(exclude_defaults=True) == {"text": "hi"}
+
+
+@pytest.mark.anyio
+async def test_a_streamed_reply_is_priced_once_at_the_prices_of_its_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`stream.message` builds a message each time it is read: they share one pricing, done
+    when a cost is first read, with the prices in force when the reply finished."""
+    asked: list[Any] = []
+    calc_price = genai_prices.calc_price
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        asked.append(kwargs.get("genai_request_timestamp"))
+        return calc_price(*args, **kwargs)
+
+    monkeypatch.setattr(genai_prices, "calc_price", recording)
+    provider = CountingOpenAI(api_key=TEST_KEY, base_url="https://fake-llm.invalid/v1")
+    fake = FakeLLM(Reply("Olá!", usage=(1200, 80)))
+    async with ls.AsyncClient(provider, transport=fake.transport) as client:
+        async with client.stream(model="gpt-4o-mini", messages=[ls.user("hi")]) as stream:
+            events = [event async for event in stream]
+        ended = datetime.now(timezone.utc)
+        first, second = stream.message, stream.message
+    assert events[-1] == ls.Finish(reason="stop", raw_reason="stop")
+    assert provider.priced == 0
+    assert asked == []
+    assert first.cost is not None
+    assert second.cost is first.cost
+    assert first.cost == _reply(ls.OpenAI(api_key=TEST_KEY), "gpt-4o-mini", {
+        "prompt_tokens": 1200, "completion_tokens": 80, "total_tokens": 1280
+    }).cost  # fmt: skip
+    assert provider.priced == 1
+    assert asked[0] is not None
+    assert asked[0] <= ended
+
+
+@pytest.mark.anyio
+async def test_an_agent_run_prices_its_steps_when_a_cost_is_read() -> None:
+    fake = FakeLLM(
+        Reply(tool_calls=[tool_call("weather", {"location": "Florence"})], usage=(300, 20)),
+        Reply("It is 40 C in Florence.", usage=(340, 12)),
+    )
+    provider = CountingOpenAI(api_key=TEST_KEY, base_url="https://fake-llm.invalid/v1")
+    async with ls.AsyncClient(provider, transport=fake.transport) as client:
+        agent = ls.Agent(client, model="gpt-4o-mini", tools=[weather])
+        async with agent.stream("What's the weather in Florence?") as run:
+            finishes = [event async for event in run if isinstance(event, ls.StepFinish)]
+        result = run.result
+    assert [finish.usage for finish in finishes] == [step.usage for step in result.steps]
+    assert provider.priced == 0
+    assert [finish.cost for finish in finishes] == [step.cost for step in result.steps]
+    assert all(finish.cost is not None for finish in finishes)
+    assert provider.priced == 2  # a step's event and its message share one pricing
+    assert result.cost == ls.Cost.sum(finish.cost for finish in finishes)
+    assert finishes[0].model_dump()["cost"] == result.steps[0].message.model_dump()["cost"]
 
 
 # -- adding costs ---------------------------------------------------------------------------------

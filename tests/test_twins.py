@@ -43,8 +43,8 @@ FLAVOUR_OWN = {
     "_open_body": "the async body is read under a cancel scope per read where HTTP/2 shares "
     "the socket (no sync twin)",
     "_scoped_read": "that cancel scope per read: async only",
-    "_release": "an async close is shielded from cancellation and drains under a cancel "
-    "scope; a sync drain is bounded by the watchdog",
+    "_release": "an async drain runs under a shielded cancel scope with a deadline; a sync "
+    "drain is bounded by the watchdog",
 }
 
 

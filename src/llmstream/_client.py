@@ -28,7 +28,7 @@ from ._core.output import resolve_output
 from ._core.parser import DEFAULT_MAX_RESPONSE_BYTES
 from ._core.request import ChatRequest, MessageLike
 from ._core.sse import DEFAULT_MAX_LINE_BYTES
-from ._io.call import Call, Target
+from ._io.call import Call, Redactors, Target
 from ._io.drivers import AsyncChatStream, ChatStream
 from ._io.pacing import RateLimitPacer
 from ._options import OPTION_NAMES, CallOptions, check_option_names, with_options_doc
@@ -174,6 +174,7 @@ class _ClientBase:
         self.fallbacks = _checked_fallbacks(fallbacks) or []
         self.tracing: Tracing = checked_tracing(tracing)
         self._owns_http = http_client is None
+        self._redactors = Redactors()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.provider!r})"
@@ -215,6 +216,7 @@ class _ClientBase:
             partial_tool_arguments=partial_tool_arguments,
             pacer=self.pacer,
             trace=chat_trace(self.tracing, fields, stream=stream, structured=output is not None),
+            known_redactor=self._redactors.of(targets),
         )
 
     @staticmethod

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import json
 import logging
 import re
@@ -56,6 +57,7 @@ _CREDENTIAL_NAME = re.compile(
 _AUTH_SCHEMES = ("bearer ", "basic ", "token ", "digest ")
 
 
+@functools.lru_cache(maxsize=1024)  # a response's header names repeat from call to call
 def is_credential_name(name: str) -> bool:
     """Whether a header or query parameter of this name carries a credential."""
     return "ratelimit" not in name.lower() and _CREDENTIAL_NAME.search(name) is not None
@@ -227,13 +229,16 @@ class Redactor:
                 update[name] = new
         return value.model_copy(update=update) if update else value
 
-    def headers(self, pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    def headers(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """Header name-value pairs as they may be shown: the value of a header whose name says
-        it is a credential masked whatever it is, every known secret replaced in the rest."""
-        return [
+        it is a credential masked whatever it is, every known secret replaced in the rest.
+        `pairs` itself when nothing in it had to change."""
+        shown = [
             (name, REDACTED if is_credential_name(name) else self.text(value))
             for name, value in pairs
         ]
+        changed = any(new is not old for (_, new), (_, old) in zip(shown, pairs, strict=True))
+        return shown if changed else pairs
 
     # -- errors ---------------------------------------------------------------------------------
     def error(self, error: BaseException) -> BaseException:

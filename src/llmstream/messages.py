@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pydantic_core
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 from ._vocabulary.cost import Cost
+from ._vocabulary.deferred import deferrable, settle_fields
 from ._vocabulary.logprobs import TokenLogprob
 from ._vocabulary.ratelimits import RateLimits
 from ._vocabulary.reprs import ImageSource, ShortRepr
@@ -160,9 +161,11 @@ class AssistantMessage(ShortRepr):
     raw_finish_reason: str | None = None
     usage: Usage | None = None
     cost: Cost | None = None
-    """What the reply cost, worked out once when it finished: the provider's own figure (xAI,
-    OpenRouter), else genai-prices' price for `usage` on `model` (with the `cost` extra
-    installed); None for a model or server that is not priced."""
+    """What the reply cost: the provider's own figure (xAI, OpenRouter), else genai-prices'
+    price for `usage` on `model` at the prices in force when the reply finished (with the
+    `cost` extra installed); None for a model or server that is not priced. A streamed or
+    generated reply works it out the first time it is read (by you, `model_dump()`, `==` or
+    `repr()`), then keeps it: a caller who never reads it never pays for pricing."""
     model: str | None = None
     id: str | None = None
     request_id: str | None = None
@@ -181,6 +184,10 @@ class AssistantMessage(ShortRepr):
     the Vercel gateway's `reasoning_details`, with Anthropic signatures and Gemini's encrypted
     reasoning); replayed in the same fields, in place of the plain reasoning field."""
 
+    _settle_cost = model_serializer(mode="wrap")(settle_fields)
+
+
+deferrable(AssistantMessage, "cost")  # a reply's cost is priced when first read
 
 Message = Annotated[
     SystemMessage | UserMessage | AssistantMessage | ToolMessage,

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from .._vocabulary.cost import Cost
+from .._vocabulary.deferred import Deferred, defer
 from .._vocabulary.logprobs import TokenLogprob
 from .._vocabulary.ratelimits import RateLimits
 from .._vocabulary.usage import Usage
@@ -82,7 +83,9 @@ class MessageAccumulator:
         self.finished_calls: dict[int, ToolCall] = {}
         self.raw_finish_reason: str | None = None
         self.usage: Usage | None = None
-        self.cost: Cost | None = None
+        self.cost: Cost | Deferred | None = None
+        """The reply's cost, or its pricing still to do (`_core.cost.priced_on_read`): every
+        message built from here shares it, so the reply is priced once at most."""
         self.id: str | None = None
         self.model: str | None = None
         self.request_id: str | None = None
@@ -168,7 +171,8 @@ class MessageAccumulator:
         calls.update((index, call.build()) for index, call in self.tool_calls.items())
         tool_calls = [calls[index] for index in sorted(calls)]
         raw = self.raw_finish_reason
-        return AssistantMessage(
+        cost = self.cost
+        message = AssistantMessage(
             text="".join(self.text),
             reasoning="".join(self.reasoning),
             refusal="".join(self.refusal) if self.refusal else None,
@@ -178,7 +182,7 @@ class MessageAccumulator:
             ),
             raw_finish_reason=raw,
             usage=self.usage,
-            cost=self.cost,
+            cost=None if type(cost) is Deferred else cost,
             model=self.model,
             id=self.id,
             request_id=self.request_id,
@@ -199,3 +203,6 @@ class MessageAccumulator:
                 else dict(self.provider_state)
             ),
         )
+        if type(cost) is Deferred:
+            defer(message, "cost", cost)
+        return message

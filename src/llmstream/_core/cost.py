@@ -8,20 +8,51 @@ OpenRouter's USD figure convert to it without rounding.
 
 genai-prices is optional (the `cost` extra). It is only read for its price tables and their
 arithmetic: its price updater, the one part of it that does I/O, is never started here.
+
+A reply is priced when its cost is first read (`priced_on_read`), not when it finishes: pricing
+costs about as much CPU as the rest of a short call, and most callers never look. It is priced
+at the prices in force when the reply finished all the same.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from types import ModuleType
 from typing import Any
 
 from .._vocabulary.cost import Cost
+from .._vocabulary.deferred import Deferred
 from .._vocabulary.usage import Usage
 
-__all__ = ["genai_prices_cost", "reported_amount"]
+__all__ = ["genai_prices_cost", "priced_on_read", "reported_amount"]
+
+# When the reply being priced finished: the moment whose prices genai-prices applies. Set while
+# a deferred pricing runs (`priced_on_read`); None (now) otherwise.
+_PRICED_AT: ContextVar[datetime | None] = ContextVar("llmstream_priced_at", default=None)
+
+PriceHook = Callable[[Usage, "str | None"], "Cost | None"]
+"""A provider's `cost(usage, model)` hook."""
+
+
+def priced_on_read(price: PriceHook, usage: Usage, model: str | None) -> Deferred:
+    """The cost of a reply that finished now, as a `Deferred`: `price(usage, model)` (the
+    provider's `cost` hook) called the first time the cost is read, with genai-prices' prices
+    as they stood now."""
+    finished = datetime.now(timezone.utc)
+
+    def work_out() -> Cost | None:
+        token = _PRICED_AT.set(finished)
+        try:
+            return price(usage, model)
+        finally:
+            _PRICED_AT.reset(token)
+
+    return Deferred(work_out)
+
 
 _PER_MILLION = 1_000_000
 
@@ -81,15 +112,20 @@ def _genai_usage(usage: Usage) -> dict[str, int]:
 
 def genai_prices_cost(provider_id: str, usage: Usage, model: str) -> Cost | None:
     """The cost of `usage` on `model` at `provider_id` (genai-prices' id: `openai`, `groq`,
-    `x-ai`...) from genai-prices' price list, with prices in force now; None when genai-prices
-    is not installed, does not know the model, lists it without prices, or cannot price this
-    usage."""
+    `x-ai`...) from genai-prices' price list, with prices in force when the reply finished
+    (inside `priced_on_read`), else now; None when genai-prices is not installed, does not know
+    the model, lists it without prices, or cannot price this usage."""
     prices = genai_prices_module()
     if prices is None:
         return None
     counts = _genai_usage(usage)
     try:
-        calculation = prices.calc_price(prices.Usage(**counts), model, provider_id=provider_id)
+        calculation = prices.calc_price(
+            prices.Usage(**counts),
+            model,
+            provider_id=provider_id,
+            genai_request_timestamp=_PRICED_AT.get(),
+        )
         model_price = calculation.model_price
         if not any(price is not None for price in vars(model_price).values()):
             # Listed without a single price (a model kept for its name only): its 0 would say

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,7 +46,6 @@ class ToolSpec(BaseModel):
     strict: bool = False
 
 
-@runtime_checkable
 class _HasToolSpec(Protocol):
     @property
     def spec(self) -> ToolSpec: ...
@@ -269,8 +268,11 @@ def tool_spec(tool: ToolLike) -> ToolSpec | Mapping[str, Any]:
     """A tool as given: its `ToolSpec`, or the raw dict it is."""
     if isinstance(tool, (ToolSpec, Mapping)):
         return tool
-    if isinstance(tool, _HasToolSpec):
-        return tool.spec
+    # What `isinstance(tool, _HasToolSpec)` asks, without a runtime protocol check (which
+    # lists the protocol's members again on every call: a good part of an agent step's cost).
+    spec = getattr(tool, "spec", None)
+    if isinstance(spec, ToolSpec):
+        return spec
     raise ConfigurationError(
         f"cannot use {tool!r} as a tool: pass an @ls.tool function, an ls.ToolSpec, or a "
         "chat-completions tool dict"

@@ -3,11 +3,12 @@ typed errors."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import InitVar, dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import httpx
@@ -32,7 +33,7 @@ from .pacing import RateLimitPacer
 if TYPE_CHECKING:
     from .._tracing import ChatTrace
 
-__all__ = ["Call", "OnRetry", "Target"]
+__all__ = ["Call", "OnRetry", "Redactors", "Target", "redactor_of"]
 
 logger = logging.getLogger("llmstream")
 redact_logs(logger)  # every record of the `llmstream` logger, whoever writes it
@@ -102,6 +103,58 @@ class Target:
         )
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed(url: str) -> httpx.URL:
+    """`url` parsed (an `httpx.URL` is immutable, so one serves every call to it): httpx would
+    parse the string again for every request, about a tenth of what preparing a call costs."""
+    return httpx.URL(url)
+
+
+def redactor_of(targets: Sequence[Target]) -> Redactor:
+    """A redactor that knows every secret of a call to `targets`: their API keys, their
+    credential headers, the credentials in their URLs."""
+    return Redactor.of_request(
+        [key.get_secret_value() for t in targets if (key := t.provider.api_key) is not None],
+        [pair for target in targets for pair in target.headers.items()],
+        [target.provider.url for target in targets],
+    )
+
+
+class Redactors:
+    """A client's redactors, one per set of secrets its calls were made with, so that a call
+    like the one before it does not work out every form of every secret again (a good part of
+    what preparing a call costs). The last few are kept: calls with secrets of their own
+    (`extra_headers`) replace them. Its repr names no secret."""
+
+    __slots__ = ("_kept",)
+    KEPT = 8  # a provider and its fallbacks, with and without extra headers
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[Any, ...], Redactor] = {}
+
+    def __repr__(self) -> str:
+        return f"Redactors({len(self._kept)} kept)"
+
+    def of(self, targets: Sequence[Target]) -> Redactor:
+        """The redactor of a call to `targets`: `redactor_of(targets)`, or the same one made
+        for an earlier call with the same secrets. Safe from any thread: two threads at once
+        may make one each, and either serves."""
+        secrets = tuple(
+            (
+                None if (key := target.provider.api_key) is None else key.get_secret_value(),
+                tuple(target.headers.items()),
+                target.provider.url,
+            )
+            for target in targets
+        )
+        redactor = self._kept.get(secrets)
+        if redactor is None:
+            if len(self._kept) >= self.KEPT:
+                self._kept.clear()
+            redactor = self._kept[secrets] = redactor_of(targets)
+        return redactor
+
+
 OnRetry = Callable[[APIError, Target, float, Target | None], None]
 """Told of each failed attempt that another follows: the error, the attempt's target, the
 seconds before the retry, and the next target when the call falls back to it (else None)."""
@@ -132,17 +185,13 @@ class Call:
     pacer: RateLimitPacer | None = None
     trace: ChatTrace | None = None
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    known_redactor: InitVar[Redactor | None] = None
     redactor: Redactor = field(init=False, repr=False)
     log: logging.LoggerAdapter[logging.Logger] = field(init=False, repr=False)
     started: float | None = field(default=None, init=False)
 
-    def __post_init__(self) -> None:
-        keys = [t.provider.api_key for t in self.targets]
-        self.redactor = Redactor.of_request(
-            [key.get_secret_value() for key in keys if key is not None],
-            [pair for target in self.targets for pair in target.headers.items()],
-            [target.provider.url for target in self.targets],
-        )
+    def __post_init__(self, known_redactor: Redactor | None) -> None:
+        self.redactor = known_redactor if known_redactor is not None else redactor_of(self.targets)
         self.log = logging.LoggerAdapter(logger, self.redactor.log_extra())
         """The call's log lines: each record carries the call's redactor, which the logger's
         filter applies to it (see `llmstream._redact.redact_logs`)."""
@@ -157,7 +206,11 @@ class Call:
     def shown_headers(self, response: httpx.Response) -> httpx.Headers:
         """The response's headers as the call shows them (`stream.response_headers`, request
         ids, `error.headers`): credential headers masked, every secret of the call replaced."""
-        return httpx.Headers(self.redactor.headers(response.headers.multi_items()))
+        headers = response.headers
+        pairs = headers.multi_items()
+        shown = self.redactor.headers(pairs)
+        # Headers that need no change are copied as they are (a list copy), not parsed again.
+        return httpx.Headers(headers if shown is pairs else shown)
 
     # -- the clock of the whole call ------------------------------------------------------------
     def start_clock(self) -> None:
@@ -202,12 +255,9 @@ class Call:
             timeout = httpx.Timeout(connect=connect, read=wait, write=wait, pool=wait)
         try:
             return http.build_request(
-                "POST",
-                target.provider.url,
-                content=target.body,
-                headers=target.headers,
+                "POST", _parsed(target.provider.url), content=target.body, headers=target.headers,
                 timeout=timeout,
-            )
+            )  # fmt: skip
         except httpx.InvalidURL as exc:
             raise ConfigurationError(
                 f"cannot send to {target.provider.display_url!r}: {self.redactor.text(str(exc))}"

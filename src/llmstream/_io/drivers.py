@@ -32,6 +32,7 @@ or the reader stopping early): never in the read loop.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
@@ -135,23 +136,25 @@ class _StreamState:
         self.attempts += 1
         self._clock = EventClock(self._call.timeouts, call_start=self._call.started)
         self._parser = None
-        self._call.log.debug(
-            "%s: POST %s model=%s stream=%s attempt=%d",
-            target.provider.name, target.provider.display_url, target.model, self._call.stream,
-            self.attempts,
-        )  # fmt: skip
+        if self._call.log.isEnabledFor(logging.DEBUG):  # its arguments cost even when unused
+            self._call.log.debug(
+                "%s: POST %s model=%s stream=%s attempt=%d",
+                target.provider.name, target.provider.display_url, target.model,
+                self._call.stream, self.attempts,
+            )  # fmt: skip
 
     def _started(self, response: httpx.Response) -> None:
         """The response head is in: from here on the parser reads, under the watchdog. Its
         headers are read as the call shows them, secrets taken out (`Call.shown_headers`)."""
         headers = self._call.shown_headers(response)
-        self._call.log.debug(
-            "%s: HTTP %d request_id=%s after %.3fs",
-            self._target.provider.name,
-            response.status_code,
-            self._target.provider.request_id_from(headers),
-            time.monotonic() - self._clock.start,
-        )
+        if self._call.log.isEnabledFor(logging.DEBUG):
+            self._call.log.debug(
+                "%s: HTTP %d request_id=%s after %.3fs",
+                self._target.provider.name,
+                response.status_code,
+                self._target.provider.request_id_from(headers),
+                time.monotonic() - self._clock.start,
+            )
         self.response_headers = headers
         self._call.observe(self._target, response)
         self._parser = ResponseParser(
@@ -166,11 +169,12 @@ class _StreamState:
         self._watch = WATCHDOG.watch(response, self._clock)
 
     def _first_batch(self, first: list[StreamEvent]) -> None:
-        self._call.log.debug(
-            "%s: first event after %.3fs",
-            self._target.provider.name,
-            time.monotonic() - self._clock.start,
-        )
+        if self._call.log.isEnabledFor(logging.DEBUG):
+            self._call.log.debug(
+                "%s: first event after %.3fs",
+                self._target.provider.name,
+                time.monotonic() - self._clock.start,
+            )
         self._events = [*self._target.warnings, *first]
         self._position = 0
         if self._span is not None:
@@ -448,19 +452,24 @@ class AsyncChatStream(_StreamState):
         self._read = None
         if response is None:
             return
-        with anyio.CancelScope(shield=True):
-            if body is not None:
-                if drain:
-                    with anyio.move_on_after(_DRAIN_SECONDS):
-                        try:
-                            async for _ in body:
-                                pass
-                        except httpx.HTTPError:
+        if body is not None:
+            if drain:
+                # Shielded: a reader cancelled now must not cost the connection its reuse. One
+                # scope, for the shield and the bound alike: each costs the event loop's
+                # bookkeeping, on every call.
+                deadline = anyio.current_time() + _DRAIN_SECONDS
+                with anyio.CancelScope(shield=True, deadline=deadline):
+                    try:
+                        async for _ in body:
                             pass
-                close = getattr(body, "aclose", None)
-                if close is not None:
-                    await close()
-            await response.aclose()
+                    except httpx.HTTPError:
+                        pass
+            # httpcore shields its own closing of the connection (and its return to the pool)
+            # from cancellation: these need no scope of ours.
+            close = getattr(body, "aclose", None)
+            if close is not None:
+                await close()
+        await response.aclose()
 
 
 class _AsyncTexts:

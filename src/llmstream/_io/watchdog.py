@@ -16,6 +16,7 @@ import itertools
 import socket
 import threading
 import time
+import weakref
 from typing import Any, Protocol
 
 import httpx
@@ -44,6 +45,12 @@ class _Shutdownable(Protocol):
     def shutdown(self, how: int, /) -> None: ...
 
 
+# The socket of each connection's network stream, found once per connection: asking the stream
+# costs anyio a `getpeername()` and more (all its extra attributes are built to read one), and
+# a reused client makes many calls on one connection.
+_SOCKETS: weakref.WeakKeyDictionary[Any, _Shutdownable | None] = weakref.WeakKeyDictionary()
+
+
 def _socket_of(response: httpx.Response) -> _Shutdownable | None:
     """The response's own socket; None without one (mock or ASGI transports) or when other
     streams share it (HTTP/2). Under asyncio it is a `TransportSocket`, which can shut down."""
@@ -52,6 +59,17 @@ def _socket_of(response: httpx.Response) -> _Shutdownable | None:
     stream: Any = response.extensions.get("network_stream")
     if stream is None or not hasattr(stream, "get_extra_info"):
         return None
+    try:
+        return _SOCKETS[stream]
+    except KeyError:
+        pass
+    except TypeError:  # a stream that cannot be weakly referenced: asked every time
+        return _stream_socket(stream)
+    sock = _SOCKETS[stream] = _stream_socket(stream)
+    return sock
+
+
+def _stream_socket(stream: Any) -> _Shutdownable | None:
     sock = stream.get_extra_info("socket")
     return sock if callable(getattr(sock, "shutdown", None)) else None
 
@@ -125,13 +143,18 @@ class Watchdog:
             return
         with self._condition:
             watch._scheduled_at = when  # any older entry for this watch is now stale
-            heapq.heappush(self._heap, (when, next(self._order), watch))
+            entry = (when, next(self._order), watch)
+            heapq.heappush(self._heap, entry)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="llmstream-watchdog", daemon=True
                 )
                 self._thread.start()
-            self._condition.notify()
+            elif self._heap[0] is entry:
+                # The thread sleeps until the earliest entry's time: only an earlier one needs
+                # to wake it (waking it costs a thread switch; with a client making call after
+                # call, most deadlines fall after one already waited for).
+                self._condition.notify()
 
     def _run(self) -> None:
         while True:

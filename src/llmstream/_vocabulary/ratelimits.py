@@ -109,6 +109,11 @@ class RateLimits:
 
     @classmethod
     def from_headers(cls, headers: Mapping[str, str]) -> RateLimits:
+        # Many responses carry none (a local server, a gateway): one look at the names says
+        # so, instead of a dozen lookups. (Any case: a mapping may ignore it in `get`.)
+        if not any(name[:12].lower() == "x-ratelimit-" for name in headers):
+            return _NO_LIMITS
+
         def get(kind: str, what: str) -> str | None:
             period = "day" if what == "requests" else "minute"
             return _header(
@@ -138,6 +143,9 @@ class RateLimits:
             return max(exhausted)
         resets = [r for r in (self.reset_requests, self.reset_tokens) if r is not None]
         return min(resets) if resets else None
+
+
+_NO_LIMITS = RateLimits()  # frozen: one serves every response without rate-limit headers
 
 
 def retry_after_seconds(

@@ -27,6 +27,7 @@ from .._core.output import ResolvedOutput
 from .._core.request import MessageLike
 from .._public import publish
 from .._tracing import current_context
+from .._vocabulary.deferred import Deferred, defer, unread
 from .._vocabulary.usage import Usage
 from ..errors import OutputValidationError, StreamNotFinishedError
 from ..messages import AssistantMessage, SystemMessage, ToolCall, tool_result, user
@@ -177,7 +178,7 @@ class AgentRun:
             )
             if self._span is not None:
                 self._span.finished(self._result)
-            await send.send(RunFinish(result=self._result))
+            await _hand_over(send, RunFinish(result=self._result))
 
     async def _client_for_the_run(self, stack: contextlib.AsyncExitStack) -> AsyncClient:
         """The agent's `AsyncClient`; for a sync `Client`, an async copy of it, made in this
@@ -211,7 +212,7 @@ class AgentRun:
         (`messages`, in place). Also returned: why the reply's structured output was rejected,
         when it was and it goes back to the model."""
         settings = self._settings
-        await send.send(StepStart(step=number))
+        await _hand_over(send, StepStart(step=number))
         step_settings = settings.prepare_step(number, steps) if settings.prepare_step else None
         system = [SystemMessage(content=settings.system)] if settings.system is not None else []
         message, rejected = await self._reply(client, [*system, *messages], step_settings, send)
@@ -222,17 +223,12 @@ class AgentRun:
         results = await self._run_tools(calls, step_settings, send)
         if rejected is not None and output_call is not None:
             results.append(_rejection(rejected, output_call))
-            await send.send(results[-1])
+            await _hand_over(send, results[-1])
         messages.append(message)  # exactly as received
         messages.extend(tool_result(r.call, r.output) for r in results)
         if rejected is not None and output_call is None:
             messages.append(user(_ask_again(rejected, settings.output)))
-        await send.send(
-            StepFinish(
-                step=number, usage=message.usage, finish_reason=message.finish_reason,
-                cost=message.cost,
-            )
-        )  # fmt: skip
+        await _hand_over(send, _step_finish(number, message))
         return Step(number=number, message=message, tool_results=results), rejected
 
     async def _reply(
@@ -294,7 +290,7 @@ class AgentRun:
         call = open_call(client, settings.model, messages, options, stream=settings.streaming)
         async with call:
             async for event in call:
-                await send.send(event)
+                await _hand_over(send, event)
         return call.message
 
     def _output_call(self, message: AssistantMessage) -> ToolCall | None:
@@ -328,7 +324,7 @@ class AgentRun:
                 group.cancel_scope.cancel()
                 return
             results[position] = result
-            await send.send(result)
+            await _hand_over(send, result)
 
         async with anyio.create_task_group() as group:
             for position, call in enumerate(calls):
@@ -336,6 +332,32 @@ class AgentRun:
         if crashed:
             raise crashed[0]  # as it was raised, not wrapped in an exception group
         return [result for result in results if result is not None]
+
+
+async def _hand_over(send: MemoryObjectSendStream[Any], item: object) -> None:
+    """Give `item` to the run's reader. A reader already waiting for it takes it at once
+    (`send()` would first give the event loop a turn: one per event); else this waits until
+    the reader asks, as `send()` does, so a run never gets ahead of its reader."""
+    try:
+        send.send_nowait(item)
+    except anyio.WouldBlock:
+        await send.send(item)
+
+
+def _step_finish(number: int, message: AssistantMessage) -> StepFinish:
+    """The event that ends a step. Its `cost` is the message's, priced when either is first
+    read (a run whose caller never reads a cost prices nothing)."""
+    cost = unread(message, "cost")
+    deferred = type(cost) is Deferred
+    finish = StepFinish(
+        step=number,
+        usage=message.usage,
+        finish_reason=message.finish_reason,
+        cost=None if deferred else cost,
+    )
+    if deferred:
+        defer(finish, "cost", cost)  # the message's own pricing: done once for both
+    return finish
 
 
 def _problems(error: OutputValidationError) -> str:

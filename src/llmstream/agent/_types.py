@@ -6,11 +6,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_serializer
 
 from .._core.request import ToolChoice
 from .._public import publish
 from .._vocabulary.cost import Cost
+from .._vocabulary.deferred import deferrable, settle_fields
 from .._vocabulary.reprs import ShortRepr
 from .._vocabulary.usage import Usage
 from ..events import StreamEvent
@@ -98,7 +99,8 @@ class Step(ShortRepr):
 
 
 class StepFinish(_AgentEvent):
-    """A step ended, its tools included. `cost` is what its model call cost, if known."""
+    """A step ended, its tools included. `cost` is what its model call cost, if known (its
+    message's `cost`: priced when first read)."""
 
     __match_args__ = ("step", "usage", "finish_reason")
     type: Literal["step_finish"] = "step_finish"
@@ -106,6 +108,11 @@ class StepFinish(_AgentEvent):
     usage: Usage | None = None
     finish_reason: FinishReason | None = None
     cost: Cost | None = None
+
+    _settle_cost = model_serializer(mode="wrap")(settle_fields)
+
+
+deferrable(StepFinish, "cost")  # the step's message's cost, priced when first read
 
 
 StopReason = Literal["done", "max_steps", "stop_condition"]

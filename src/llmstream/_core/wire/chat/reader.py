@@ -93,7 +93,9 @@ class ChatReader:
             chunk = loads(payload, self.accumulator, self._provider)
         _handle(interpreter, chunk, out, payload)
         frame = None
-        if self._frame_tries:  # the chunk was no error: one like it around a new delta is none
+        # The chunk was no error: one like it around a new delta is none. Once the model has
+        # finished, no chunk of text or arguments follows that a frame would save reading.
+        if self._frame_tries and self.accumulator.raw_finish_reason is None:
             self._frame_tries -= 1
             frame = find_frame(payload, chunk, self._provider.ignored_chunk_fields)
         if frame is None:

@@ -58,6 +58,7 @@ from ....events import (
     ToolCallStart,
 )
 from ...accumulator import MessageAccumulator, normalize_finish_reason
+from ...cost import priced_on_read
 from ...error_bodies import read_error
 from ...json_payload import from_json, loads
 from ...output import OutputReader, ResolvedOutput
@@ -565,7 +566,7 @@ class ResponsesReader:
             for key in self._provider.usage_extras:
                 if key in raw_usage:
                     acc.extras[key] = raw_usage[key]
-            acc.cost = self._provider.cost(acc.usage, acc.model)
+            acc.cost = priced_on_read(self._provider.cost, acc.usage, acc.model)
         if self._output is not None:  # before Usage and Finish: a failure is not a clean end
             acc.output = self._output.finish(acc.build())
         if acc.usage is not None:
