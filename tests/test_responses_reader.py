@@ -441,6 +441,37 @@ def test_a_providers_own_cost_and_usage_extras() -> None:
     assert message.cost.source == "provider"
 
 
+def test_a_built_in_tool_billed_per_call_leaves_the_token_price_incomplete() -> None:
+    """OpenAI bills a web search apart from the tokens: a price list's figure is a lower bound
+    (`complete=False`); a provider's own figure is taken as the whole charge."""
+    search = {"id": "ws_1", "type": "web_search_call", "status": "completed",
+              "action": {"type": "search", "query": "weather"}}  # fmt: skip
+    shell = {"id": "lsh_1", "type": "local_shell_call", "status": "completed", "call_id": "c"}
+    _, searched = stream(created(), completed([search, message_item("Sunny.")]))
+    _, plain = stream(created(), completed([message_item("Sunny.")]))
+    _, shelled = stream(created(), completed([shell, message_item("Done.")]))
+    assert searched.cost is not None
+    assert plain.cost is not None
+    assert shelled.cost is not None
+    assert searched.cost.source == "genai-prices"
+    assert searched.cost.total == plain.cost.total  # the tokens, priced alike
+    assert (searched.cost.complete, plain.cost.complete, shelled.cost.complete) == (
+        False, True, True,
+    )  # fmt: skip
+    _, whole = read(
+        openai_responses(), [json.dumps(response([search, message_item("x")])).encode()], JSON
+    )
+    assert whole.cost is not None
+    assert not whole.cost.complete
+
+    provider = ls.XAI(api_key="xai-test")
+    provider.api = "responses"
+    usage = {**USAGE, "cost_in_usd_ticks": 1_000_000}
+    _, reported = read(provider, [sse(created(), completed([search], usage=usage))], SSE)
+    assert reported.cost is not None
+    assert reported.cost.complete
+
+
 # -- whole replies ----------------------------------------------------------------------------
 
 

@@ -38,18 +38,25 @@ PriceHook = Callable[[Usage, "str | None"], "Cost | None"]
 """A provider's `cost(usage, model)` hook."""
 
 
-def priced_on_read(price: PriceHook, usage: Usage, model: str | None) -> Deferred:
+def priced_on_read(
+    price: PriceHook, usage: Usage, model: str | None, *, billed_apart: bool = False
+) -> Deferred:
     """The cost of a reply that finished now, as a `Deferred`: `price(usage, model)` (the
     provider's `cost` hook) called the first time the cost is read, with genai-prices' prices
-    as they stood now."""
+    as they stood now. `billed_apart`: the reply used something billed apart from its tokens
+    (a built-in web search...), which a price list's figure leaves out: it is then not
+    `complete` (a provider's own figure is taken as the whole charge)."""
     finished = datetime.now(timezone.utc)
 
     def work_out() -> Cost | None:
         token = _PRICED_AT.set(finished)
         try:
-            return price(usage, model)
+            cost = price(usage, model)
         finally:
             _PRICED_AT.reset(token)
+        if billed_apart and cost is not None and cost.source != "provider":
+            return cost.model_copy(update={"complete": False})
+        return cost
 
     return Deferred(work_out)
 

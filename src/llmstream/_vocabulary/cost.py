@@ -38,7 +38,9 @@ class Cost(BaseModel):
       number, so its parts are None rather than a price list's split that might not add up to
       it.
     - `complete`: False for a sum that leaves out calls whose cost is unknown (a model
-      genai-prices does not know, a server that is not priced): `total` is then a lower bound.
+      genai-prices does not know, a server that is not priced), and for a reply priced from
+      its tokens that also used a built-in tool billed per call (a Responses web search...):
+      `total` is then a lower bound.
 
     Costs add with `+` (`None` counts as a call of unknown cost); `Cost.sum(costs)` adds many.
     """

@@ -91,6 +91,14 @@ _NOT_EXTRAS = frozenset(
 )  # fmt: skip
 
 
+# Built-in tools whose calls are billed apart from tokens (OpenAI's pricing: per web or file
+# search, per code-interpreter container, per image): a reply that used one costs more than
+# its tokens.
+_BILLED_PER_CALL = frozenset(
+    {"web_search_call", "file_search_call", "code_interpreter_call", "image_generation_call"}
+)
+
+
 class _Item:
     """One output item: the latest snapshot received, and what its deltas carried so far."""
 
@@ -566,7 +574,12 @@ class ResponsesReader:
             for key in self._provider.usage_extras:
                 if key in raw_usage:
                     acc.extras[key] = raw_usage[key]
-            acc.cost = priced_on_read(self._provider.cost, acc.usage, acc.model)
+            acc.cost = priced_on_read(
+                self._provider.cost,
+                acc.usage,
+                acc.model,
+                billed_apart=any(item.get("type") in _BILLED_PER_CALL for item in items),
+            )
         if self._output is not None:  # before Usage and Finish: a failure is not a clean end
             acc.output = self._output.finish(acc.build())
         if acc.usage is not None:
