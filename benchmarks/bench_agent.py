@@ -29,20 +29,17 @@ import functools
 import gc
 import json
 import os
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
+import _callgrind as callgrind
 import anyio
 import bench_scale
 import httpx
 from _chunks import scale_text
-from bench_call import _in_region, base_url, data_events
+from bench_call import base_url, data_events
 
 import llmstream as ls
 
@@ -245,7 +242,7 @@ def callgrind_child(args: argparse.Namespace) -> None:
     for backend in BACKENDS:
         for cls in CLASSES:
             for counted in (args.callgrind_runs, 2 * args.callgrind_runs):
-                _in_region(
+                callgrind.in_region(
                     functools.partial(anyio.run, _runs, cls, args.port, counted, backend=backend)
                 )
                 labels.append([backend, cls.name, counted])
@@ -253,31 +250,13 @@ def callgrind_child(args: argparse.Namespace) -> None:
 
 
 def run_callgrind(args: argparse.Namespace, port: int) -> None:
-    if shutil.which("valgrind") is None:
-        print("\n(--callgrind: valgrind is not installed; skipped)")
+    if not callgrind.available():
         return
     print("\nCallgrind: instructions per agent step (valgrind --tool=callgrind)", flush=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "callgrind.out"
-        command = [
-            "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-            "--zero-before=closure_fcn", "--dump-after=closure_fcn",
-            sys.executable, str(Path(__file__).resolve()), "--callgrind-child",
-            "--port", str(port), "--callgrind-runs", str(args.callgrind_runs),
-        ]  # fmt: skip
-        env = {**os.environ, "PYTHONHASHSEED": "0"}
-        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-        if done.returncode != 0:
-            sys.stderr.write(done.stderr[-3000:])
-            raise SystemExit("the callgrind run failed")
-        labels = json.loads(done.stdout.strip().splitlines()[-1])
-        counts: dict[tuple[str, str], dict[int, int]] = {}
-        for part, (backend, name, counted) in enumerate(labels, start=1):
-            text = Path(f"{out}.{part}").read_text()
-            total = next(
-                int(line.split()[1]) for line in text.splitlines() if line.startswith("summary:")
-            )
-            counts.setdefault((backend, name), {})[counted] = total
+    child_args = ["--port", str(port), "--callgrind-runs", str(args.callgrind_runs)]
+    counts: dict[tuple[str, str], dict[int, int]] = {}
+    for (backend, name, counted), total in callgrind.count_regions(__file__, child_args):
+        counts.setdefault((backend, name), {})[counted] = total
     n = args.callgrind_runs
     print(f"\n  {'':36}{'Ir/step':>12} {'Ir x floor':>11}")
     for backend in BACKENDS:

@@ -31,21 +31,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import functools
 import gc
 import json
 import os
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
+import _callgrind as callgrind
 import anyio
 import bench_scale
 import httpx
@@ -322,23 +317,6 @@ def report(plan: Plan, results: Results) -> int:
 # -- instructions, under callgrind -----------------------------------------------------------
 
 
-def _in_region(function: Callable[[], object]) -> object:
-    """Call `function` inside a C callback, which callgrind (--zero-before/--dump-after
-    closure_fcn) counts in a dump of its own (see bench_stream.py)."""
-    outcome: list[object] = []
-
-    def call() -> None:
-        try:
-            outcome.append(function())
-        except BaseException as exc:
-            outcome.append(exc)
-
-    ctypes.CFUNCTYPE(None)(call)()
-    if isinstance(outcome[0], BaseException):
-        raise outcome[0]
-    return outcome[0]
-
-
 async def _calls(cls: type[Contender], port: int, text_chunks: int, counted: int) -> None:
     """A fresh client, three warm-up calls, then `counted` calls: measured with N and 2N
     calls, the difference is N warm calls and nothing else."""
@@ -369,38 +347,22 @@ def callgrind_child(args: argparse.Namespace) -> None:
                     run = functools.partial(
                         anyio.run, _calls, cls, port, int(text_chunks), counted, backend=backend
                     )
-                    _in_region(run)
+                    callgrind.in_region(run)
                     labels.append([backend, int(text_chunks), cls.name, counted])
     print(json.dumps(labels), flush=True)
 
 
 def run_callgrind(args: argparse.Namespace, ports: dict[int, int]) -> None:
-    if shutil.which("valgrind") is None:
-        print("\n(--callgrind: valgrind is not installed; skipped)")
+    if not callgrind.available():
         return
     print("\nCallgrind: instructions per call (valgrind --tool=callgrind), floor and llmstream")
     print("  (a few minutes: everything runs ~50x slower under valgrind)", flush=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "callgrind.out"
-        command = [
-            "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-            "--zero-before=closure_fcn", "--dump-after=closure_fcn",
-            sys.executable, str(Path(__file__).resolve()), "--callgrind-child",
-            "--ports", json.dumps(ports), "--callgrind-calls", str(args.callgrind_calls),
-        ]  # fmt: skip
-        env = {**os.environ, "PYTHONHASHSEED": "0"}
-        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-        if done.returncode != 0:
-            sys.stderr.write(done.stderr[-3000:])
-            raise SystemExit("the callgrind run failed")
-        labels = json.loads(done.stdout.strip().splitlines()[-1])
-        counts: dict[tuple[str, int, str], dict[int, int]] = {}
-        for part, (backend, text_chunks, name, counted) in enumerate(labels, start=1):
-            text = Path(f"{out}.{part}").read_text()
-            total = next(
-                int(line.split()[1]) for line in text.splitlines() if line.startswith("summary:")
-            )
-            counts.setdefault((backend, text_chunks, name), {})[counted] = total
+    child_args = ["--ports", json.dumps(ports), "--callgrind-calls", str(args.callgrind_calls)]
+    counts: dict[tuple[str, int, str], dict[int, int]] = {}
+    for (backend, text_chunks, name, counted), total in callgrind.count_regions(
+        __file__, child_args
+    ):
+        counts.setdefault((backend, text_chunks, name), {})[counted] = total
     n = args.callgrind_calls
     print(f"\n  {'':36}{'Ir/call':>12} {'Ir x floor':>11}")
     for backend in BACKENDS:
