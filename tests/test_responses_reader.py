@@ -554,6 +554,42 @@ def test_a_reply_of_many_calls_costs_work_linear_in_them(streamed: bool) -> None
     assert large < 4.5 * small, (small, large)  # 4x the calls; quadratic would be 16x
 
 
+def test_a_giant_final_output_costs_what_its_items_do() -> None:
+    """Items that arrive only in the final response are settled and not kept beside the items
+    themselves: no more held than the parsed JSON of the event, measured in the same run."""
+    import gc
+    import tracemalloc
+
+    from llmstream._core.json_payload import from_json
+
+    event = sse(completed([{} for _ in range(100_000)]))
+    payload = event.split(b"\ndata: ", 1)[1]
+    gc.collect()
+    tracemalloc.start()
+    try:
+        parsed = from_json(payload)
+        baseline = tracemalloc.get_traced_memory()[0]
+        del parsed
+        gc.collect()
+        tracemalloc.reset_peak()
+        start = tracemalloc.get_traced_memory()[0]
+        parser = ResponseParser(openai_responses(), headers={"content-type": SSE})
+        parser.feed(event)
+        held = tracemalloc.get_traced_memory()[0] - start
+    finally:
+        tracemalloc.stop()
+    assert parser.finished
+    assert held < 1.5 * baseline, (held, baseline)
+
+
+def test_final_items_repeated_under_one_id_are_shown_once() -> None:
+    item = message_item("once")
+    events, message = stream(created(), completed([item, item]))
+    assert message.text == "once"
+    assert [event.text for event in of(ls.TextDelta, events)] == ["once"]
+    assert message.provider_state["output_items"] == [item, item]  # kept as received
+
+
 def test_calls_begun_by_stray_deltas_end_in_the_order_they_began() -> None:
     """A delta for an item that is not a call begins a call; it ends when a later call ends,
     before it, in index order."""

@@ -543,12 +543,20 @@ class ResponsesReader:
         output = response.get("output")
         if isinstance(output, list) and output:
             items = [raw for raw in output if type(raw) is dict]
+            seen: set[str] = set()  # the ids of items that arrive only here, settled once
             for position, raw in enumerate(output):
                 if type(raw) is not dict:
                     continue
                 item = self._items.get(position) or self._items.get(raw.get("id"))
                 if item is None:
-                    item = self._new_item(position, raw)
+                    # An item that never streamed: settled, and not kept (nothing more is
+                    # read), so a giant output array costs what its items do and no more.
+                    item_id = raw.get("id")
+                    if isinstance(item_id, str) and item_id:
+                        if item_id in seen:
+                            continue
+                        seen.add(item_id)
+                    item = _Item(raw)
                 if not item.done:
                     item.raw = raw
                     self._settle(item, out)
