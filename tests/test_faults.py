@@ -247,3 +247,33 @@ def test_finished_streams_do_not_pile_up_in_the_watchdog() -> None:
         watch = watchdog.watch(NoResponse(), EventClock(ls.Timeouts(first_event=600)))  # type: ignore[arg-type]
         watch.cancel()
     assert len(watchdog._heap) <= 1024
+
+
+DEEP = b"[" * 600 + b"]" * 600  # json.loads reads it; anything that walks it by recursion fails
+
+
+@pytest.mark.parametrize("api", ["chat", "responses"])
+def test_an_error_nested_a_thousand_levels_deep_is_a_typed_error(
+    server: FaultServer, api: str
+) -> None:
+    """An error event, or an error body, whose fields nest hundreds of levels deep: a typed
+    error with `partial`, never a RecursionError from the redactor walking it."""
+    from .support.faults import raw
+
+    if api == "chat":
+        frame = b'data: {"error":{"message":"x","param":' + DEEP + b"}}\n\n"
+    else:
+        frame = b'event: error\ndata: {"type":"error","message":"x","param":' + DEEP + b"}\n\n"
+    _name, url = server.scenario(raw(2, frame))
+    with ls.Client(ls.OpenAI(api_key=TEST_KEY, base_url=url, api=api)) as client:
+        with pytest.raises(ls.MalformedChunkError, match="nested too deeply") as caught:
+            with client.stream(model="m", messages=[ls.user("hi")]) as s:
+                s.collect()
+    assert caught.value.partial is not None
+    assert caught.value.partial.text == text_of(2)
+    document = b'{"error":{"message":"deep","param":' + DEEP + b"}}"
+    _name, url = server.scenario(status(500, document))
+    with ls.Client(ls.OpenAI(api_key=TEST_KEY, base_url=url, api=api), max_retries=0) as c:
+        with pytest.raises(ls.ServerError) as failed:
+            c.generate(model="m", messages=[ls.user("hi")])
+    assert "HTTP 500" in str(failed.value)

@@ -3,8 +3,10 @@
 The rule (see `_core/json_payload.py`): a chunk reads exactly as `json.loads` reads it. jiter agrees
 with `json.loads` on every valid chunk but one kind, lone surrogate escapes (`"\\ud800"`), which
 jiter refuses and which then go to `json.loads`; a chunk both refuse is a `MalformedChunkError`
-with `json`'s message. These tests read numbers, repeated keys, surrogates and non-finite
-numbers both ways and compare, through what a user sees (usage `raw`, `extras`, text).
+with `json`'s message. One bound applies to both: a value nested deeper than jiter reads
+(`MAX_DEPTH`) is malformed, which json.loads alone would read. These tests read numbers,
+repeated keys, surrogates and non-finite numbers both ways and compare, through what a user
+sees (usage `raw`, `extras`, text).
 """
 
 from __future__ import annotations
@@ -115,3 +117,22 @@ def test_text_reads_as_json_loads_reads_it(text: str) -> None:
 def test_a_chunk_both_refuse_is_malformed_with_jsons_message() -> None:
     with pytest.raises(ls.MalformedChunkError, match=r"not valid JSON \(Expecting"):
         stream_with(b"[1,]")
+
+
+@pytest.mark.parametrize("surrogate", [False, True], ids=["deep", "deep-with-a-surrogate"])
+def test_json_nested_deeper_than_jiter_reads_is_malformed(surrogate: bool) -> None:
+    """json.loads reads a thousand levels (jiter two hundred); what comes after it walks a
+    value by recursion (the redactor, `repr`), so past `MAX_DEPTH` a value is refused here, as
+    jiter refuses it, whichever of the two read it (a lone surrogate sends it to json.loads)."""
+    from llmstream._core.json_payload import MAX_DEPTH, json_value
+
+    def nested(depth: int) -> bytes:
+        head = b'["\\ud800",' if surrogate else b"["
+        return head + b"[" * (depth - 1) + b"]" * depth
+
+    assert json_value(nested(MAX_DEPTH)) is not None  # as deep as it may be: read
+    with pytest.raises(ls.MalformedChunkError, match=r"not valid JSON \(nested too deeply\)"):
+        stream_with(nested(600))
+    if surrogate:  # read by json.loads, then refused one level past the bound
+        with pytest.raises(ValueError, match="nested too deeply"):
+            json_value(nested(MAX_DEPTH + 1))

@@ -538,3 +538,102 @@ def test_a_usage_that_is_not_an_object_is_no_usage() -> None:
 def test_a_payload_that_is_not_an_object() -> None:
     with pytest.raises(ls.MalformedChunkError, match="expected an event"):
         read(openai_responses(), [b"data: [1, 2]\n\n"], SSE)
+
+
+# -- what a hostile server's many items cost ----------------------------------------------------
+
+
+def _reader_lines(data: bytes) -> int:
+    """How many lines of the reader's module run to read `data`: work counted, not timed."""
+    import sys
+
+    from llmstream._core.wire.responses import reader
+
+    parser = ResponseParser(openai_responses(), headers={"content-type": SSE})
+    count = 0
+
+    def trace(frame: Any, event: str, arg: Any) -> Any:
+        nonlocal count
+        if frame.f_code.co_filename != reader.__file__:
+            return None
+        count += 1
+        return trace
+
+    sys.settrace(trace)
+    try:
+        parser.feed(data)
+    finally:
+        sys.settrace(None)
+    assert parser.finished
+    return count
+
+
+def _many_calls(n: int, *, streamed: bool) -> bytes:
+    items = [call_item(f"call_{i}", "f", "{}", item_id=f"fc_{i}") for i in range(n)]
+    if not streamed:  # only the final response, which lists them all
+        return sse(completed(items))
+    pairs = [event for i, item in enumerate(items) for event in (added(i, item), done(i, item))]
+    return sse(*pairs, completed(items))
+
+
+@pytest.mark.parametrize("streamed", [True, False], ids=["streamed", "final-only"])
+def test_a_reply_of_many_calls_costs_work_linear_in_them(streamed: bool) -> None:
+    """Ending a call ends the calls begun before it that never ended: a look at each call once,
+    not at every item so far (which made a 16 MiB event of calls hours of CPU)."""
+    small = _reader_lines(_many_calls(400, streamed=streamed))
+    large = _reader_lines(_many_calls(1600, streamed=streamed))
+    assert large < 4.5 * small, (small, large)  # 4x the calls; quadratic would be 16x
+
+
+def test_a_giant_final_output_costs_what_its_items_do() -> None:
+    """Items that arrive only in the final response are settled and not kept beside the items
+    themselves: no more held than the parsed JSON of the event, measured in the same run."""
+    import gc
+    import tracemalloc
+
+    from llmstream._core.json_payload import from_json
+
+    event = sse(completed([{} for _ in range(100_000)]))
+    payload = event.split(b"\ndata: ", 1)[1]
+    gc.collect()
+    tracemalloc.start()
+    try:
+        parsed = from_json(payload)
+        baseline = tracemalloc.get_traced_memory()[0]
+        del parsed
+        gc.collect()
+        tracemalloc.reset_peak()
+        start = tracemalloc.get_traced_memory()[0]
+        parser = ResponseParser(openai_responses(), headers={"content-type": SSE})
+        parser.feed(event)
+        held = tracemalloc.get_traced_memory()[0] - start
+    finally:
+        tracemalloc.stop()
+    assert parser.finished
+    assert held < 1.5 * baseline, (held, baseline)
+
+
+def test_final_items_repeated_under_one_id_are_shown_once() -> None:
+    item = message_item("once")
+    events, message = stream(created(), completed([item, item]))
+    assert message.text == "once"
+    assert [event.text for event in of(ls.TextDelta, events)] == ["once"]
+    assert message.provider_state["output_items"] == [item, item]  # kept as received
+
+
+def test_calls_begun_by_stray_deltas_end_in_the_order_they_began() -> None:
+    """A delta for an item that is not a call begins a call; it ends when a later call ends,
+    before it, in index order."""
+    first, second = call_item("call_a", "f", "{}", "fc_a"), call_item("call_b", "g", "{}", "fc_b")
+    events, message = stream(
+        created(),
+        added(0, first),
+        arguments(0, "{}", "fc_a"),
+        done(1, message_item("hi")),
+        arguments(1, "{}", "msg_1"),  # a stray delta on a finished message: a call of its own
+        added(2, second),
+        done(2, second),
+        completed([first, message_item("hi"), second]),
+    )
+    assert [event.index for event in of(ls.ToolCallEnd, events)] == [0, 1, 2]
+    assert [call.id for call in message.tool_calls][::2] == ["call_a", "call_b"]

@@ -481,3 +481,24 @@ def test_the_wire_is_picked_from_the_provider() -> None:
     provider.api = "messages"
     with pytest.raises(ls.ConfigurationError, match=r"api='messages'.*'chat' or 'responses'"):
         wire_for(provider)
+
+
+@pytest.mark.parametrize("store", [False, True])
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"type": "message", "role": "assistant", "content": 5},
+        {"type": ["message"], "id": "x_1"},
+        {"type": {"a": 1}, "id": "x_1"},
+    ],
+    ids=["content-not-a-list", "type-a-list", "type-an-object"],
+)
+def test_output_items_of_the_wrong_shape_go_back_as_given(
+    item: dict[str, Any], store: bool
+) -> None:
+    """Output items a user changed into shapes the API never sends are not read as the API's
+    own: they go back as given (the server judges them), never a TypeError from the encoder."""
+    tampered = ls.AssistantMessage(text="", provider_state={"output_items": [item]})
+    sent, _warnings = body([ls.user("Hi"), tampered], store=store)
+    expected = dict(item) if store else {k: v for k, v in item.items() if k != "id"}
+    assert sent["input"][1:] == [expected]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -20,6 +19,7 @@ from ..errors import (
     ServerError,
 )
 from .error_bodies import ErrorFields, read_error
+from .json_payload import json_value
 from .provider import ProviderSpec
 from .wire import API_NAMES, WIRES, wire_for, wire_named
 
@@ -108,8 +108,8 @@ def status_error(
     text = body.decode("utf-8", "replace")
     parsed: Any = None
     try:
-        parsed = json.loads(text) if text.strip() else None
-    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python can hold
+        parsed = json_value(text.encode()) if text.strip() else None
+    except ValueError:  # not JSON, or nested deeper than anything after this may walk
         parsed = None
     fields = read_error(parsed) if parsed is not None else None
     if fields is not None and fields.message:

@@ -167,7 +167,8 @@ def replay(
 def _unstored(item: dict[str, Any]) -> dict[str, Any]:
     """An output item as it goes back when nothing is stored: without its server-side `id`, and
     without its `status` unless its input form requires one."""
-    dropped = _ID_AND_STATUS if item.get("type") in _WRITTEN_BY_CLIENTS else _ID
+    kind = item.get("type")
+    dropped = _ID_AND_STATUS if isinstance(kind, str) and kind in _WRITTEN_BY_CLIENTS else _ID
     return {key: value for key, value in item.items() if key not in dropped}
 
 
@@ -188,7 +189,8 @@ def _agrees(items: list[Any], message: AssistantMessage) -> bool:
             continue
         kind = item.get("type")
         if kind == "message":
-            for part in item.get("content") or ():
+            content = item.get("content")  # a list, unless the message was tampered with
+            for part in content if isinstance(content, list) else ():
                 if isinstance(part, dict) and part.get("type") == "output_text":
                     text.append(str(part.get("text") or ""))
         elif kind == "function_call":

@@ -38,6 +38,7 @@ in the events and the message (what the caller saw), and the items as received f
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -133,6 +134,9 @@ class ResponsesReader:
         self._complete = False
         self._items: dict[Any, _Item] = {}  # by output_index, and by item id
         self._order: list[_Item] = []
+        # The items whose calls began, in the order they began (an ended one is dropped when a
+        # later call ends): ending the calls before one costs only those, not every item.
+        self._calls: deque[_Item] = deque()
         self._reasoning_item: _Item | None = None  # whose reasoning block is open
         self._output = OutputReader(output) if output is not None else None
         self._output_in_text = self._output is not None and self._output.from_tool is None
@@ -382,12 +386,20 @@ class ResponsesReader:
             self._start_call(item, out)
             assert item.call is not None
             # Items come one after another: a call begun before this one, whose own end never
-            # came, is over too, and calls end in the order they began.
-            for earlier in self._order:
-                if not earlier.done and earlier.call is not None and earlier.call < item.call:
-                    self._settle(earlier, out)
+            # came, is over too, and calls end in the order they began. Each call is looked at
+            # here once after it ended, so a reply of many calls costs time linear in them.
             acc = self.accumulator
-            for index in sorted(index for index in acc.tool_calls if index < item.call):
+            calls = self._calls
+            while calls:
+                earlier = calls[0]
+                index = earlier.call
+                assert index is not None  # set when its call began
+                if index >= item.call:
+                    break
+                calls.popleft()
+                if not earlier.done:
+                    self._settle(earlier, out)
+                    continue
                 ended = acc.end_tool_call(index)  # begun by a stray delta after its item ended
                 if ended is not None:
                     out.append(ToolCallEnd(index=index, tool_call=ended))
@@ -481,6 +493,7 @@ class ResponsesReader:
         index = acc.free_tool_call_index()
         call = acc.start_tool_call(index, _text_field(raw, "call_id"), _text_field(raw, "name"))
         item.call = index
+        self._calls.append(item)
         out.append(ToolCallStart(index=index, id=call.id, name=call.name))
 
     def _arguments_fragment(self, item: _Item, fragment: str, out: list[StreamEvent]) -> None:
@@ -539,12 +552,20 @@ class ResponsesReader:
         output = response.get("output")
         if isinstance(output, list) and output:
             items = [raw for raw in output if type(raw) is dict]
+            seen: set[str] = set()  # the ids of items that arrive only here, settled once
             for position, raw in enumerate(output):
                 if type(raw) is not dict:
                     continue
                 item = self._items.get(position) or self._items.get(raw.get("id"))
                 if item is None:
-                    item = self._new_item(position, raw)
+                    # An item that never streamed: settled, and not kept (nothing more is
+                    # read), so a giant output array costs what its items do and no more.
+                    item_id = raw.get("id")
+                    if isinstance(item_id, str) and item_id:
+                        if item_id in seen:
+                            continue
+                        seen.add(item_id)
+                    item = _Item(raw)
                 if not item.done:
                     item.raw = raw
                     self._settle(item, out)
