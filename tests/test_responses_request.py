@@ -502,3 +502,13 @@ def test_output_items_of_the_wrong_shape_go_back_as_given(
     sent, _warnings = body([ls.user("Hi"), tampered], store=store)
     expected = dict(item) if store else {k: v for k, v in item.items() if k != "id"}
     assert sent["input"][1:] == [expected]
+
+
+@pytest.mark.parametrize("store", [False, True])
+def test_output_items_that_are_not_objects_are_dropped_with_a_warning(store: bool) -> None:
+    tampered = ls.AssistantMessage(
+        text="Checking.", provider_state={"output_items": [TEXT, "not an item", 5]}
+    )
+    sent, warnings = body([ls.user("Hi"), tampered], store=store)
+    assert len(sent["input"]) == 2  # the user's message and the one item
+    assert warned(warnings, "dropped 2 output item(s) that are not objects")

@@ -141,8 +141,10 @@ def replay(
     """A Responses API reply's output items as they go back (see the module docstring)."""
     replayed = []
     dropped = []
+    not_items = 0
     for item in items:
         if not isinstance(item, dict):
+            not_items += 1  # no server sends one: the message was changed after it came
             continue
         if store:
             replayed.append(dict(item))
@@ -158,6 +160,14 @@ def replay(
                 "encrypted_content they cannot go back when nothing is stored (store=False); "
                 "llmstream asks for it (include=['reasoning.encrypted_content']) when the model "
                 "reasons, so this history came from a call that did not",
+                parameter="messages",
+            )
+        )
+    if not_items:
+        warnings.append(
+            RequestWarning(
+                message=f"dropped {not_items} output item(s) that are not objects from an "
+                "assistant message's provider_state['output_items']: an item is a JSON object",
                 parameter="messages",
             )
         )
