@@ -26,19 +26,18 @@ from __future__ import annotations
 
 import argparse
 import functools
-import gc
 import json
-import os
 import statistics
-import sys
 import time
 from typing import Any
 
 import _callgrind as callgrind
+import _rounds as rounds
 import anyio
 import bench_scale
 import httpx
 from _chunks import scale_text
+from _rounds import FLOOR, OURS
 from bench_call import base_url, data_events
 
 import llmstream as ls
@@ -46,7 +45,6 @@ import llmstream as ls
 BACKENDS: tuple[str, ...] = ("asyncio", "trio")
 TEXT_CHUNKS = 3  # of the second step's reply
 STEPS = 2
-FLOOR, OURS = "floor", "llmstream"
 EXPECTED_TEXT = scale_text(0, data_events(TEXT_CHUNKS))
 WRITTEN: list[tuple[str, str]] = []  # what the tool was called with, by either contender
 
@@ -174,22 +172,15 @@ async def checked_run(contender: Floor | LLMStream) -> None:
 # -- the timed rounds ------------------------------------------------------------------------
 
 
-async def one_round(port: int, runs: int, round_number: int, cpu: dict[Any, list[float]]) -> None:
-    import sniffio
-
-    backend = sniffio.current_async_library()
+async def one_round(port: int, runs: int, cpu: dict[Any, list[float]], round_number: int) -> None:
+    backend = rounds.current_backend()
     contenders = [cls(base_url(port)) for cls in CLASSES]
     try:
         for contender in contenders:  # warm: a connection in the pool, caches filled
             for _ in range(3):
                 await checked_run(contender)
-        shift = round_number % len(contenders)
-        for contender in contenders[shift:] + contenders[:shift]:
-            gc.collect()
-            start = time.process_time()
-            for _ in range(runs):
-                await contender.run("write it")
-            seconds = time.process_time() - start
+        for contender in rounds.rotated(contenders, round_number):
+            seconds, _ = await rounds.timed(contender.run, "write it", runs)
             await checked_run(contender)
             cpu.setdefault((backend, contender.name), []).append(seconds / (runs * STEPS))
     finally:
@@ -197,11 +188,11 @@ async def one_round(port: int, runs: int, round_number: int, cpu: dict[Any, list
             await contender.close()
 
 
-def report(cpu: dict[Any, list[float]], rounds: int, runs: int) -> None:
+def report(cpu: dict[Any, list[float]], n_rounds: int, runs: int) -> None:
     print(
         f"\nPer agent step: CPU of the client process per step of a two-step run (a tool call, "
         f"then a {TEXT_CHUNKS}-chunk answer) through a reused client, loopback server in "
-        f"another process; x floor: median over {rounds} rounds of the per-round ratio, "
+        f"another process; x floor: median over {n_rounds} rounds of the per-round ratio, "
         "(min..max) its spread."
     )
     print(f"\n  {'':34}{'us/step':>9} {'x floor':>8} {'(min..max)':>13}")
@@ -210,8 +201,8 @@ def report(cpu: dict[Any, list[float]], rounds: int, runs: int) -> None:
         floor = cpu[(backend, FLOOR)]
         for cls in CLASSES:
             mine = cpu[(backend, cls.name)]
-            ratios = [m / f for m, f in zip(mine, floor, strict=True)]
-            spread = f"({min(ratios):.2f}..{max(ratios):.2f})"
+            ratios = rounds.per_round(mine, floor)
+            spread = rounds.spread(ratios)
             print(
                 f"    {cls.name:30}{statistics.median(mine) * 1e6:9.0f} "
                 f"{statistics.median(ratios):8.2f} {spread:>13}"
@@ -273,47 +264,23 @@ def run_callgrind(args: argparse.Namespace, port: int) -> None:
 
 def profile(name: str, port: int, backend: str) -> None:
     """cProfile of many runs of one contender, sorted by own time."""
-    import cProfile
-    import pstats
-
     cls = {c.name: c for c in CLASSES}[name]
-
-    async def main() -> None:
-        contender = cls(base_url(port))
-        for _ in range(5):
-            await checked_run(contender)
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for _ in range(500):
-            await contender.run("write it")
-        profiler.disable()
-        await contender.close()
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
-
-    anyio.run(main, backend=backend)
+    rounds.profile(lambda: cls(base_url(port)), lambda c: c.run("write it"), 500, backend)
 
 
 # -- the command -----------------------------------------------------------------------------
 
 
 def main() -> int:
-    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    rounds.add_common_arguments(parser, quick="3 rounds, 50 runs per sample")
     parser.add_argument("--runs", type=int, default=100, help="two-step runs per sample")
-    parser.add_argument("--quick", action="store_true", help="3 rounds, 50 runs per sample")
-    parser.add_argument("--backend", choices=["asyncio", "trio", "both"], default="both")
-    parser.add_argument("--callgrind", action="store_true", help="also count instructions")
     parser.add_argument("--callgrind-runs", type=int, default=10)
-    parser.add_argument("--callgrind-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--profile", metavar="CONTENDER", help="cProfile one contender")
-    args = parser.parse_args()
-    if args.quick:
-        args.rounds, args.runs = 3, 50
+    args = rounds.parse(parser, quick={"rounds": 3, "runs": 50})
     global BACKENDS
-    if args.backend != "both":
-        BACKENDS = (args.backend,)
+    BACKENDS = rounds.backends(args)
     if args.callgrind_child:
         callgrind_child(args)
         return 0
@@ -321,18 +288,12 @@ def main() -> int:
         if args.profile:
             profile(args.profile, server.port, BACKENDS[0])
             return 0
-        print(
-            f"python {sys.version.split()[0]}, httpx {httpx.__version__}, llmstream "
-            f"{ls.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} "
-            "at the start"
-        )
+        print(rounds.environment())
         started = time.perf_counter()
         cpu: dict[Any, list[float]] = {}
-        for round_number in range(args.rounds):
-            order = BACKENDS if round_number % 2 == 0 else BACKENDS[::-1]
-            for backend in order:
-                anyio.run(one_round, server.port, args.runs, round_number, cpu, backend=backend)
-            print(f"  round {round_number + 1}/{args.rounds} done", file=sys.stderr, flush=True)
+        rounds.run_rounds(
+            args.rounds, BACKENDS, functools.partial(one_round, server.port, args.runs, cpu)
+        )
         report(cpu, args.rounds, args.runs)
         print(f"  ({time.perf_counter() - started:.0f} s)")
         if args.callgrind:

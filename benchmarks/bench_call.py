@@ -36,21 +36,22 @@ import gc
 import json
 import os
 import statistics
-import sys
 import time
 from dataclasses import dataclass, field
 
 import _callgrind as callgrind
+import _rounds as rounds
 import anyio
 import bench_scale
 import httpx
 from _chunks import scale_text
+from _rounds import FLOOR, OURS
 
 import llmstream as ls
 
 BACKENDS: tuple[str, ...] = ("asyncio", "trio")
 REPLIES = (3, 200)  # text chunks per reply
-FLOOR, OURS, OPENAI = "floor", "llmstream", "openai-python"
+OPENAI = "openai-python"
 GOALS = {3: 1.1, 200: 0.9}
 
 
@@ -237,16 +238,15 @@ async def _sample(contender: Contender, calls: int, text_chunks: int) -> tuple[f
     return seconds / calls, firsts
 
 
-async def one_round(plan: Plan, round_number: int, results: Results) -> None:
-    backend = _backend()
+async def one_round(plan: Plan, results: Results, round_number: int) -> None:
+    backend = rounds.current_backend()
     for text_chunks, port in plan.ports.items():
         contenders = [cls(base_url(port)) for cls in plan.classes]
         try:
             for contender in contenders:  # warm: a connection in the pool, caches filled
                 for _ in range(3):
                     check(contender.name, await contender.call("stream 0 of 1"), text_chunks)
-            shift = round_number % len(contenders)
-            for contender in contenders[shift:] + contenders[:shift]:
+            for contender in rounds.rotated(contenders, round_number):
                 per_call, firsts = await _sample(contender, plan.calls[text_chunks], text_chunks)
                 key = (backend, text_chunks, contender.name)
                 results.cpu.setdefault(key, []).append(per_call)
@@ -256,19 +256,9 @@ async def one_round(plan: Plan, round_number: int, results: Results) -> None:
                 await contender.close()
 
 
-def _backend() -> str:
-    import sniffio
-
-    return sniffio.current_async_library()
-
-
 def run(plan: Plan) -> Results:
     results = Results()
-    for round_number in range(plan.rounds):
-        order = BACKENDS if round_number % 2 == 0 else BACKENDS[::-1]
-        for backend in order:
-            anyio.run(one_round, plan, round_number, results, backend=backend)
-        print(f"  round {round_number + 1}/{plan.rounds} done", file=sys.stderr, flush=True)
+    rounds.run_rounds(plan.rounds, BACKENDS, functools.partial(one_round, plan, results))
     return results
 
 
@@ -293,14 +283,12 @@ def report(plan: Plan, results: Results) -> int:
             for cls in plan.classes:
                 key = (backend, text_chunks, cls.name)
                 mine = results.cpu[key]
-                per_round = [m / f for m, f in zip(mine, floor, strict=True)]
+                per_round = rounds.per_round(mine, floor)
                 median = statistics.median(per_round)
-                spread = f"({min(per_round):.2f}..{max(per_round):.2f})"
+                spread = rounds.spread(per_round)
                 versus = ""
                 if theirs is not None:
-                    versus = (
-                        f"{statistics.median(m / t for m, t in zip(mine, theirs, strict=True)):.2f}"
-                    )
+                    versus = f"{statistics.median(rounds.per_round(mine, theirs)):.2f}"
                 first = statistics.median(results.first[key]) * 1e6
                 print(
                     f"    {cls.name:30}{statistics.median(mine) * 1e6:9.0f} {median:8.2f} "
@@ -381,26 +369,15 @@ def run_callgrind(args: argparse.Namespace, ports: dict[int, int]) -> None:
 
 def profile(spec: str, ports: dict[int, int], backend: str) -> None:
     """cProfile of many calls of one contender (`name:text_chunks`), sorted by own time."""
-    import cProfile
-    import pstats
-
     name, _, size = spec.partition(":")
     text_chunks = int(size or 3)
     cls = {c.name: c for c in contender_classes(others=True)}[name]
-
-    async def main() -> None:
-        contender = cls(base_url(ports[text_chunks]))
-        for _ in range(5):
-            await contender.call("stream 0 of 1")
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for _ in range(2000 if text_chunks < 50 else 200):
-            await contender.call("stream 0 of 1")
-        profiler.disable()
-        await contender.close()
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
-
-    anyio.run(main, backend=backend)
+    rounds.profile(
+        lambda: cls(base_url(ports[text_chunks])),
+        lambda contender: contender.call("stream 0 of 1"),
+        2000 if text_chunks < 50 else 200,
+        backend,
+    )
 
 
 # -- the command -----------------------------------------------------------------------------
@@ -408,29 +385,19 @@ def profile(spec: str, ports: dict[int, int], backend: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="3 rounds, fewer calls")
-    parser.add_argument("--rounds", type=int, default=5)
+    rounds.add_common_arguments(parser, quick="3 rounds, fewer calls")
     parser.add_argument("--calls", type=int, default=300, help="3-chunk calls per sample")
     parser.add_argument("--long-calls", type=int, default=40, help="200-chunk calls per sample")
-    parser.add_argument("--backend", choices=["asyncio", "trio", "both"], default="both")
-    parser.add_argument("--callgrind", action="store_true", help="also count instructions")
     parser.add_argument("--callgrind-calls", type=int, default=20)
-    parser.add_argument("--callgrind-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ports", help=argparse.SUPPRESS)
     parser.add_argument("--profile", metavar="CONTENDER:CHUNKS", help="cProfile one contender")
     return parser
 
 
 def main() -> int:
-    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
-    parser = build_parser()
-    args = parser.parse_args()
-    if args.quick:
-        parser.set_defaults(rounds=3, calls=150, long_calls=20)
-        args = parser.parse_args()
+    args = rounds.parse(build_parser(), quick={"rounds": 3, "calls": 150, "long_calls": 20})
     global BACKENDS
-    if args.backend != "both":
-        BACKENDS = (args.backend,)
+    BACKENDS = rounds.backends(args)
     if args.callgrind_child:
         callgrind_child(args)
         return 0
@@ -444,11 +411,7 @@ def main() -> int:
         if args.profile:
             profile(args.profile, ports, BACKENDS[0])
             return 0
-        print(
-            f"python {sys.version.split()[0]}, httpx {httpx.__version__}, llmstream "
-            f"{ls.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} "
-            "at the start"
-        )
+        print(rounds.environment())
         plan = Plan(
             ports=ports,
             calls={3: args.calls, 200: args.long_calls},
