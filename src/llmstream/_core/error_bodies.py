@@ -5,16 +5,25 @@
 - flat, Cerebras: `{"message", "type", "param", "code"}`;
 - flat, xAI: `{"code": "<gRPC status text>", "error": "<message>"}`, the message sometimes
   percent-encoded.
+
+`reported_error` makes the `StreamError` for an error a provider reports inside a response, on
+either wire.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-__all__ = ["ErrorFields", "read_error"]
+from ..errors import StreamError
+
+if TYPE_CHECKING:
+    from .accumulator import MessageAccumulator
+
+__all__ = ["ErrorFields", "read_error", "reported_error"]
 
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 
@@ -74,4 +83,30 @@ def read_error(payload: Any) -> ErrorFields | None:
         type=_text(payload.get("type")),
         code=_code(payload.get("code")),
         param=_text(payload.get("param")),
+    )
+
+
+def reported_error(
+    payload: Any, fields: ErrorFields | None, *, provider: str, accumulator: MessageAccumulator
+) -> StreamError:
+    """The error a provider reported inside a response (`payload`, read as `fields`), as a
+    `StreamError` carrying the message assembled before it as `partial`."""
+    if fields is None or not fields.message:
+        try:
+            shown = json.dumps(payload, ensure_ascii=False)
+        except (ValueError, TypeError, RecursionError):
+            shown = repr(payload)
+        message = f"the provider reported an error: {shown[:500]}"
+    else:
+        message = fields.message
+    return StreamError(
+        message,
+        type=fields.type if fields else None,
+        code=fields.code if fields else None,
+        param=fields.param if fields else None,
+        status_code=fields.status_code if fields else None,
+        body=payload,
+        provider=provider,
+        request_id=accumulator.request_id,
+        partial=accumulator.build(),
     )

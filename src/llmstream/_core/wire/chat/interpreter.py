@@ -30,7 +30,7 @@ from ....events import (
 )
 from ...accumulator import MessageAccumulator, normalize_finish_reason
 from ...cost import priced_on_read
-from ...error_bodies import read_error
+from ...error_bodies import read_error, reported_error
 from ...output import OutputReader, ResolvedOutput
 from ...partial_json import PartialJSONError, PartialJSONReader
 from ...provider import ProviderSpec
@@ -478,19 +478,9 @@ class ChunkInterpreter:
 
     def stream_error(self, payload: Any) -> StreamError:
         """The error a provider reported inside the response, as a `StreamError`."""
-        fields = read_error(payload)
-        if fields is None or not fields.message:
-            message = f"the provider reported an error: {json.dumps(payload)[:500]}"
-        else:
-            message = fields.message
-        return StreamError(
-            message,
-            type=fields.type if fields else None,
-            code=fields.code if fields else None,
-            param=fields.param if fields else None,
-            status_code=fields.status_code if fields else None,
-            body=payload,
+        return reported_error(
+            payload,
+            read_error(payload),
             provider=self._provider.name,
-            request_id=self.accumulator.request_id,
-            partial=self.accumulator.build(),
+            accumulator=self.accumulator,
         )

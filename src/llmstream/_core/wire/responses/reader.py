@@ -60,7 +60,7 @@ from ....events import (
 )
 from ...accumulator import MessageAccumulator, normalize_finish_reason
 from ...cost import priced_on_read
-from ...error_bodies import read_error
+from ...error_bodies import read_error, reported_error
 from ...json_payload import from_json, loads
 from ...output import OutputReader, ResolvedOutput
 from ...partial_json import PartialJSONError, PartialJSONReader
@@ -617,21 +617,11 @@ class ResponsesReader:
     # -- errors ---------------------------------------------------------------------------------
     def _stream_error(self, payload: Any) -> StreamError:
         """The error a response reported (an `error` event, a failed response's `error`)."""
-        fields = read_error(_without_event_fields(payload))
-        if fields is None or not fields.message:
-            message = f"the provider reported an error: {_dump(payload)[:500]}"
-        else:
-            message = fields.message
-        return StreamError(
-            message,
-            type=fields.type if fields else None,
-            code=fields.code if fields else None,
-            param=fields.param if fields else None,
-            status_code=fields.status_code if fields else None,
-            body=payload,
+        return reported_error(
+            payload,
+            read_error(_without_event_fields(payload)),
             provider=self._provider.name,
-            request_id=self.accumulator.request_id,
-            partial=self.accumulator.build(),
+            accumulator=self.accumulator,
         )
 
     def _malformed(self, message: str, offending: Any) -> MalformedChunkError:
