@@ -199,7 +199,7 @@ def check_option_names(
     closest known option for each (a typo: `temperatur` is `temperature`); `where` says what
     takes them (`"a call"`, `"ls.Agent"`), `also` are its other arguments, which a typo may
     have meant too."""
-    unknown = sorted(set(given) - set(known))
+    unknown = sorted({name for name in given if name not in known})  # `known` is a set, or small
     if not unknown:
         return
     candidates = sorted({*known, *also})

@@ -20,6 +20,9 @@ from .wire import wire_for
 
 __all__ = ["build_body", "encode_body"]
 
+# One encoder for every body: `json.dumps` with any non-default option makes a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
 
 def build_body(
     request: ChatRequest, provider: ProviderSpec, *, stream: bool
@@ -35,7 +38,7 @@ def encode_body(
     """`build_body`, encoded as the bytes that are sent."""
     body, warnings = build_body(request, provider, stream=stream)
     try:
-        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = _ENCODER.encode(body)
     except ValueError:
         check_json_numbers(body)  # says where the NaN or Infinity is
         raise
