@@ -27,6 +27,7 @@ __all__ = [
     "ToolLike",
     "ToolSpec",
     "Verbosity",
+    "offered_tools",
     "tool_spec",
 ]
 
@@ -277,6 +278,20 @@ def tool_spec(tool: ToolLike) -> ToolSpec | Mapping[str, Any]:
         f"cannot use {tool!r} as a tool: pass an @ls.tool function, an ls.ToolSpec, or a "
         "chat-completions tool dict"
     )
+
+
+def offered_tools(request: ChatRequest) -> tuple[list[ToolLike], ToolChoice | None]:
+    """The tools `request` offers (tool-mode structured output's tool last) and the tool choice
+    to send: a call that asks for the object alone, with no choice of its own, is forced to
+    call the output tool. Each wire writes both in its own form."""
+    tools: list[ToolLike] = list(request.tools or ())
+    tool_choice = request.tool_choice
+    output_tool = request.output.tool() if request.output is not None else None
+    if output_tool is not None:
+        tools.append(output_tool)
+        if tool_choice is None:
+            tool_choice = output_tool["function"]["name"]
+    return tools, tool_choice
 
 
 publish(globals(), "llmstream")

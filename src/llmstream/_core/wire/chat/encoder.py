@@ -25,7 +25,14 @@ from ....messages import (
 from ...checks import type_name
 from ...provider import ProviderSpec
 from ...provider_state import OUTPUT_ITEMS
-from ...request import ChatRequest, MessageLike, ToolChoice, ToolLike, tool_spec
+from ...request import (
+    ChatRequest,
+    MessageLike,
+    ToolChoice,
+    ToolLike,
+    offered_tools,
+    tool_spec,
+)
 
 __all__ = [
     "build_body",
@@ -269,15 +276,9 @@ def build_body(
         response_format = output.response_format()
     if response_format is not None:
         body["response_format"] = dict(response_format)
-    tools = [tool_to_wire(tool) for tool in request.tools or ()]
-    tool_choice = request.tool_choice
-    output_tool = output.tool() if output is not None else None
-    if output_tool is not None:
-        tools.append(output_tool)
-        if tool_choice is None:  # a call for the object alone: the output tool is forced
-            tool_choice = output_tool["function"]["name"]
+    tools, tool_choice = offered_tools(request)
     if tools:
-        body["tools"] = tools
+        body["tools"] = [tool_to_wire(tool) for tool in tools]
         # Explicit, because a few compatible servers default to "none" when it is missing.
         body["tool_choice"] = tool_choice_to_wire(tool_choice or "auto")
     elif tool_choice is not None:

@@ -37,7 +37,14 @@ from ....errors import ConfigurationError
 from ....events import RequestWarning
 from ....messages import AssistantMessage
 from ...provider import ProviderSpec
-from ...request import ChatRequest, MessageLike, ToolChoice, ToolLike, tool_spec
+from ...request import (
+    ChatRequest,
+    MessageLike,
+    ToolChoice,
+    ToolLike,
+    offered_tools,
+    tool_spec,
+)
 from .history import input_items
 
 __all__ = ["build_body", "text_format", "tool_choice_item", "tool_item"]
@@ -142,15 +149,9 @@ def build_body(
     if text:
         body["text"] = text
 
-    tools = [tool_item(tool) for tool in request.tools or ()]
-    tool_choice = request.tool_choice
-    output_tool = output.tool() if output is not None else None
-    if output_tool is not None:
-        tools.append(tool_item(output_tool))
-        if tool_choice is None:  # a call for the object alone: the output tool is forced
-            tool_choice = output_tool["function"]["name"]
+    tools, tool_choice = offered_tools(request)
     if tools:
-        body["tools"] = tools
+        body["tools"] = [tool_item(tool) for tool in tools]
         body["tool_choice"] = tool_choice_item(tool_choice or "auto")
     elif tool_choice is not None:
         body["tool_choice"] = tool_choice_item(tool_choice)
