@@ -75,13 +75,8 @@ def _seconds(value: float) -> float | None:
 
 
 def _int(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return int(number) if math.isfinite(number) else None
+    number = _number(value)
+    return None if number is None else int(number)
 
 
 def _header(headers: Mapping[str, str], *names: str) -> str | None:
