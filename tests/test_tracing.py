@@ -1045,6 +1045,26 @@ async def test_leaving_an_agent_run_early_ends_every_span(otel: Captured, fake: 
     assert len(otel.named("execute_tool")) == 1
 
 
+@pytest.mark.anyio
+async def test_a_reader_slower_than_the_run_that_leaves_cancels_it(
+    otel: Captured, fake: FakeLLM
+) -> None:
+    # The reader always comes late, so it takes each event from a run already waiting to hand it
+    # over: the run is woken before the reader's block cancels it, and it meets the closed
+    # stream before any checkpoint. That is still a cancellation, not an error.
+    fake.add(Reply("Hot. Very. Hot."))
+    agent = ls.Agent(fake.async_client(tracing=otel.tracing()), "m")
+    async with agent.stream("Weather?") as run:
+        while True:
+            await anyio.sleep(0.005)
+            if isinstance(await run.__anext__(), ls.TextDelta):
+                break
+    run_span = otel.one("invoke_agent")
+    assert run_span.status.status_code == StatusCode.UNSET
+    assert attributes(run_span)["llmstream.cancelled"] is True
+    assert attributes(otel.one("chat"))["llmstream.cancelled"] is True
+
+
 # -- tools -------------------------------------------------------------------------------------
 
 

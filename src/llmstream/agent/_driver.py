@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.from_thread
+import anyio.lowlevel
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from .._client import AsyncClient, Client, async_copy, open_call
@@ -337,11 +338,19 @@ class AgentRun:
 async def _hand_over(send: MemoryObjectSendStream[Any], item: object) -> None:
     """Give `item` to the run's reader. A reader already waiting for it takes it at once
     (`send()` would first give the event loop a turn: one per event); else this waits until
-    the reader asks, as `send()` does, so a run never gets ahead of its reader."""
+    the reader asks, as `send()` does, so a run never gets ahead of its reader.
+
+    A reader that left the run's block cancelled the run, then closed the stream. This task may
+    run on from its last hand-over without meeting a checkpoint (it was woken before the
+    cancellation), so `send_nowait` can find the stream closed first: the run was cancelled,
+    not failed, and it takes that cancellation here rather than ending as an error."""
     try:
         send.send_nowait(item)
     except anyio.WouldBlock:
         await send.send(item)
+    except anyio.BrokenResourceError:
+        await anyio.lowlevel.checkpoint()  # raises the run's cancellation
+        raise
 
 
 def _step_finish(number: int, message: AssistantMessage) -> StepFinish:
