@@ -9,7 +9,10 @@ connections, and the watchdog's bookkeeping.
 from __future__ import annotations
 
 import email.utils
+import gzip
+import json
 import time
+import zlib
 from typing import Any, ClassVar
 
 import anyio
@@ -18,7 +21,18 @@ import pytest
 import llmstream as ls
 
 from .support.corpus import TEST_KEY
-from .support.faults import FaultServer, endless_lines, status, stream, text_of
+from .support.faults import (
+    USAGE,
+    FaultServer,
+    chunk,
+    encoded,
+    endless_lines,
+    status,
+    stream,
+    text_event,
+    text_of,
+    words,
+)
 
 FAST_RETRIES = ls.RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.05)
 
@@ -149,6 +163,83 @@ def test_memory_stays_flat_while_an_endless_event_is_refused(server: FaultServer
     assert "max_line_bytes=" in str(caught.value)  # how to raise it
     assert peak < 8 << 20, f"the client held {peak} bytes"
     assert sum(exchange.sent for exchange in server.exchanges[name]) < 16 << 20  # it stopped
+
+
+def test_a_compressed_body_that_expands_without_measure_is_refused_at_its_bound(
+    server: FaultServer,
+) -> None:
+    """64 MiB of one `data:` line, gzipped to about 64 KiB: one network read of it would be
+    64 MiB decoded at once. It is decoded a piece at a time, so the client (max_line_bytes 1
+    MiB) holds about its bound when it refuses the event."""
+    import tracemalloc
+
+    bomb = gzip.compress(b"data: " + b"a" * (64 << 20), compresslevel=9)
+    name, url = server.scenario(encoded(bomb, "gzip"))
+    tracemalloc.start()
+    try:
+        with ls.Client(ls.OpenAI(api_key=TEST_KEY, base_url=url), max_line_bytes=1 << 20) as c:
+            with pytest.raises(ls.ResponseTooLargeError) as caught:
+                c.generate(model="m", messages=[ls.user("hi")])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (caught.value.limit, caught.value.max_bytes) == ("max_line_bytes", 1 << 20)
+    assert peak < 8 << 20, f"the client held {peak} bytes"
+    assert server.requests[name][0]["headers"]["accept-encoding"] == "gzip, deflate"
+
+
+def sse_body(api_words: list[str]) -> list[bytes]:
+    """A whole chat completions stream, an event per item."""
+    events = [f"data: {json.dumps(chunk({'role': 'assistant', 'content': ''}))}\n\n".encode()]
+    events += [text_event(word, "chat") for word in api_words]
+    events.append(f"data: {json.dumps(chunk({}, 'stop'))}\n\n".encode())
+    events.append(f"data: {json.dumps(chunk(choices=[], usage=USAGE))}\n\n".encode())
+    return [*events, b"data: [DONE]\n\n"]
+
+
+def streamed_gzip(events: list[bytes]) -> bytes:
+    """gzip as a streaming server writes it: flushed after every event."""
+    compressor = zlib.compressobj(wbits=16 + zlib.MAX_WBITS)
+    out = [compressor.compress(event) + compressor.flush(zlib.Z_SYNC_FLUSH) for event in events]
+    return b"".join(out) + compressor.flush()
+
+
+@pytest.mark.anyio
+async def test_a_compressed_stream_reads_as_the_plain_one(server: FaultServer) -> None:
+    _name, url = server.scenario(encoded(streamed_gzip(sse_body(words(40))), "gzip"))
+    events, message = await consume(client_for(url))
+    assert texts(events) == message.text == text_of(40)
+    assert message.finish_reason == "stop"
+    assert message.usage is not None
+    assert message.usage.output_tokens == 5
+    whole = zlib.compress(json.dumps(WHOLE_COMPLETION_DOC).encode())
+    _name, url = server.scenario(encoded(whole, "deflate", content_type="application/json"))
+    with ls.Client(ls.OpenAI(api_key=TEST_KEY, base_url=url)) as sync_client:
+        assert sync_client.generate(model="m", messages=[ls.user("hi")]).text == "whole"
+
+
+WHOLE_COMPLETION_DOC = {
+    "choices": [{"index": 0, "message": {"content": "whole"}, "finish_reason": "stop"}],
+}
+
+
+@pytest.mark.anyio
+async def test_a_coding_that_was_not_asked_for_is_a_malformed_body_that_names_it(
+    server: FaultServer,
+) -> None:
+    name, url = server.scenario(encoded(b"\x1b\x00\x00", "br"))
+    _events, error = await failing(client_for(url))
+    assert type(error) is ls.MalformedChunkError
+    assert "'br'" in str(error)
+    assert "Accept-Encoding" in str(error)
+    assert error.partial is not None
+    assert error.partial.text == ""
+    assert server.attempts[name] == 1  # not a failure another attempt would mend
+    corrupt = streamed_gzip(sse_body(words(3)))[:60] + b"\xff" * 64
+    name, url = server.scenario(encoded(corrupt, "gzip"))
+    with ls.Client(ls.OpenAI(api_key=TEST_KEY, base_url=url), max_retries=0) as sync_client:
+        with pytest.raises(ls.MalformedChunkError, match="the gzip body is corrupt"):
+            sync_client.generate(model="m", messages=[ls.user("hi")])
 
 
 @pytest.mark.anyio

@@ -24,6 +24,7 @@ from typing_extensions import Unpack
 
 from ._core.body import encode_body
 from ._core.checks import check_headers, check_type, type_name
+from ._core.content_encoding import ACCEPT_ENCODING
 from ._core.output import resolve_output
 from ._core.parser import DEFAULT_MAX_RESPONSE_BYTES
 from ._core.request import ChatRequest, MessageLike
@@ -241,6 +242,9 @@ class _ClientBase:
             **provider.request_headers(),
             "Content-Type": "application/json",
             "User-Agent": _USER_AGENT,
+            # Not httpx's default, which names brotli and zstd when they are installed: what
+            # the body reader decodes within its memory bounds.
+            "Accept-Encoding": ACCEPT_ENCODING,
             **extra_headers,
         }
         return Target(provider, model, body, headers, warnings, resolved)

@@ -394,6 +394,20 @@ def head_then_stall(
     return behave
 
 
+def encoded(
+    body: bytes, encoding: str, *, status: int = 200, content_type: str = "text/event-stream"
+) -> Behaviour:
+    """A body already encoded, sent as it is under `Content-Encoding: <encoding>`."""
+
+    async def behave(exchange: Exchange) -> None:
+        headers = {"Content-Encoding": encoding}
+        await exchange.start(status, headers, content_type=content_type)
+        await exchange.send(body)
+        await exchange.end()
+
+    return behave
+
+
 def protocol_garbage() -> Behaviour:
     """Not HTTP at all."""
 

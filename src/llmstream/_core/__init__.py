@@ -11,6 +11,7 @@ providers extend.
 - `request`: what a call asks (`ChatRequest`), and its JSON body in the provider's wire;
 - `wire`: the wire formats behind one seam, each a request encoder and a response reader:
   `wire.chat` (chat completions) and `wire.responses` (the Responses API);
+- `content_encoding`: a body's gzip or deflate coding undone in pieces of bounded size;
 - `sse`: the server-sent-events decoder (bytes in, `(event, data)` out);
 - `accumulator`: the pieces of one reply, built into the `AssistantMessage`;
 - `parser`: one HTTP response's body (events, a whole reply, or an error body) through the

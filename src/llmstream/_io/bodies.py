@@ -1,9 +1,15 @@
 """How a response's bytes are read off httpx.
 
-Without a content encoding the raw bytes are the body. Then the transport's own byte stream is
-read directly, without `Response.aiter_raw()`'s layers (a generator, a chunker and a byte count
-per read, on the hottest loop of a stream): httpx's default transports already turn httpcore's
-errors into httpx's inside that stream. The response is marked consumed, as `aiter_raw()` would.
+The transport's own byte stream is read directly, without `Response.aiter_raw()`'s layers (a
+generator, a chunker and a byte count per read, on the hottest loop of a stream): httpx's
+default transports already turn httpcore's errors into httpx's inside that stream. The response
+is marked consumed, as `aiter_raw()` would.
+
+Without a content encoding those bytes are the body. With one, the core's `ContentDecoder`
+undoes it in pieces of bounded size, never httpx's decoders, which decode each read whole (a
+compressed read can expand a thousandfold or more before anything counts it). A decoding
+failure is an `httpx.DecodingError`, as httpx would raise, which the call reports as a
+malformed body.
 """
 
 from __future__ import annotations
@@ -12,25 +18,56 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 
+from .._core.content_encoding import ContentDecoder, ContentDecodingError
+
 __all__ = ["async_body", "sync_body"]
 
 
-def _raw_is_body(response: httpx.Response) -> bool:
-    """No content encoding, and not already read into memory (a mock response built with
-    `content=` has been)."""
-    encoding = str(response.headers.get("content-encoding", "identity"))
-    return encoding == "identity" and not response.is_stream_consumed
-
-
 def async_body(response: httpx.Response) -> AsyncIterator[bytes]:
-    if _raw_is_body(response) and isinstance(response.stream, httpx.AsyncByteStream):
+    if response.is_stream_consumed:  # built in memory (a mock's `content=`), already decoded
+        return response.aiter_bytes()
+    if isinstance(response.stream, httpx.AsyncByteStream):
+        raw = response.stream.__aiter__()
         response.is_stream_consumed = True
-        return response.stream.__aiter__()
-    return response.aiter_bytes()
+    else:
+        raw = response.aiter_raw()
+    encoding = response.headers.get("content-encoding")
+    if encoding is None or encoding == "identity":
+        return raw
+    return _decoded_async(raw, encoding)
 
 
 def sync_body(response: httpx.Response) -> Iterator[bytes]:
-    if _raw_is_body(response) and isinstance(response.stream, httpx.SyncByteStream):
+    if response.is_stream_consumed:
+        return response.iter_bytes()
+    if isinstance(response.stream, httpx.SyncByteStream):
+        raw = response.stream.__iter__()
         response.is_stream_consumed = True
-        return response.stream.__iter__()
-    return response.iter_bytes()
+    else:
+        raw = response.iter_raw()
+    encoding = response.headers.get("content-encoding")
+    if encoding is None or encoding == "identity":
+        return raw
+    return _decoded_sync(raw, encoding)
+
+
+async def _decoded_async(raw: AsyncIterator[bytes], encoding: str) -> AsyncIterator[bytes]:
+    try:
+        decoder = ContentDecoder(encoding)
+        async for data in raw:
+            for piece in decoder.feed(data):
+                yield piece
+        for piece in decoder.end():
+            yield piece
+    except ContentDecodingError as error:
+        raise httpx.DecodingError(str(error)) from None
+
+
+def _decoded_sync(raw: Iterator[bytes], encoding: str) -> Iterator[bytes]:
+    try:
+        decoder = ContentDecoder(encoding)
+        for data in raw:
+            yield from decoder.feed(data)
+        yield from decoder.end()
+    except ContentDecodingError as error:
+        raise httpx.DecodingError(str(error)) from None
