@@ -285,6 +285,35 @@ async def test_a_hanging_tool_times_out_and_the_server_hears_it_was_cancelled(
     assert results(result)[0].output == "Error: hang did not finish within 0.5s and was stopped."
 
 
+@pytest.mark.anyio
+async def test_a_time_limit_per_tool_applies_to_that_tool_alone(
+    serve: tuple[Callable[..., ls.MCPToolset], Marks], caplog: pytest.LogCaptureFixture
+) -> None:
+    make, _marks = serve
+    limits = {"hang": 0.5, "echo": None, "ech0": 3.0}
+    toolset = make(tool_timeout=limits)
+    limits["hang"] = 100.0  # the toolset keeps the limits it was given
+    calls = [tool_call("hang", {}), tool_call("echo", {"text": "hi"})]
+    fake = FakeLLM(Reply(tool_calls=calls), "Done.")
+    async with toolset:
+        tools = {tool.name: tool.timeout for tool in await toolset.list_tools()}
+        result = await agent(fake, toolset, tool_timeout=30).run("go")
+    assert (tools["hang"], tools["echo"], tools["fail"]) == (0.5, None, None)
+    hang, echo = results(result)
+    assert hang.output == "Error: hang did not finish within 0.5s and was stopped."
+    assert (echo.output, echo.failure) == ("hi", None)
+    # A name the server does not offer is a typo to show, not a limit to drop in silence.
+    unknown = [r.getMessage() for r in caplog.records if "does not offer" in r.getMessage()]
+    assert unknown
+    assert "tool_timeout names 'ech0'" in unknown[0]
+    assert "'echo'" in unknown[0]
+    for bad in (0, -1.0, float("nan"), "5", True):
+        with pytest.raises(ls.ConfigurationError, match="tool_timeout"):
+            make(tool_timeout={"hang": bad})
+    with pytest.raises(ls.ConfigurationError, match=r"tool_timeout must be a positive number"):
+        make(tool_timeout=0)
+
+
 @BOTH_LOOPS
 @pytest.mark.anyio
 async def test_cancelling_a_run_cancels_the_call_on_the_server_at_once(

@@ -36,6 +36,9 @@ logger = logging.getLogger("llmstream.mcp")
 
 INSTALL = "pip install 'llmstream[mcp]'"
 
+ToolTimeout = float | Mapping[str, float | None] | None
+"""A toolset's time limit: one for all its tools, one per tool by name, or none of its own."""
+
 
 def _require_sdk() -> None:
     """Fail early, and cheaply (the SDK takes a second or two to import), without the SDK."""
@@ -47,6 +50,21 @@ def _require_sdk() -> None:
         raise ConfigurationError(
             f"ls.MCPToolset needs the official MCP SDK, which is not installed: {INSTALL}"
         )
+
+
+def _checked_timeout(limit: ToolTimeout) -> ToolTimeout:
+    """`tool_timeout` as given, once each limit in it is a positive number of seconds (or
+    None); a mapping is copied, so changing the caller's dict later changes nothing."""
+    limits = dict(limit) if isinstance(limit, Mapping) else {"": limit}
+    for name, seconds in limits.items():
+        if seconds is None:
+            continue
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds > 0:
+            where = f"tool_timeout[{name!r}]" if isinstance(limit, Mapping) else "tool_timeout"
+            raise ConfigurationError(
+                f"{where} must be a positive number of seconds or None, not {seconds!r}"
+            )
+    return dict(limit) if isinstance(limit, Mapping) else limit
 
 
 def _url_secrets(url: str) -> list[str]:
@@ -76,8 +94,9 @@ class MCPToolset(Toolset):
         server: Where the server is and how to reach it; `stdio`, `http` and `sse` make it.
         prefix: Put before each tool's name, with `_`: `prefix="files"` offers
             `files_read_file`. Two tools with one name in a run are a `ConfigurationError`.
-        tool_timeout: The longest one call of its tools may run, in seconds; the agent's
-            `tool_timeout` when None.
+        tool_timeout: The longest one call of its tools may run, in seconds; or a
+            limit per tool, by the server's name for it (`{"search": 60}`). The
+            agent's `tool_timeout` applies where it sets none.
         approval: An approval hook called before each call of its tools; `call.name` says
             which tool.
         connect_timeout: The longest starting or connecting to the server, the handshake, and
@@ -91,7 +110,7 @@ class MCPToolset(Toolset):
         server: Server,
         *,
         prefix: str | None = None,
-        tool_timeout: float | None = None,
+        tool_timeout: float | Mapping[str, float | None] | None = None,
         approval: ApprovalHook | None = None,
         connect_timeout: float | None = 60.0,
         secrets: Sequence[str] = (),
@@ -101,7 +120,7 @@ class MCPToolset(Toolset):
             raise ConfigurationError("prefix must be a non-empty string, or None")
         self.server = server
         self.prefix = prefix
-        self.tool_timeout = tool_timeout
+        self.tool_timeout = _checked_timeout(tool_timeout)
         self.approval = approval
         self.connect_timeout = connect_timeout
         self._secrets = list(secrets)
@@ -120,7 +139,7 @@ class MCPToolset(Toolset):
         cwd: str | Path | None = None,
         stderr: TextIO | None = None,
         prefix: str | None = None,
-        tool_timeout: float | None = None,
+        tool_timeout: float | Mapping[str, float | None] | None = None,
         approval: ApprovalHook | None = None,
         connect_timeout: float | None = 60.0,
     ) -> MCPToolset:
@@ -139,8 +158,9 @@ class MCPToolset(Toolset):
                 with a file descriptor.
             prefix: Put before each tool's name, with `_`: `prefix="files"` offers
                 `files_read_file`. Two tools with one name in a run are an error.
-            tool_timeout: The longest one call of its tools may run, in seconds; the agent's
-                `tool_timeout` when None.
+            tool_timeout: The longest one call of its tools may run, in seconds; or a
+                limit per tool, by the server's name for it (`{"search": 60}`). The
+                agent's `tool_timeout` applies where it sets none.
             approval: An approval hook called before each call of its tools (see
                 `@ls.tool(approval=...)`); `call.name` says which tool.
             connect_timeout: The longest starting the server, the handshake, and each listing
@@ -163,7 +183,7 @@ class MCPToolset(Toolset):
         *,
         headers: Mapping[str, str] | None = None,
         prefix: str | None = None,
-        tool_timeout: float | None = None,
+        tool_timeout: float | Mapping[str, float | None] | None = None,
         approval: ApprovalHook | None = None,
         connect_timeout: float | None = 60.0,
     ) -> MCPToolset:
@@ -174,8 +194,9 @@ class MCPToolset(Toolset):
             headers: Sent with every request (`Authorization`...). Their values never appear in
                 a repr or an error.
             prefix: Put before each tool's name, with `_`.
-            tool_timeout: The longest one call of its tools may run, in seconds; the agent's
-                `tool_timeout` when None.
+            tool_timeout: The longest one call of its tools may run, in seconds; or a
+                limit per tool, by the server's name for it (`{"search": 60}`). The
+                agent's `tool_timeout` applies where it sets none.
             approval: An approval hook called before each call of its tools.
             connect_timeout: The longest connecting, the handshake, and each listing of its
                 tools may take, in seconds (60); None: no limit.
@@ -196,7 +217,7 @@ class MCPToolset(Toolset):
         *,
         headers: Mapping[str, str] | None = None,
         prefix: str | None = None,
-        tool_timeout: float | None = None,
+        tool_timeout: float | Mapping[str, float | None] | None = None,
         approval: ApprovalHook | None = None,
         connect_timeout: float | None = 60.0,
     ) -> MCPToolset:
@@ -208,8 +229,9 @@ class MCPToolset(Toolset):
             url: The event stream's URL (often ending in `/sse`).
             headers: Sent with every request. Their values never appear in a repr or an error.
             prefix: Put before each tool's name, with `_`.
-            tool_timeout: The longest one call of its tools may run, in seconds; the agent's
-                `tool_timeout` when None.
+            tool_timeout: The longest one call of its tools may run, in seconds; or a
+                limit per tool, by the server's name for it (`{"search": 60}`). The
+                agent's `tool_timeout` applies where it sets none.
             approval: An approval hook called before each call of its tools.
             connect_timeout: The longest connecting, the handshake, and each listing of its
                 tools may take, in seconds (60); None: no limit.
@@ -304,7 +326,20 @@ class MCPToolset(Toolset):
         return current
 
     def _tools(self, session: MCPSession, listed: list[MCPTool]) -> list[Tool[Any]]:
+        limits = self.tool_timeout
+        if isinstance(limits, Mapping):
+            offered = [spec.name for spec in listed]
+            unknown = sorted(set(limits) - set(offered))
+            if unknown:  # a typo, or a tool the server no longer offers: say so, never ignore
+                logger.warning(
+                    "%r: tool_timeout names %s, which the server does not offer (it offers %s)",
+                    self, ", ".join(map(repr, unknown)), ", ".join(map(repr, offered)) or "none",
+                )  # fmt: skip
         return [self._tool(session, spec) for spec in listed]
+
+    def _timeout_of(self, name: str) -> float | None:
+        limits = self.tool_timeout
+        return limits.get(name) if isinstance(limits, Mapping) else limits
 
     def _tool(self, session: MCPSession, spec: MCPTool) -> Tool[str]:
         from .results import result_text
@@ -319,7 +354,7 @@ class MCPToolset(Toolset):
             dict(spec.input_schema),
             call,
             description=spec.description,
-            timeout=self.tool_timeout,
+            timeout=self._timeout_of(name),
             approval=self.approval,
         )
 
