@@ -89,6 +89,7 @@ if TYPE_CHECKING:
     from .errors import StreamTimeoutError as StreamTimeoutError
     from .errors import ToolArgumentsError as ToolArgumentsError
     from .errors import ToolsetError as ToolsetError
+    from .events import CitationAdded as CitationAdded
     from .events import Finish as Finish
     from .events import LogprobsDelta as LogprobsDelta
     from .events import OutputDelta as OutputDelta
@@ -102,6 +103,7 @@ if TYPE_CHECKING:
     from .events import ToolCallEnd as ToolCallEnd
     from .events import ToolCallStart as ToolCallStart
     from .messages import AssistantMessage as AssistantMessage
+    from .messages import Citation as Citation
     from .messages import ContentPart as ContentPart
     from .messages import FinishReason as FinishReason
     from .messages import ImagePart as ImagePart
@@ -201,6 +203,7 @@ _SOURCES: dict[str, str] = {
     "StreamTimeoutError": ".errors",
     "ToolArgumentsError": ".errors",
     "ToolsetError": ".errors",
+    "CitationAdded": ".events",
     "Finish": ".events",
     "LogprobsDelta": ".events",
     "OutputDelta": ".events",
@@ -219,6 +222,7 @@ _SOURCES: dict[str, str] = {
     "ImagePart": ".messages",
     "Message": ".messages",
     "SystemMessage": ".messages",
+    "Citation": ".messages",
     "TextPart": ".messages",
     "ToolCall": ".messages",
     "ToolMessage": ".messages",

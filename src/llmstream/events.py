@@ -10,6 +10,8 @@ In one stream, in order:
 - `ReasoningDelta`s, closed by one `ReasoningEnd` when the model moves on to its answer or a tool
   call (a model may think more than once, each block is closed);
 - `TextDelta`s and `RefusalDelta`s;
+- `CitationAdded`, once per source the answer cites (web search), as it becomes known: beside
+  the text it supports, or at the end of the message;
 - per tool call: `ToolCallStart`, `ToolCallDelta`s (argument fragments), then `ToolCallEnd`
   with the whole `ToolCall` once the model has finished;
 - `OutputDelta`s, when the call asked for structured output (`output=`), as the object grows;
@@ -27,9 +29,10 @@ from pydantic import Field
 from ._vocabulary.logprobs import TokenLogprob
 from ._vocabulary.reprs import ShortRepr
 from ._vocabulary.usage import Usage
-from .messages import FinishReason, ToolCall
+from .messages import Citation, FinishReason, ToolCall
 
 __all__ = [
+    "CitationAdded",
     "Finish",
     "LogprobsDelta",
     "OutputDelta",
@@ -84,6 +87,15 @@ class RefusalDelta(_Event):
     __match_args__ = ("text",)
     type: Literal["refusal_delta"] = "refusal_delta"
     text: str
+
+
+class CitationAdded(_Event):
+    """A source the answer cites (a web page, a file), as soon as it is known; the same
+    `Citation`s, in the same order, are `message.citations`."""
+
+    __match_args__ = ("citation",)
+    type: Literal["citation_added"] = "citation_added"
+    citation: Citation
 
 
 class LogprobsDelta(_Event):
@@ -170,6 +182,7 @@ StreamEvent = Annotated[
     | ReasoningDelta
     | ReasoningEnd
     | RefusalDelta
+    | CitationAdded
     | LogprobsDelta
     | ToolCallStart
     | ToolCallDelta

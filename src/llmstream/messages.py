@@ -22,12 +22,13 @@ from ._vocabulary.cost import Cost
 from ._vocabulary.deferred import deferrable, settle_fields
 from ._vocabulary.logprobs import TokenLogprob
 from ._vocabulary.ratelimits import RateLimits
-from ._vocabulary.reprs import ImageSource, ShortRepr
+from ._vocabulary.reprs import Count, ImageSource, ShortRepr
 from ._vocabulary.root_errors import ConfigurationError, LLMStreamError
 from ._vocabulary.usage import Usage
 
 __all__ = [
     "AssistantMessage",
+    "Citation",
     "ContentPart",
     "FinishReason",
     "ImagePart",
@@ -95,6 +96,28 @@ class ToolArgumentsError(LLMStreamError, ValueError):
         self.tool_call = tool_call
 
 
+class Citation(ShortRepr):
+    """A source the reply cites: a web page (`url`, `title`) or a file (`file_id`, `filename`).
+
+    `start` and `end` are the cited span as offsets into `message.text` (`message.text[start:
+    end]`), None when the provider gives no span (a bare URL from a `citations` list); a file
+    citation that marks one place in the text has `start == end` there. `raw` is the provider's
+    annotation as received (OpenAI's `url_citation`, `file_citation`,
+    `container_file_citation`, `file_path`, or a type yet to come), so nothing is lost; a URL
+    from a top-level `citations` list (xAI, Perplexity) is `{"url": ...}`.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    url: str | None = None
+    title: str | None = None
+    start: int | None = None
+    end: int | None = None
+    file_id: str | None = None
+    filename: str | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+
 class TextPart(ShortRepr):
     """Text inside a multi-part user message."""
 
@@ -146,8 +169,9 @@ class AssistantMessage(ShortRepr):
     `finish_reason` is normalised (`stop`, `length`, `tool_calls`, `content_filter`, `other`);
     `raw_finish_reason` is the provider's own word. `cost` is what the reply cost (see `Cost`).
     `extras` keeps the provider's extra fields (timings, cost ticks, `x_groq`,
-    `system_fingerprint`...); `request_id` and `limits` come from the response headers. Append
-    it to the next request's messages as it is.
+    `system_fingerprint`...); `request_id` and `limits` come from the response headers.
+    `citations` are the sources the answer cites (web search), in the order they arrived.
+    Append it to the next request's messages as it is.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -157,6 +181,9 @@ class AssistantMessage(ShortRepr):
     reasoning: str = ""
     refusal: str | None = None
     tool_calls: list[ToolCall] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list, repr=False)
+    """The sources the answer cites, in order (`Citation`: a web page or a file, with the span
+    of `text` it supports when the provider gives one). The repr shows how many."""
     finish_reason: FinishReason | None = None
     raw_finish_reason: str | None = None
     usage: Usage | None = None
@@ -185,6 +212,11 @@ class AssistantMessage(ShortRepr):
     reasoning); replayed in the same fields, in place of the plain reasoning field."""
 
     _settle_cost = model_serializer(mode="wrap")(settle_fields)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        yield from super().__repr_args__()
+        if self.citations:  # a reply may cite dozens of pages: their number, not each one
+            yield "citations", Count(len(self.citations), "citation")
 
 
 deferrable(AssistantMessage, "cost")  # a reply's cost is priced when first read

@@ -14,7 +14,8 @@ from .._vocabulary.deferred import Deferred, defer
 from .._vocabulary.logprobs import TokenLogprob
 from .._vocabulary.ratelimits import RateLimits
 from .._vocabulary.usage import Usage
-from ..messages import AssistantMessage, FinishReason, ToolCall
+from ..messages import AssistantMessage, Citation, FinishReason, ToolCall
+from .citations import listed_citation
 from .provider_state import ReasoningDetails, copy_objects, merge_into
 
 __all__ = ["MessageAccumulator", "PendingToolCall", "normalize_finish_reason"]
@@ -79,6 +80,10 @@ class MessageAccumulator:
         self.text: list[str] = []
         self.reasoning: list[str] = []
         self.refusal: list[str] = []
+        self.citations: list[Citation] = []
+        self._listed: list[Any] = []  # the last top-level `citations` list, as sent
+        self._listed_citations: list[Citation] = []  # and its entries in `citations`
+        self._counted = (0, 0)  # how many fragments of `text` are counted, and their length
         self.tool_calls: dict[int, PendingToolCall] = {}
         self.finished_calls: dict[int, ToolCall] = {}
         self.raw_finish_reason: str | None = None
@@ -112,6 +117,48 @@ class MessageAccumulator:
         start = self.reasoning_start or 0
         self.reasoning_start = None
         return "".join(self.reasoning[start:])
+
+    # -- text and citations ----------------------------------------------------------------
+    def text_length(self) -> int:
+        """How long `message.text` is so far. Each fragment is counted once, when first asked
+        about: a reply's citations cost time linear in its text, however many there are."""
+        fragments, length = self._counted
+        text = self.text
+        if fragments < len(text):
+            length += sum(map(len, text[fragments:]))
+            self._counted = (len(text), length)
+        return length
+
+    def add_citation(self, citation: Citation) -> None:
+        self.citations.append(citation)
+
+    def list_citations(self, entries: list[Any]) -> list[Citation]:
+        """A top-level `citations` list (xAI, Perplexity): the list seen last is the list.
+
+        A list that repeats the last one adds nothing; one that extends it adds its new
+        entries; any other replaces the last one's entries in `citations`. Returns the
+        citations new to the message, in order.
+        """
+        old = self._listed
+        if entries == old:
+            return []
+        if entries[: len(old)] == old:
+            announced = [listed_citation(entry) for entry in entries[len(old) :]]
+            self._listed_citations += announced
+            self.citations += announced
+        else:
+            gone = {id(citation) for citation in self._listed_citations}
+            self.citations = [c for c in self.citations if id(c) not in gone]
+            self._listed_citations = [listed_citation(entry) for entry in entries]
+            self.citations += self._listed_citations
+            known = {entry for entry in old if isinstance(entry, str)}
+            announced = [
+                citation
+                for citation, entry in zip(self._listed_citations, entries, strict=True)
+                if not (entry in known if isinstance(entry, str) else entry in old)
+            ]
+        self._listed = list(entries)
+        return announced
 
     # -- tool calls ------------------------------------------------------------------------
     def start_tool_call(self, index: int, id: str | None, name: str | None) -> PendingToolCall:
@@ -177,6 +224,7 @@ class MessageAccumulator:
             reasoning="".join(self.reasoning),
             refusal="".join(self.refusal) if self.refusal else None,
             tool_calls=tool_calls,
+            citations=list(self.citations),
             finish_reason=(
                 normalize_finish_reason(raw, has_tool_calls=bool(tool_calls)) if raw else None
             ),

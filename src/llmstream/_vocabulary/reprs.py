@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["SHOWN_CHARS", "ImageSource", "ShortRepr", "ShortText"]
+__all__ = ["SHOWN_CHARS", "Count", "ImageSource", "ShortRepr", "ShortText"]
 
 # How much of a long string a repr shows: enough to recognise it, short enough for one line.
 SHOWN_CHARS = 60
@@ -31,6 +31,19 @@ class ShortText:
 
     def __repr__(self) -> str:
         return f"{self.text[:SHOWN_CHARS] + '…'!r} ({len(self.text):,} chars)"
+
+
+class Count:
+    """How many of something a repr stands in for: `<3 citations>`."""
+
+    __slots__ = ("noun", "number")
+
+    def __init__(self, number: int, noun: str) -> None:
+        self.number = number
+        self.noun = noun
+
+    def __repr__(self) -> str:
+        return f"<{self.number:,} {self.noun}{'' if self.number == 1 else 's'}>"
 
 
 class ImageSource:

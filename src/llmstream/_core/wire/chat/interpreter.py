@@ -16,6 +16,7 @@ from typing import Any
 from ...._vocabulary.logprobs import token_logprobs
 from ....errors import IncompleteStreamError, MalformedChunkError, StreamError
 from ....events import (
+    CitationAdded,
     Finish,
     LogprobsDelta,
     OutputDelta,
@@ -29,6 +30,7 @@ from ....events import (
     ToolCallStart,
 )
 from ...accumulator import MessageAccumulator, normalize_finish_reason
+from ...citations import annotation_citation
 from ...cost import priced_on_read
 from ...error_bodies import read_error, reported_error
 from ...output import OutputReader, ResolvedOutput
@@ -115,7 +117,7 @@ class ChunkInterpreter:
             values = self._extras_of(chunk)  # one C call; the values rarely change
             if values != self._last_extras:
                 self._last_extras = values
-                self._keep_extras(chunk)
+                self._keep_extras(chunk, out)
 
         choices = chunk.get("choices")
         if choices:
@@ -190,13 +192,21 @@ class ChunkInterpreter:
         self._extras_of = operator.itemgetter(*self._extra_keys) if self._extra_keys else None
         self._last_extras = _NOTHING
 
-    def _keep_extras(self, chunk: dict[str, Any]) -> None:
-        """Keep the chunk's extra fields: objects seen on several chunks merged (`x_groq`)."""
+    def _keep_extras(self, chunk: dict[str, Any], out: list[StreamEvent]) -> None:
+        """Keep the chunk's extra fields: objects seen on several chunks merged (`x_groq`).
+
+        A `citations` list (xAI, Perplexity: the URLs the answer draws on, Perplexity's
+        repeated on every chunk) is also the message's citations: the list seen last is the
+        list, and each URL new to it is a `CitationAdded`.
+        """
         acc = self.accumulator
         for key in self._extra_keys:
             value = chunk[key]
             if value is not None and acc.extras.get(key) != value:
                 acc.merge_extra(key, value)
+                if key == "citations" and type(value) is list:
+                    for citation in acc.list_citations(value):
+                        out.append(CitationAdded(citation=citation))
 
     def _content(self, content: Any, out: list[StreamEvent]) -> None:
         """Content that is not plain text read plainly: parts, `<think>` tags, or text that
@@ -296,11 +306,25 @@ class ChunkInterpreter:
             acc.refusal.append(refusal)
             out.append(RefusalDelta(text=refusal))
 
+        annotations = delta.get("annotations")
+        if annotations:
+            self._annotations(annotations, out)
+
         tool_calls = delta.get("tool_calls")
         if tool_calls:
             self._tool_calls(tool_calls, out)
         elif delta.get("function_call"):  # the legacy `functions` API: one call, no id
             self._tool_calls([{"index": 0, "function": delta["function_call"]}], out)
+
+    def _annotations(self, annotations: Any, out: list[StreamEvent]) -> None:
+        """A delta's (or a whole message's) `annotations`: each one a citation, its offsets
+        counted in the message's content, which is `message.text`. Chunks carry new ones (as
+        openai-python appends them)."""
+        acc = self.accumulator
+        for annotation in annotations if isinstance(annotations, list) else [annotations]:
+            citation = annotation_citation(annotation)
+            acc.add_citation(citation)
+            out.append(CitationAdded(citation=citation))
 
     def _reasoning_details(self, details: Any, plain: Any, out: list[StreamEvent]) -> None:
         """Keep the blocks to send back; their readable text is the reasoning when the provider

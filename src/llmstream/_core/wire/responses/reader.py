@@ -13,6 +13,9 @@ accumulator.
 - `response.reasoning_summary_text.delta`, `response.reasoning_text.delta` (open-weight
   servers' raw reasoning): `ReasoningDelta`;
 - `response.function_call_arguments.delta`: `ToolCallDelta`;
+- `response.output_text.annotation.added`: `CitationAdded`, its offsets moved from its part's
+  text to `message.text` (`response.content_part.added` says where the part starts; see
+  `citations.py`);
 - `response.output_item.done`: the item's final state: what its deltas did not carry is
   emitted, a reasoning item ends its block (`ReasoningEnd`), a function call ends
   (`ToolCallEnd`);
@@ -20,7 +23,7 @@ accumulator.
   (`completed`: `stop`, or `tool_calls` when the reply called tools; `incomplete`: `length`
   for `max_output_tokens`, `content_filter`);
 - `response.failed`, `error`: `StreamError`, with `partial`;
-- anything else: nothing (content parts, `.done` events, annotations, built-in tool progress
+- anything else: nothing (the other content part events, `.done` events, built-in tool progress
   such as `web_search_call.*`, `keepalive`, types yet to come); the items they concern arrive
   with `output_item.done`.
 
@@ -30,9 +33,10 @@ did. Every output item is kept as received (the `.done` version, or the complete
 `output`), in order, in `provider_state["output_items"]`: the Responses wire sends them back.
 
 A whole reply is read by the same code as the stream's final state: each of its output items is
-an item that arrived done with no delta before it, so all of its content is emitted, then
-`Usage` and `Finish`. A stream whose deltas and final items disagree keeps what was streamed
-in the events and the message (what the caller saw), and the items as received for replay.
+an item that arrived done with no delta before it, so all of its content is emitted (a message
+item's annotations as its citations, once each), then `Usage` and `Finish`. A stream whose
+deltas and final items disagree keeps what was streamed in the events and the message (what
+the caller saw), and the items as received for replay.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from ...._vocabulary.logprobs import TokenLogprob, token_logprobs
 from ...._vocabulary.usage import normalize_usage
 from ....errors import IncompleteStreamError, MalformedChunkError, StreamError
 from ....events import (
+    CitationAdded,
     Finish,
     LogprobsDelta,
     OutputDelta,
@@ -58,6 +63,7 @@ from ....events import (
     ToolCallEnd,
     ToolCallStart,
 )
+from ....messages import Citation
 from ...accumulator import MessageAccumulator, normalize_finish_reason
 from ...cost import priced_on_read
 from ...error_bodies import read_error, reported_error
@@ -66,6 +72,7 @@ from ...output import OutputReader, ResolvedOutput
 from ...partial_json import PartialJSONError, PartialJSONReader
 from ...provider import ProviderSpec
 from ...provider_state import OUTPUT_ITEMS
+from .citations import ItemCitations, has_annotations
 
 __all__ = ["ResponsesReader"]
 
@@ -138,6 +145,7 @@ class ResponsesReader:
         # later call ends): ending the calls before one costs only those, not every item.
         self._calls: deque[_Item] = deque()
         self._reasoning_item: _Item | None = None  # whose reasoning block is open
+        self._citations: dict[_Item, ItemCitations] = {}  # of the message items that cite
         self._output = OutputReader(output) if output is not None else None
         self._output_in_text = self._output is not None and self._output.from_tool is None
         self._output_tool = self._output.from_tool if self._output is not None else None
@@ -295,6 +303,20 @@ class ResponsesReader:
         call.arguments.append(fragment)
         out.append(tool_call_delta({"index": index, "arguments": fragment}))
 
+    def _on_part_added(self, event: dict[str, Any], out: list[StreamEvent]) -> None:
+        part = event.get("part")
+        if type(part) is dict and part.get("type") == "output_text":  # where its text starts
+            citations = self._citations_of(self._item_of(event, "message"))
+            citations.starts[event.get("content_index")] = self.accumulator.text_length()
+
+    def _on_annotation(self, event: dict[str, Any], out: list[StreamEvent]) -> None:
+        citations = self._citations_of(self._item_of(event, "message"))
+        citation = citations.annotation(
+            event.get("content_index"), event.get("annotation_index"), event.get("annotation")
+        )
+        if citation is not None:
+            self._cite(citation, out)
+
     def _on_item_added(self, event: dict[str, Any], out: list[StreamEvent]) -> None:
         raw = self._raw_item(event)
         item = self._item_at(event, raw)
@@ -370,12 +392,18 @@ class ResponsesReader:
         kind = raw.get("type")
         if kind == "message":
             text, refusal = _message_texts(raw)
+            cites = item in self._citations or has_annotations(raw.get("content"))
+            if cites:  # where the item's text starts: before what its deltas carried
+                start = self.accumulator.text_length() - sum(map(len, item.text))
             self._catch_up(item.text, text, self._text, out)
             self._catch_up(item.refusal, refusal, self._refusal, out)
             logprobs = self._tokens(_message_logprobs(raw), raw)
             if len(logprobs) > item.logprobs:  # what its deltas did not carry (all, if none)
                 self._logprobs(logprobs[item.logprobs :], out)
                 item.logprobs = len(logprobs)
+            if cites:
+                for citation in self._citations_of(item).settle(raw.get("content"), start):
+                    self._cite(citation, out)
         elif kind == "reasoning":
             self._catch_up(
                 item.reasoning, _reasoning_text(raw), lambda t, o: self._reason(item, t, o), out
@@ -443,6 +471,16 @@ class ResponsesReader:
         out.append(text_delta({"text": text}))
         if self._output_in_text:
             self._output_delta(text, out)
+
+    def _citations_of(self, item: _Item) -> ItemCitations:
+        citations = self._citations.get(item)
+        if citations is None:
+            citations = self._citations[item] = ItemCitations()
+        return citations
+
+    def _cite(self, citation: Citation, out: list[StreamEvent]) -> None:
+        self.accumulator.add_citation(citation)
+        out.append(CitationAdded(citation=citation))
 
     def _refusal(self, text: str, out: list[StreamEvent]) -> None:
         acc = self.accumulator
@@ -650,6 +688,8 @@ _HANDLERS: dict[str, _Handler] = {
     "response.reasoning_summary_text.delta": ResponsesReader._on_summary,
     "response.reasoning_text.delta": ResponsesReader._on_reasoning_text,
     "response.refusal.delta": ResponsesReader._on_refusal,
+    "response.output_text.annotation.added": ResponsesReader._on_annotation,
+    "response.content_part.added": ResponsesReader._on_part_added,
     "response.output_item.added": ResponsesReader._on_item_added,
     "response.output_item.done": ResponsesReader._on_item_done,
     "response.created": ResponsesReader._on_started,
