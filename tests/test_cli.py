@@ -169,6 +169,36 @@ def test_json_lines_validate_as_stream_events(
     assert "does not run tools" in result.err  # people are told on stderr
 
 
+@pytest.mark.parametrize("api", ["chat", "responses"])
+def test_the_sources_an_answer_cites_follow_it_numbered(
+    api: str,
+    served: FakeServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sources: list[ls.Citation | str] = [
+        ls.Citation(url="https://example.org/tokyo", title="Tokyo", start=0, end=5),
+        ls.Citation(url="https://example.org/tokyo", title="Tokyo", start=10, end=14),  # again
+        "https://example.org/bare\x1b]0;pwned\x07",
+        ls.Citation(file_id="file-1", filename="notes.txt", start=3, end=3),
+    ]
+    served.fake.add(Reply("Tokyo has 14 million people.", citations=sources, usage=(3, 4)))
+    result = run(capsys, monkeypatch, *chat(served, "--api", api), stdin="Population?\n")
+    assert result.code == 0
+    assert result.out == (
+        "Tokyo has 14 million people.\n"
+        "\n"
+        "[1] Tokyo <https://example.org/tokyo>\n"
+        "[2] https://example.org/bare]0;pwned\n"
+        "[3] notes.txt (file-1)\n"
+        "[in 3, out 4]\n"
+    )
+    served.fake.add(Reply("Tokyo.", citations=sources[:1]))
+    result = run(capsys, monkeypatch, *chat(served, "--api", api, "--json"), stdin="Again\n")
+    [event] = [e for e in result.events() if isinstance(e, ls.CitationAdded)]
+    assert event.citation.url == "https://example.org/tokyo"
+
+
 def test_json_interactive_prompts_on_stderr(
     served: FakeServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -38,7 +38,18 @@ def delta(text: str, **fields: Any) -> dict[str, Any]:
 @st.composite
 def event(draw: st.DrawFn) -> bytes:
     """One event, most often well formed, sometimes in a shape only the decoder reads."""
-    payload = json.dumps(delta(draw(WORDS)), ensure_ascii=draw(st.booleans()))
+    data = delta(draw(WORDS))
+    if draw(st.integers(0, 9)) == 0:  # now and then a citation, whose offsets need the text
+        data = {
+            "type": "response.output_text.annotation.added",
+            "output_index": 0,
+            "item_id": "msg_1",
+            "content_index": 0,
+            "annotation_index": draw(st.integers(0, 2)),
+            "annotation": {"type": "url_citation", "url": "https://example.org/olá",
+                           "title": draw(WORDS), "start_index": 0, "end_index": 2},
+        }  # fmt: skip
+    payload = json.dumps(data, ensure_ascii=draw(st.booleans()))
     shape = draw(
         st.sampled_from(
             ["named"] * 6
@@ -56,7 +67,7 @@ def event(draw: st.DrawFn) -> bytes:
             ]
         )
     )
-    name = "response.output_text.delta"
+    name = data["type"]
     if shape == "named":
         return f"event: {name}\ndata: {payload}\n\n".encode()
     if shape == "unnamed":

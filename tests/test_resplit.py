@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from llmstream._core.parser import ResponseParser
 from llmstream.testing import Cassette
 
+from .support import citations as cite
 from .support.corpus import PROVIDERS, corpus, seeds
 
 SEED_PROVIDERS = {"cerebras": "cerebras", "groq": "groq", "openai": "openai", "xai": "xai"}
@@ -54,7 +55,13 @@ def _cut(body: bytes, cuts: list[int]) -> list[bytes]:
     return [body[start:end] for start, end in itertools.pairwise(edges)]
 
 
-BODIES = _bodies()
+# Replies that cite their sources (no recording has them): annotations in the deltas, and
+# Perplexity's list on every chunk.
+CITING = [
+    pytest.param(cite.chat_stream(), "openai", id="citations/annotations"),
+    pytest.param(cite.listed_stream([cite.LISTED] * 3), "openai", id="citations/listed"),
+]
+BODIES = _bodies() + CITING
 
 
 @pytest.mark.parametrize(("body", "provider_key"), BODIES)
@@ -69,7 +76,7 @@ def test_any_split_gives_the_same_events(body: bytes, provider_key: str, data: A
     assert _events(provider_key, _cut(variant, cuts)) == expected
 
 
-@pytest.mark.parametrize(("body", "provider_key"), BODIES[:8])
+@pytest.mark.parametrize(("body", "provider_key"), BODIES[:8] + CITING)
 def test_byte_by_byte(body: bytes, provider_key: str) -> None:
     """The most extreme split: one byte per read."""
     expected = _events(provider_key, [body])

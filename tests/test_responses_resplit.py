@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from .support import citations as cite
 from .support.corpus import responses
 from .support.responses import openai_responses, read
 
@@ -31,7 +32,15 @@ def _bodies() -> list[Any]:
     ]
 
 
-BODIES = _bodies()
+# A reply that cites its sources (no recording has annotations), its parts announced or not.
+CITING = [
+    pytest.param(cite.responses_sse(cite.responses_events()), id="citations/parts"),
+    pytest.param(
+        cite.responses_sse(cite.responses_events(parts_announced=False, final=False)),
+        id="citations/events-only",
+    ),
+]
+BODIES = _bodies() + CITING
 
 
 def _events(pieces: list[bytes]) -> list[dict[str, Any]]:
@@ -57,7 +66,7 @@ def test_any_split_gives_the_same_events(body: bytes, data: Any) -> None:
     assert _events(_cut(variant, cuts)) == expected
 
 
-@pytest.mark.parametrize("body", BODIES[:3])
+@pytest.mark.parametrize("body", BODIES[:3] + CITING)
 def test_byte_by_byte(body: bytes) -> None:
     """The most extreme split: one byte per read."""
     assert _events([body[i : i + 1] for i in range(len(body))]) == _events([body])

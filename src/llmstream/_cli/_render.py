@@ -1,9 +1,10 @@
 """How the CLI shows a stream: as a transcript for people, or as JSON lines for programs.
 
 The transcript is written for a terminal first: reasoning dimmed as it arrives, folded into one
-line when the answer (or a tool call) begins, tool calls as `→ name({...})`, and one line of
-usage after each reply. Written to a pipe or a file, it is plain text: no escape sequences,
-and the reasoning stays, followed by the same one-line summary as a separator.
+line when the answer (or a tool call) begins, tool calls as `→ name({...})`, the sources the
+answer cites numbered after it, and one line of usage after each reply. Written to a pipe or a
+file, it is plain text: no escape sequences, and the reasoning stays, followed by the same
+one-line summary as a separator.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "TranscriptRenderer",
     "clean",
     "rows_of",
+    "source_lines",
     "summary_line",
 ]
 
@@ -107,6 +109,30 @@ def summary_line(message: ls.AssistantMessage) -> str:
     if message.finish_reason not in (None, "stop", "tool_calls"):
         parts.append(f"finish {message.raw_finish_reason or message.finish_reason}")
     return "[" + ", ".join(parts) + "]"
+
+
+def source_lines(citations: list[ls.Citation]) -> list[str]:
+    """`[1] Title <https://...>`: each source the answer cites, once, in the order first cited
+    (a page cited for several spans is one source)."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    for citation in citations:
+        key = citation.url or citation.file_id or ""
+        if key and key in seen:
+            continue
+        seen.add(key)
+        if citation.url:
+            shown = f"{citation.title} <{citation.url}>" if citation.title else citation.url
+        elif citation.file_id:
+            shown = (
+                f"{citation.filename} ({citation.file_id})"
+                if citation.filename
+                else (citation.file_id)
+            )
+        else:  # a kind of annotation llmstream does not know: its type, at least
+            shown = f"({citation.raw.get('type') or 'unknown'} annotation)"
+        lines.append(clean(f"[{len(lines) + 1}] {shown}"))
+    return lines
 
 
 def _one_line(call: ls.ToolCall) -> str:
@@ -238,8 +264,11 @@ class TranscriptRenderer:
             self.note(f"[warning: {event.message}]")
 
     def end(self, message: ls.AssistantMessage) -> None:
-        line = summary_line(message)
         self._newline()
+        sources = source_lines(message.citations)
+        if sources:
+            self._write("\n" + "\n".join(sources) + "\n")
+        line = summary_line(message)
         self._write(self.style.dim(line) + "\n", plain=line + "\n")
 
     def stopped(self, note: str) -> None:

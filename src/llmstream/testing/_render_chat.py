@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._render_parts import CREATED, Format, calls, pieces, to_json
+from ._render_parts import CREATED, Format, annotations_of, calls, pieces, to_json
 from ._script import ErrorEvent, FakeRequest, Reply
 
 __all__ = ["FORMAT"]
@@ -49,6 +49,8 @@ def stream_events(
     else:
         deltas: list[dict[str, Any]] = [{reasoning_field: p} for p in pieces(reply.reasoning)]
         deltas += [{"content": piece} for piece in pieces(reply.text)]
+        if reply.citations:  # after the text they cite, as OpenAI's search models send them
+            deltas.append({"annotations": annotations_of(reply, nested=True)})
         for index, (call, call_id) in enumerate(calls(reply, next_call_id)):
             function = {"name": call.name, "arguments": ""}
             start = {"index": index, "id": call_id, "type": "function", "function": function}
@@ -99,6 +101,8 @@ def whole_reply(
     reasoning = "".join(pieces(reply.reasoning))
     if reasoning:
         message[reasoning_field] = reasoning
+    if reply.citations:
+        message["annotations"] = annotations_of(reply, nested=True)
     found = calls(reply, next_call_id)
     if found:
         message["tool_calls"] = [

@@ -9,9 +9,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..messages import Citation
 from ._script import ErrorEvent, FakeRequest, FakeToolCall, Reply
 
-__all__ = ["CREATED", "Format", "calls", "pieces", "to_json"]
+__all__ = ["CREATED", "Format", "annotations_of", "calls", "pieces", "to_json"]
 
 CREATED = 1_700_000_000
 """The fixed creation time of every reply, so two runs of the same script send the same bytes."""
@@ -38,6 +39,31 @@ def calls(reply: Reply, next_call_id: Callable[[], str]) -> list[tuple[FakeToolC
     for call in reply.tool_calls:
         assert isinstance(call, FakeToolCall)  # Reply.__post_init__ made them so
         found.append((call, call.id or next_call_id()))
+    return found
+
+
+def annotations_of(reply: Reply, *, nested: bool = False) -> list[dict[str, Any]]:
+    """The reply's citations as annotations: a `Citation`'s `raw` annotation as it is, else a
+    `url_citation` (or a `file_citation` for a file), its fields on the annotation (the
+    Responses API) or, `nested`, under its type (chat completions)."""
+    found = []
+    for citation in reply.citations:
+        assert isinstance(citation, Citation)  # Reply.__post_init__ made them so
+        if citation.raw:
+            found.append(dict(citation.raw))
+            continue
+        fields: dict[str, Any]
+        if citation.file_id is not None and citation.url is None:
+            kind = "file_citation"
+            fields = {"file_id": citation.file_id, "filename": citation.filename or ""}
+            fields["index"] = citation.start or 0
+        else:
+            kind = "url_citation"
+            fields = {"url": citation.url or "", "title": citation.title or ""}
+            if citation.start is not None and citation.end is not None:
+                fields["start_index"] = citation.start
+                fields["end_index"] = citation.end
+        found.append({"type": kind, kind: fields} if nested else {"type": kind, **fields})
     return found
 
 

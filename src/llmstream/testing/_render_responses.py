@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._render_parts import CREATED, Format, calls, pieces, to_json
+from ._render_parts import CREATED, Format, annotations_of, calls, pieces, to_json
 from ._script import ErrorEvent, FakeRequest, Reply
 
 __all__ = ["FORMAT", "response_object"]
@@ -65,7 +65,9 @@ def _output(
                 "type": "message",
                 "status": "completed",
                 "role": "assistant",
-                "content": [{"type": "output_text", "text": text, "annotations": []}],
+                "content": [
+                    {"type": "output_text", "text": text, "annotations": annotations_of(reply)}
+                ],
             }
         )
     for position, (call, call_id) in enumerate(calls(reply, next_call_id)):
@@ -182,11 +184,21 @@ def _reasoning_events(reply: Reply, item: dict[str, Any], index: int) -> list[di
 def _message_events(reply: Reply, item: dict[str, Any], index: int) -> list[dict[str, Any]]:
     at = {"output_index": index, "item_id": item["id"], "content_index": 0}
     part = item["content"][0]
+    added = {**part, "text": "", "annotations": []}
     return [
-        {"type": "response.content_part.added", **at, "part": {**part, "text": ""}},
+        {"type": "response.content_part.added", **at, "part": added},
         *(
             {"type": "response.output_text.delta", **at, "delta": piece, "logprobs": []}
             for piece in pieces(reply.text)
+        ),
+        *(
+            {
+                "type": "response.output_text.annotation.added",
+                **at,
+                "annotation_index": position,
+                "annotation": annotation,
+            }
+            for position, annotation in enumerate(part["annotations"])
         ),
         {"type": "response.output_text.done", **at, "text": part["text"], "logprobs": []},
         {"type": "response.content_part.done", **at, "part": part},

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from .._public import publish
+from ..messages import Citation
 
 __all__ = [
     "Disconnect",
@@ -219,6 +220,11 @@ class Reply:
       (on the Responses API, reasoning is a reasoning item's summary, with encrypted content
       when the request asked for it).
     - `tool_calls`: `tool_call(...)` values or `(name, arguments)` pairs.
+    - `citations`: the sources the text cites, `ls.Citation`s (their `start`/`end` offsets in
+      `text`) or bare URLs, sent as the API annotates a web search answer: chat completions'
+      `url_citation` annotations, the Responses API's annotation events and the message's
+      `annotations` (a `Citation` with a `file_id` is a `file_citation`); a `Citation` with a
+      `raw` annotation is sent as that annotation.
     - `usage`: `(input_tokens, output_tokens)`, or None to report none.
     - `finish`: the `finish_reason`; by default `tool_calls` when there are calls, else `stop`.
     - `chunks`: send these instead (each a chunk dict sent as `data: <json>`, or raw SSE bytes),
@@ -234,6 +240,7 @@ class Reply:
     text: str | Sequence[str] = ""
     reasoning: str | Sequence[str] = ""
     tool_calls: Sequence[FakeToolCall | tuple[str, Any]] = ()
+    citations: Sequence[Citation | str] = ()
     usage: tuple[int, int] | None = (10, 5)
     finish: str | None = None
     chunks: Sequence[Mapping[str, Any] | bytes] | None = None
@@ -246,11 +253,15 @@ class Reply:
         # Frozen and hashable-ish: keep tuples, whatever sequences were passed.
         calls = tuple(_as_tool_call(call) for call in self.tool_calls)
         object.__setattr__(self, "tool_calls", calls)
+        cited = tuple(c if isinstance(c, Citation) else Citation(url=c) for c in self.citations)
+        object.__setattr__(self, "citations", cited)
         object.__setattr__(self, "faults", tuple(self.faults))
         object.__setattr__(self, "headers", dict(self.headers))
         if self.chunks is not None:
-            if self.text or self.reasoning or calls:
-                raise ValueError("a Reply takes either chunks or text/reasoning/tool_calls")
+            if self.text or self.reasoning or calls or cited:
+                raise ValueError(
+                    "a Reply takes either chunks or text/reasoning/tool_calls/citations"
+                )
             object.__setattr__(self, "chunks", tuple(self.chunks))
 
     @property
