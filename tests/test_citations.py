@@ -110,6 +110,7 @@ def test_an_annotation_of_any_shape_is_kept_never_an_error() -> None:
 def test_the_chat_wire_sends_no_citations_back() -> None:
     """openai-python's ChatCompletionAssistantMessageParam has no `annotations`."""
     message = read(openai(), [cite.chat_stream()], SSE)[1]
+    assert len(message.citations) == 3  # read, and still not sent
     assert message_to_wire(message, openai()) == {"role": "assistant", "content": cite.TEXT}
 
 
