@@ -275,6 +275,32 @@ async def test_abandoned_sync_tool_threads_are_bounded(monkeypatch: pytest.Monke
 
 
 @pytest.mark.anyio
+async def test_a_sync_tool_cancelled_before_its_thread_starts_is_not_left_counted() -> None:
+    """A sync call cancelled (its run left) before a thread takes it up may never be started:
+    asyncio skips a call whose caller left. It is not run, and not counted as still running
+    (each would hold one of the `ABANDONED_THREADS_LIMIT` places for good)."""
+    import llmstream.tools
+
+    @ls.tool
+    def work(n: int) -> str:
+        """Work.
+
+        Args:
+            n: which call
+        """
+        return f"done {n}"
+
+    for n in range(20):
+        async with anyio.create_task_group() as group:
+            group.start_soon(work.run, {"n": n})
+            await anyio.lowlevel.checkpoint()  # the call is on its way to a thread
+            group.cancel_scope.cancel()  # and its caller leaves before a thread starts it
+    with anyio.fail_after(5):
+        while llmstream.tools.ABANDONED.count:  # any that did start end, and are counted out
+            await anyio.sleep(0.01)
+
+
+@pytest.mark.anyio
 async def test_a_tool_that_raises_timeout_error_itself_is_an_error() -> None:
     """A tool's own TimeoutError (a socket timeout inside it) is its failure, not the limit."""
 
