@@ -249,6 +249,55 @@ def test_finished_streams_do_not_pile_up_in_the_watchdog() -> None:
     assert len(watchdog._heap) <= 1024
 
 
+def test_a_watch_cancelled_while_it_fires_never_shuts_its_socket_down_afterwards() -> None:
+    """A stream that ends just as its limit passes: its watch is cancelled while the watchdog
+    thread is firing it. Once cancel() returns the connection may be back in the pool carrying
+    another call, so the firing must be over by then (or never happen): cancel() and firing
+    take turns."""
+    import threading
+
+    from llmstream._io.watchdog import Watch, Watchdog
+
+    in_clock, release = threading.Event(), threading.Event()
+    shut: list[str] = []
+
+    class Clock:
+        def next_deadline(self) -> tuple[float, str, float]:
+            if threading.current_thread().name == "llmstream-watchdog":
+                in_clock.set()  # the thread is deciding to fire: hold it there
+                release.wait(5)
+            return (time.monotonic() - 1, "idle", 0.1)  # passed
+
+        def recheck_after(self, now: float) -> float | None:
+            return None
+
+    class Socket:
+        def shutdown(self, how: int) -> None:
+            shut.append("shut")
+
+    watchdog = Watchdog()
+    watch = Watch(watchdog, Clock(), Socket())
+    watch.reschedule()
+    assert in_clock.wait(5)
+    seen_at_cancel: list[object] = []
+
+    def cancel() -> None:
+        watch.cancel()
+        seen_at_cancel.extend([watch.fired, len(shut)])
+
+    canceller = threading.Thread(target=cancel)
+    canceller.start()
+    canceller.join(0.2)  # cancel() waits for the firing under way (else it is back already)
+    release.set()
+    canceller.join(5)
+    deadline = time.monotonic() + 5
+    while watch.fired is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # The firing happened before cancel() returned, as cancel() saw it: nothing came after.
+    assert seen_at_cancel == [("idle", 0.1), 1]
+    assert shut == ["shut"]
+
+
 DEEP = b"[" * 600 + b"]" * 600  # json.loads reads it; anything that walks it by recursion fails
 
 
