@@ -174,7 +174,10 @@ async def test_a_tool_that_raises() -> None:
 
 @pytest.mark.anyio
 async def test_a_tool_that_takes_too_long() -> None:
+    import llmstream.tools
+
     finished: list[bool] = []
+    release = threading.Event()
 
     @ls.tool(timeout=0.2)
     async def slow() -> str:
@@ -186,13 +189,21 @@ async def test_a_tool_that_takes_too_long() -> None:
     @ls.tool
     def blocking() -> str:
         """Block a thread."""
-        time.sleep(1)
+        release.wait(10)
         return "done"
 
     model = ScriptedModel(Reply(calls=[call("slow", {}), call("blocking", {})]), Reply(text="ok"))
+    agent = make_agent(model, slow, blocking, tool_timeout=0.3)
     start = time.monotonic()
-    result = await make_agent(model, slow, blocking, tool_timeout=0.3).run("hi")
-    assert time.monotonic() - start < 0.9
+    try:
+        result = await agent.run("hi")
+        # Neither tool was waited for (each would take 10 s): the run went on past its limit.
+        assert time.monotonic() - start < 5
+    finally:
+        release.set()
+    with anyio.fail_after(5):
+        while llmstream.tools.ABANDONED.count:  # the abandoned thread ends, and is counted out
+            await anyio.sleep(0.01)
     assert [r.failure for r in result.steps[0].tool_results] == ["timeout", "timeout"]
     assert [m["content"] for m in told_next(model)] == [
         "Error: slow did not finish within 0.2s and was stopped.",
@@ -272,6 +283,32 @@ async def test_abandoned_sync_tool_threads_are_bounded(monkeypatch: pytest.Monke
     model = ScriptedModel(Reply(calls=[call("hang", {"n": 4})]), Reply(text="ok"))
     result = await make_agent(model, hang).run("hi")
     assert result.steps[0].tool_results[0].output == "done 4"
+
+
+@pytest.mark.anyio
+async def test_a_sync_tool_cancelled_before_its_thread_starts_is_not_left_counted() -> None:
+    """A sync call cancelled (its run left) before a thread takes it up may never be started:
+    asyncio skips a call whose caller left. It is not run, and not counted as still running
+    (each would hold one of the `ABANDONED_THREADS_LIMIT` places for good)."""
+    import llmstream.tools
+
+    @ls.tool
+    def work(n: int) -> str:
+        """Work.
+
+        Args:
+            n: which call
+        """
+        return f"done {n}"
+
+    for n in range(20):
+        async with anyio.create_task_group() as group:
+            group.start_soon(work.run, {"n": n})
+            await anyio.lowlevel.checkpoint()  # the call is on its way to a thread
+            group.cancel_scope.cancel()  # and its caller leaves before a thread starts it
+    with anyio.fail_after(5):
+        while llmstream.tools.ABANDONED.count:  # any that did start end, and are counted out
+            await anyio.sleep(0.01)
 
 
 @pytest.mark.anyio

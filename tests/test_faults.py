@@ -121,26 +121,27 @@ async def test_500s_then_success(server: FaultServer) -> None:
 async def test_a_retry_whose_wait_would_pass_the_total_limit_is_not_made(
     server: FaultServer,
 ) -> None:
-    """The backoff (1-2 s) would end past the call's total limit (1 s): the 500 is raised at
-    once, after one attempt, instead of a sleep that outlives the deadline."""
-    slow_backoff = ls.RetryPolicy(max_retries=3, initial_delay=2, max_delay=2)
+    """The backoff (4-8 s) would end past the call's total limit (3 s): the 500 is raised at
+    once, after one attempt, instead of a sleep that outlives the deadline (or that lasts until
+    it)."""
+    slow_backoff = ls.RetryPolicy(max_retries=3, initial_delay=8, max_delay=8)
     options: dict[str, Any] = {
         "retry_policy": slow_backoff,
-        "timeouts": ls.Timeouts(total=1.0),
+        "timeouts": ls.Timeouts(total=3.0),
     }
     name, url = server.scenario(status(500, {"error": {"message": "busy"}}))
     provider = ls.OpenAI(api_key=TEST_KEY, base_url=url)
-    start = time.monotonic()
     async with ls.AsyncClient(provider, **options) as client:
+        start = time.monotonic()
         with pytest.raises(ls.ServerError) as caught:
             await client.generate(model="m", messages=[ls.user("hi")])
-    assert time.monotonic() - start < 0.8
+        assert time.monotonic() - start < 2
     assert (caught.value.attempts, server.attempts[name]) == (1, 1)
-    start = time.monotonic()
     with ls.Client(provider, **options) as sync_client:
+        start = time.monotonic()
         with pytest.raises(ls.ServerError):
             sync_client.generate(model="m", messages=[ls.user("hi")])
-    assert time.monotonic() - start < 0.8
+        assert time.monotonic() - start < 2
     assert server.attempts[name] == 2
 
 
@@ -338,6 +339,55 @@ def test_finished_streams_do_not_pile_up_in_the_watchdog() -> None:
         watch = watchdog.watch(NoResponse(), EventClock(ls.Timeouts(first_event=600)))  # type: ignore[arg-type]
         watch.cancel()
     assert len(watchdog._heap) <= 1024
+
+
+def test_a_watch_cancelled_while_it_fires_never_shuts_its_socket_down_afterwards() -> None:
+    """A stream that ends just as its limit passes: its watch is cancelled while the watchdog
+    thread is firing it. Once cancel() returns the connection may be back in the pool carrying
+    another call, so the firing must be over by then (or never happen): cancel() and firing
+    take turns."""
+    import threading
+
+    from llmstream._io.watchdog import Watch, Watchdog
+
+    in_clock, release = threading.Event(), threading.Event()
+    shut: list[str] = []
+
+    class Clock:
+        def next_deadline(self) -> tuple[float, str, float]:
+            if threading.current_thread().name == "llmstream-watchdog":
+                in_clock.set()  # the thread is deciding to fire: hold it there
+                release.wait(5)
+            return (time.monotonic() - 1, "idle", 0.1)  # passed
+
+        def recheck_after(self, now: float) -> float | None:
+            return None
+
+    class Socket:
+        def shutdown(self, how: int) -> None:
+            shut.append("shut")
+
+    watchdog = Watchdog()
+    watch = Watch(watchdog, Clock(), Socket())
+    watch.reschedule()
+    assert in_clock.wait(5)
+    seen_at_cancel: list[object] = []
+
+    def cancel() -> None:
+        watch.cancel()
+        seen_at_cancel.extend([watch.fired, len(shut)])
+
+    canceller = threading.Thread(target=cancel)
+    canceller.start()
+    canceller.join(0.2)  # cancel() waits for the firing under way (else it is back already)
+    release.set()
+    canceller.join(5)
+    deadline = time.monotonic() + 5
+    while watch.fired is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # The firing happened before cancel() returned, as cancel() saw it: nothing came after.
+    assert seen_at_cancel == [("idle", 0.1), 1]
+    assert shut == ["shut"]
 
 
 DEEP = b"[" * 600 + b"]" * 600  # json.loads reads it; anything that walks it by recursion fails

@@ -143,10 +143,23 @@ class _Abandoned:
             if self.count >= ABANDONED_THREADS_LIMIT:
                 raise ToolThreadsExhausted(self.count)
 
+    def started(self, run: _ThreadRun) -> bool:
+        """`run`'s thread takes it up: True when its function is to be called, False when its
+        caller already left (nothing waits for it: it is not run, nor counted)."""
+        with self._lock:
+            if run.state == "dropped":
+                return False
+            run.state = "running"
+            return True
+
     def left(self, run: _ThreadRun) -> None:
         """The caller stopped waiting for `run` (its limit passed, or it was cancelled)."""
         with self._lock:
-            if run.state == "running":
+            if run.state == "waiting":
+                # Cancelled before a thread started it: the backend may never start it (asyncio
+                # skips a call whose caller left), so it is not counted, and never runs.
+                run.state = "dropped"
+            elif run.state == "running":
                 run.state = "abandoned"
                 self.count += 1
 
@@ -162,13 +175,18 @@ ABANDONED = _Abandoned()
 
 
 class _ThreadRun:
-    """One sync tool call in its thread: `running`, then `ended` or `abandoned` (and then
-    `ended`, once the thread is done)."""
+    """One sync tool call: `waiting` for its thread, then `running` in it, then `ended` or
+    `abandoned` (and then `ended`, once the thread is done); or `dropped`, when its caller left
+    before a thread started it."""
 
     __slots__ = ("state",)
 
     def __init__(self) -> None:
-        self.state = "running"
+        self.state = "waiting"
+
+
+class _Dropped(Exception):
+    """The thread found the call dropped: raised where nothing waits for the result."""
 
 
 # Per event loop: how many sync tools run at once (released when a run ends or is abandoned),
@@ -201,6 +219,8 @@ async def _run_in_thread(function: Callable[[], R], timeout: float | None) -> R:
             scope.deadline = anyio.current_time() + timeout
 
     def in_thread() -> R:
+        if not ABANDONED.started(run):
+            raise _Dropped
         try:
             if timeout is not None:
                 anyio.from_thread.run_sync(start_clock)

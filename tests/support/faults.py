@@ -511,7 +511,11 @@ class FaultServer:
             for task in (acting, watching):
                 task.cancel()
             results = await asyncio.gather(acting, watching, return_exceptions=True)
-        if watching.done() and not watching.cancelled() and results[1] == b"":
+        # The client went away: its socket's end (FIN), or a reset, seen by the read; or a write
+        # that failed on it. A client that closes with bytes still unread (trio reads on demand,
+        # so a cancelled reader often leaves the next chunk in the socket) sends a reset.
+        seen = results[1] if watching.done() and not watching.cancelled() else None
+        if seen == b"" or isinstance(seen, ConnectionError) or isinstance(results[0], OSError):
             self.closed_at[exchange.scenario].append(time.monotonic())
             return False
         return not isinstance(results[0], BaseException)

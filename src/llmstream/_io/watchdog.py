@@ -92,10 +92,9 @@ class Watch:
         self.fired: tuple[str, float] | None = None
 
     def cancel(self) -> None:
-        """The stream is over: never fire, and let go of its socket."""
-        self._cancelled = True
-        self._socket = None
-        self._watchdog._forget_one()
+        """The stream is over: never fire, and let go of its socket. Once this returns the
+        socket is never shut down by the watch (its connection may go back to the pool)."""
+        self._watchdog._forget(self)
 
     def reschedule(self) -> None:
         """The deadline may have moved earlier: look at it again."""
@@ -117,10 +116,14 @@ class Watchdog:
         self._thread: threading.Thread | None = None
         self._cancelled_entries = 0
 
-    def _forget_one(self) -> None:
-        """A cancelled watch stays in the heap until its (often distant) time comes; when they
-        are the larger part of a large heap, sweep them out at once."""
+    def _forget(self, watch: Watch) -> None:
+        """Cancel `watch`, under the lock the thread fires under: a firing under way ends
+        first, and none starts after. A cancelled watch stays in the heap until its (often
+        distant) time comes; when they are the larger part of a large heap, sweep them out at
+        once."""
         with self._condition:
+            watch._cancelled = True
+            watch._socket = None
             self._cancelled_entries += 1
             if self._cancelled_entries > 512 and self._cancelled_entries * 2 > len(self._heap):
                 self._heap = [entry for entry in self._heap if not entry[2]._cancelled]
@@ -167,13 +170,17 @@ class Watchdog:
                     self._condition.wait(when - now)
                     continue
                 heapq.heappop(self._heap)
-            if watch._cancelled or watch._scheduled_at != when:
-                continue
-            deadline = watch.clock.next_deadline()
-            if deadline is None or deadline[0] > time.monotonic():
-                self._schedule(watch)  # events moved it since it was scheduled: look again
-            else:
-                watch._fire(deadline[1], deadline[2])
+                # Still under the lock (cancel() takes it too): a watch cancelled by now is not
+                # fired, and one being fired is not cancelled until its socket is shut down.
+                # Else the stream could end, its connection go back to the pool and carry
+                # another call, and this thread shut it down under that call.
+                if watch._cancelled or watch._scheduled_at != when:
+                    continue
+                deadline = watch.clock.next_deadline()
+                if deadline is None or deadline[0] > time.monotonic():
+                    self._schedule(watch)  # events moved it since it was scheduled: look again
+                else:
+                    watch._fire(deadline[1], deadline[2])
 
 
 WATCHDOG = Watchdog()
