@@ -177,10 +177,41 @@ class ResponsesReader:
             kind = "error"
         elif type(kind) is not str:  # no type (or not a word): the event's name says, if any
             kind = "error" if event.get("error") else event_type
-        handler = _HANDLERS.get(kind)
-        if handler is None:
-            return  # content parts, `.done` events, built-in tool progress, keepalives...
         try:
+            # The two events a stream is mostly made of, in their usual case, are read here:
+            # the handler's call would cost about a twentieth of reading one (its JSON
+            # included). A piece of text of an item under way, no logprobs, no reasoning block
+            # to close, no structured output read from the text; a piece of the arguments of a
+            # call under way, wanted as text. Anything else about them is their handler's.
+            if kind == "response.output_text.delta":
+                text = event["delta"]
+                item = self._items.get(event.get("output_index"))
+                acc = self.accumulator
+                if (
+                    item is not None
+                    and type(text) is str
+                    and text
+                    and not event.get("logprobs")
+                    and acc.reasoning_start is None
+                    and not self._output_in_text
+                ):
+                    item.text.append(text)
+                    acc.text.append(text)
+                    out.append(text_delta({"text": text}))
+                    return
+            elif kind == "response.function_call_arguments.delta":
+                fragment = event["delta"]
+                item = self._items.get(event.get("output_index"))
+                if item is not None and type(fragment) is str and not self._arguments_as_objects:
+                    index = item.call
+                    call = self.accumulator.tool_calls.get(index) if index is not None else None
+                    if call is not None and fragment:
+                        call.arguments.append(fragment)
+                        out.append(tool_call_delta({"index": index, "arguments": fragment}))
+                        return
+            handler = _HANDLERS.get(kind)
+            if handler is None:
+                return  # content parts, `.done` events, built-in tool progress, keepalives...
             handler(self, event, out)
         except _SHAPE_ERRORS as exc:
             raise self._unexpected_shape(exc, event) from None
@@ -233,25 +264,17 @@ class ResponsesReader:
             self._identify(response)
 
     def _on_text(self, event: dict[str, Any], out: list[StreamEvent]) -> None:
-        # The most frequent event of all: `_item_of` and `_text`, inlined for their usual case.
+        # (Its usual case is read in `read_event`.)
         text = event["delta"]
         if type(text) is not str:
             raise self._malformed("a text delta is not a string", event)
         logprobs = event.get("logprobs")
         if not text and not logprobs:
             return
-        item = self._items.get(event.get("output_index"))
-        if item is None:
-            item = self._item_of(event, "message")
+        item = self._item_of(event, "message")
         if text:
             item.text.append(text)
-            acc = self.accumulator
-            if acc.reasoning_start is not None:
-                self._close_reasoning(out)
-            acc.text.append(text)
-            out.append(text_delta({"text": text}))
-            if self._output_in_text:
-                self._output_delta(text, out)
+            self._text(text, out)
         if logprobs:
             tokens = self._tokens(logprobs, event)
             item.logprobs += len(tokens)
@@ -290,18 +313,8 @@ class ResponsesReader:
             raise self._malformed("a function call's arguments delta is not a string", event)
         if not fragment:
             return
-        item = self._items.get(event.get("output_index"))
-        if item is None:
-            item = self._item_of(event, "function_call")
-        # `_arguments_fragment` inlined for its usual case: a call under way, its arguments
-        # wanted as text only.
-        index = item.call
-        call = self.accumulator.tool_calls.get(index) if index is not None else None
-        if call is None or self._arguments_as_objects:
-            self._arguments_fragment(item, fragment, out)
-            return
-        call.arguments.append(fragment)
-        out.append(tool_call_delta({"index": index, "arguments": fragment}))
+        # (Its usual case is read in `read_event`.)
+        self._arguments_fragment(self._item_of(event, "function_call"), fragment, out)
 
     def _on_part_added(self, event: dict[str, Any], out: list[StreamEvent]) -> None:
         part = event.get("part")
