@@ -33,6 +33,8 @@ The partial value (`value`), the contract:
   prefixes; scalars are equal. (`tests/support/json_consistency.py` states this as code.)
   The one exception: with a duplicate key (last wins, as in `json.loads`) the earlier value
   is replaced once the duplicate's value appears.
+* `feed()` returns True when `value` changed. A costly snapshot (see Cost) is not taken at every
+  change; one is shown once enough input arrived, and always once the value is complete.
 * Every snapshot is independent of later feeds: completed sub-values are shared between
   snapshots and the final value (treat them as read-only), and only the containers on the open
   path are copied. Taking `value` twice without a change in between returns the same object.
@@ -55,15 +57,32 @@ was needed. After an error the reader is spent: `feed()` and `finish()` raise th
 
 Cost. `feed(text)` is O(len(text)) amortized: runs of plain string characters, whitespace and
 digits are scanned with compiled regular expressions, and structural characters take a few
-Python steps each. Taking `value` after a change costs O(length of the open string + total
-number of members of the open containers), because each open container is copied (shallowly)
-so that snapshots stay independent; completed members are shared, never copied. So a stream of
-d deltas read with a snapshot after each costs O(n + d * (width of the open path)): linear when
-the open containers stay narrow (objects of records), but a single top-level array of many
-items (or one very long string) makes each snapshot proportional to its size so far: reading
-with a snapshot per delta is then quadratic, though with a far smaller constant than re-parsing
-(copying pointers or characters, not parsing). Deep nesting has no recursion limit.
-`benchmarks/bench_partial_json.py` measures all three cases against re-parsing every delta.
+Python steps each. Taking a snapshot costs O(length of the open string + number of open
+containers + total number of members of the open containers), because each open container is
+copied (shallowly) so that snapshots stay independent; completed members are shared, never
+copied. Taken after every change, snapshots of one long string or of one wide array would cost
+time quadratic in its size (each a copy of everything so far), so `feed()` paces them:
+
+* a snapshot that costs little (at most `CHEAP_SNAPSHOT` units: a member copied is a unit, an
+  open container 32, 32 characters of the open string one; 1,024 units is about 10 microseconds)
+  is shown at every feed that changed the value, exactly as if there were no pacing;
+* a costlier one is shown only once the text read since the last snapshot shown is at least an
+  eighth of its cost (in characters: a 64K-member array every 8K characters, a 1M-character
+  string every 4K characters). The changes in between are not lost: the next snapshot shows
+  them all, and `feed()` returns False until then;
+* once the top-level value is complete, the snapshot is the value itself (nothing to copy),
+  shown at once: the last partial always equals the final value.
+
+The cost is the exact size of the next snapshot (the open string's estimated from the input it
+took), so no shape of input escapes the pacing: every costly snapshot is paid for by fresh input
+at 8 units a character, and a cheap one costs a bounded amount per feed. The total cost of the
+snapshots of a text of n characters read in d feeds is thus at most 8n + 1024d units, O(n)
+(each feed that changes the value brings a character at least), whichever way it is cut.
+`snapshots`, `copied_containers`, `copied_members` and `copied_chars` count what snapshots
+copied; `PartialJSONReader(cheap_snapshot=0)` paces every snapshot, and `cheap_snapshot=
+sys.maxsize` none (for tests and benchmarks). Deep nesting has no recursion limit.
+`benchmarks/bench_partial_json.py` measures a report, a wide array and a long string, paced and
+not, against re-parsing every delta.
 
 Optional: `PartialJSONReader(items_at=("records",))` also collects the items of the array at that
 path (keys and indices from the top; `()` is a top-level array) as each one completes;
@@ -170,6 +189,18 @@ _ENDED_INSIDE: Final = {
 }
 _NOTHING: Final[Any] = object()  # no partial value (distinct from a parsed null)
 
+# What a snapshot costs, in units of about one member copied (a pointer and its reference count,
+# ~10 ns): each open container is copied (an allocation and a loop step, ~30 members' worth), its
+# members are copied, and the open string is joined (a memory copy: 32 characters a unit, a
+# margin over what it takes).
+_CONTAINER_COST: Final = 32
+_CHARS_PER_UNIT_SHIFT: Final = 5  # 32 characters of the open string cost one unit
+# A snapshot costing at most this many units (about 10 microseconds: 1,024 members, 32 levels of
+# nesting, or a 32K-character string, or a mix) is shown after every feed that changed the value;
+# a costlier one waits until the text read since the last one is at least 1/_GROWTH of its cost.
+CHEAP_SNAPSHOT: Final = 1024
+_GROWTH: Final = 8
+
 
 def _number_state(text: str) -> str:
     """The state reached by a valid number prefix, named as in `_ACCEPTING`."""
@@ -206,7 +237,11 @@ class PartialJSONReader:
     """Reads one JSON value (RFC 8259) from text arriving in pieces, split anywhere."""
 
     def __init__(
-        self, *, items_at: Sequence[str | int] | None = None, ignore_trailing: bool = False
+        self,
+        *,
+        items_at: Sequence[str | int] | None = None,
+        ignore_trailing: bool = False,
+        cheap_snapshot: int = CHEAP_SNAPSHOT,
     ) -> None:
         self._items_at = None if items_at is None else tuple(items_at)
         self._ignore_trailing = ignore_trailing
@@ -218,7 +253,20 @@ class PartialJSONReader:
         self._error: PartialJSONError | None = None
         self._changed = False  # the partial value changed during this feed
         self._snapshot: Any = None
-        self._stale = False  # `_snapshot` predates a change
+        self._stale = False  # `_snapshot` predates a change shown by `feed()`
+        # Pacing (see Cost in the module docstring): a change not shown yet, the input read when
+        # the last snapshot was shown, and the members of the open containers below the top one
+        # (which change only while on top), so a snapshot's cost is known in O(1).
+        self._cheap = cheap_snapshot
+        self._pending = False
+        self._shown_at = 0
+        self._below = 0
+        self._string_start = 0  # where the open value string began, in the whole input
+        self.snapshots = 0
+        """Snapshots taken so far; with the three counts below, what they copied."""
+        self.copied_containers = 0
+        self.copied_members = 0
+        self.copied_chars = 0
         # The open string: decoded pieces, whether it is a key, a pending high surrogate.
         self._parts: list[str] = []
         self._is_key = False
@@ -264,12 +312,23 @@ class PartialJSONReader:
         finally:
             self._offset += end
         if self._changed:
-            self._stale = True
-        return self._changed
+            self._pending = True
+        elif not self._pending:
+            return False
+        if self._state != _DONE:
+            cost = self._snapshot_cost()
+            if cost > self._cheap and cost > _GROWTH * (self._offset - self._shown_at):
+                return False  # costly, and not paid for yet by new input
+        self._pending = False
+        self._stale = True
+        self._shown_at = self._offset
+        return True
 
     @property
     def value(self) -> Any:
-        """The partial value now (see the module docstring); None before anything shows."""
+        """The partial value (see the module docstring); None before anything shows. It changes
+        only after a `feed()` that returned True: the first read after one takes a snapshot of
+        the value then."""
         if self._stale:
             self._snapshot = self._build_snapshot()
             self._stale = False
@@ -291,6 +350,7 @@ class PartialJSONReader:
             except PartialJSONError as exc:
                 self._error = exc
                 raise
+            self._pending = False
             self._stale = True
         if self._state == _DONE:
             return self._top
@@ -310,23 +370,40 @@ class PartialJSONReader:
 
     # -- snapshots --------------------------------------------------------------------------
 
+    def _snapshot_cost(self) -> int:
+        """What the next snapshot would copy, in units (see Cost): exact for the containers, at
+        least the decoded length for the open string (the input it took, escapes and all)."""
+        stack = self._stack
+        cost = 0
+        if stack:
+            cost = _CONTAINER_COST * len(stack) + self._below + len(stack[-1].container)
+        if self._state in (_STRING, _ESCAPE) and not self._is_key:
+            cost += (self._offset - self._string_start) >> _CHARS_PER_UNIT_SHIFT
+        return cost
+
     def _build_snapshot(self) -> Any:
         if self._state == _DONE:
             return self._top
+        self.snapshots += 1
         # The innermost visible piece: an open value string, else nothing beyond the frames.
         partial = _NOTHING
         if self._state in (_STRING, _ESCAPE) and not self._is_key:
             partial = self._string_so_far()
+            self.copied_chars += len(partial)
         # Copy each open container (completed members are shared) and put the partial member in.
         # (`is_list` tells the container's type; an isinstance() here would cost in a hot path.)
+        self.copied_containers += len(self._stack)
+        members = 0
         for frame in reversed(self._stack):
             copy = frame.container.copy()
+            members += len(copy)
             if partial is not _NOTHING:
                 if frame.is_list:
                     copy.append(partial)  # type: ignore[union-attr]
                 else:
                     copy[frame.key] = partial  # type: ignore[call-overload]
             partial = copy
+        self.copied_members += members
         return None if partial is _NOTHING else partial
 
     def _string_so_far(self) -> str:
@@ -387,6 +464,8 @@ class PartialJSONReader:
         container: dict[str, Any] | list[Any] = {} if bracket == "{" else []
         match = self._child_match()
         items = match == len(self._items_at or ()) and bracket == "["
+        if self._stack:
+            self._below += len(self._stack[-1].container)
         self._stack.append(_Frame(container, match, items))
         self._state = _FIRST_KEY if bracket == "{" else _FIRST_ITEM
         self._changed = True  # {} or [] shows at once
@@ -407,7 +486,10 @@ class PartialJSONReader:
 
     def _close(self) -> None:
         # No change to the partial value: the container already showed as parsed so far.
-        self._deliver(self._stack.pop().container)
+        closed = self._stack.pop().container
+        if self._stack:
+            self._below -= len(self._stack[-1].container)
+        self._deliver(closed)
 
     def _read_key(self, text: str, pos: int) -> int:
         char = text[pos]
@@ -465,6 +547,7 @@ class PartialJSONReader:
         if whole is not None:
             self._deliver(whole.group(1))
             return whole.end()
+        self._string_start = self._offset + pos
         self._begin_string(is_key=False)
         return pos + 1
 
