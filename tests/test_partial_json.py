@@ -18,7 +18,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llmstream._core.partial_json import CHEAP_SNAPSHOT, PartialJSONError, PartialJSONReader
+from llmstream._core.partial_json import (
+    CHEAP_SNAPSHOT,
+    CountingReader,
+    PartialJSONError,
+    PartialJSONReader,
+)
 
 from .support.json_consistency import is_consistent, strict_equal
 
@@ -574,15 +579,15 @@ def test_every_item_is_reported_once_in_order(items: list[Any], data: st.DataObj
 # O(its length). The counts below are of what snapshots really copied.
 
 
-def units(reader: PartialJSONReader) -> int:
+def units(reader: CountingReader) -> int:
     """What the reader's snapshots copied, in the units the pacing counts."""
     return reader.copied_members + 32 * reader.copied_containers + reader.copied_chars // 32
 
 
-def paced_read(pieces: list[str], limit: int) -> tuple[PartialJSONReader, int, Any]:
+def paced_read(pieces: list[str], limit: int) -> tuple[CountingReader, int, Any]:
     """Feed every piece, taking the snapshot after each feed that shows one (at most `limit`:
     a snapshot after every piece fails fast instead of taking quadratic time)."""
-    reader = PartialJSONReader()
+    reader = CountingReader()
     shown = 0
     for piece in pieces:
         if reader.feed(piece):
@@ -635,6 +640,33 @@ def test_structural_changes_are_paced_by_the_same_rule(
     assert last is reader.finish()
     if label != "nesting":
         assert last == json.loads(text)
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(
+    value=json_values,
+    cheap=st.sampled_from([0, 8, 64, 300]),
+    style=st.sampled_from(sorted(STYLES)),
+    data=st.data(),
+)
+def test_every_snapshot_shown_is_cheap_or_paid_for(
+    value: Any, cheap: int, style: str, data: st.DataObject
+) -> None:
+    """What each snapshot really copied: at most `cheap_snapshot` units, or at most 8 units a
+    character of the input read since the last one."""
+    text = json.dumps(value, **STYLES[style])
+    pieces = cut(text, data.draw(st.lists(st.integers(0, len(text)), max_size=60), label="cuts"))
+    reader = CountingReader(cheap_snapshot=cheap)
+    read = last_shown = spent = 0
+    for piece in pieces:
+        read += len(piece)
+        if reader.feed(piece):
+            reader.value  # noqa: B018 - the snapshot
+            cost, spent = units(reader) - spent, units(reader)
+            assert cost <= cheap or cost <= 8 * (read - last_shown), (piece, cost)
+            last_shown = read
+    final = reader.finish()
+    assert strict_equal(reader.value, final)
 
 
 def test_small_values_show_a_snapshot_after_every_change() -> None:

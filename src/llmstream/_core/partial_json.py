@@ -73,20 +73,21 @@ time quadratic in its size (each a copy of everything so far), so `feed()` paces
 * once the top-level value is complete, the snapshot is the value itself (nothing to copy),
   shown at once: the last partial always equals the final value.
 
-The cost is the exact size of the next snapshot (the open string's estimated from the input it
-took), so no shape of input escapes the pacing: every costly snapshot is paid for by fresh input
-at 8 units a character, and a cheap one costs a bounded amount per feed. The total cost of the
-snapshots of a text of n characters read in d feeds is thus at most 8n + 1024d units, O(n)
-(each feed that changes the value brings a character at least), whichever way it is cut.
-`snapshots`, `copied_containers`, `copied_members` and `copied_chars` count what snapshots
-copied; `PartialJSONReader(cheap_snapshot=0)` paces every snapshot, and `cheap_snapshot=
-sys.maxsize` none (for tests and benchmarks). Deep nesting has no recursion limit.
-`benchmarks/bench_partial_json.py` measures a report, a wide array and a long string, paced and
-not, against re-parsing every delta.
+The cost is the exact size of the next snapshot (the open string's counted by the input it
+took), kept up to date in O(1) as containers open and close, so no shape of input escapes the
+pacing: every costly snapshot is paid for by fresh input at 8 units a character, and a cheap one
+costs a bounded amount per feed. The total cost of the snapshots of a text of n characters read
+in d feeds is thus at most 8n + 1024d units, O(n) (each feed that changes the value brings a
+character at least), whichever way it is cut. `PartialJSONReader(cheap_snapshot=0)` paces every
+snapshot, and `cheap_snapshot=sys.maxsize` none; `CountingReader` counts what its snapshots copy
+(both for tests and benchmarks). `benchmarks/bench_partial_json.py` measures a report, a wide
+array and a long string, paced and not, against re-parsing every delta. Deep nesting has no
+recursion limit.
 
 Optional: `PartialJSONReader(items_at=("records",))` also collects the items of the array at that
 path (keys and indices from the top; `()` is a top-level array) as each one completes;
-`take_items()` returns those completed since the last call.
+`take_items()` returns those completed since the last call (a paced `value` may not hold them
+yet).
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, Final, cast
 
-__all__ = ["PartialJSONError", "PartialJSONReader"]
+__all__ = ["CountingReader", "PartialJSONError", "PartialJSONReader"]
 
 
 class PartialJSONError(ValueError):
@@ -236,6 +237,40 @@ class _Frame:
 class PartialJSONReader:
     """Reads one JSON value (RFC 8259) from text arriving in pieces, split anywhere."""
 
+    # Slots: attribute access is the reader's inner loop, and an instance with more than 30
+    # attributes in its __dict__ no longer shares its keys with the class, which slows every one.
+    __slots__ = (
+        "_below",
+        "_changed",
+        "_cheap",
+        "_cheap_until",
+        "_error",
+        "_esc",
+        "_esc_start",
+        "_high",
+        "_ignore_trailing",
+        "_is_key",
+        "_items",
+        "_items_at",
+        "_literal",
+        "_literal_seen",
+        "_literal_value",
+        "_num_parts",
+        "_num_start",
+        "_num_state",
+        "_offset",
+        "_parts",
+        "_pending",
+        "_shown_at",
+        "_snapshot",
+        "_stack",
+        "_stale",
+        "_state",
+        "_steps",
+        "_string_start",
+        "_top",
+    )
+
     def __init__(
         self,
         *,
@@ -258,15 +293,14 @@ class PartialJSONReader:
         # the last snapshot was shown, and the members of the open containers below the top one
         # (which change only while on top), so a snapshot's cost is known in O(1).
         self._cheap = cheap_snapshot
+        # Up to this offset the next snapshot is surely cheap, with no need to work out its
+        # cost: a character adds at most one unit to it, except one that opens a container,
+        # which takes _CONTAINER_COST off this offset.
+        self._cheap_until = cheap_snapshot
         self._pending = False
         self._shown_at = 0
         self._below = 0
         self._string_start = 0  # where the open value string began, in the whole input
-        self.snapshots = 0
-        """Snapshots taken so far; with the three counts below, what they copied."""
-        self.copied_containers = 0
-        self.copied_members = 0
-        self.copied_chars = 0
         # The open string: decoded pieces, whether it is a key, a pending high surrogate.
         self._parts: list[str] = []
         self._is_key = False
@@ -311,14 +345,11 @@ class PartialJSONReader:
             raise
         finally:
             self._offset += end
-        if self._changed:
-            self._pending = True
-        elif not self._pending:
+        if not (self._changed or self._pending):
             return False
-        if self._state != _DONE:
-            cost = self._snapshot_cost()
-            if cost > self._cheap and cost > _GROWTH * (self._offset - self._shown_at):
-                return False  # costly, and not paid for yet by new input
+        if self._offset > self._cheap_until and self._state != _DONE and self._costly():
+            self._pending = True  # shown once paid for by more input
+            return False
         self._pending = False
         self._stale = True
         self._shown_at = self._offset
@@ -370,40 +401,39 @@ class PartialJSONReader:
 
     # -- snapshots --------------------------------------------------------------------------
 
-    def _snapshot_cost(self) -> int:
-        """What the next snapshot would copy, in units (see Cost): exact for the containers, at
-        least the decoded length for the open string (the input it took, escapes and all)."""
+    def _costly(self) -> bool:
+        """The next snapshot costs more than `cheap_snapshot` units and the input read since
+        the last one has not paid for it yet (see Cost). Its cost is exact for the containers,
+        and for the open string counts the input it took (escapes and all, at least its
+        length)."""
         stack = self._stack
         cost = 0
         if stack:
             cost = _CONTAINER_COST * len(stack) + self._below + len(stack[-1].container)
         if self._state in (_STRING, _ESCAPE) and not self._is_key:
             cost += (self._offset - self._string_start) >> _CHARS_PER_UNIT_SHIFT
-        return cost
+        if cost <= self._cheap:
+            self._cheap_until = self._offset + self._cheap - cost
+            return False
+        return cost > _GROWTH * (self._offset - self._shown_at)
 
     def _build_snapshot(self) -> Any:
         if self._state == _DONE:
             return self._top
-        self.snapshots += 1
         # The innermost visible piece: an open value string, else nothing beyond the frames.
         partial = _NOTHING
         if self._state in (_STRING, _ESCAPE) and not self._is_key:
             partial = self._string_so_far()
-            self.copied_chars += len(partial)
         # Copy each open container (completed members are shared) and put the partial member in.
         # (`is_list` tells the container's type; an isinstance() here would cost in a hot path.)
-        self.copied_containers += len(self._stack)
-        members = 0
         for frame in reversed(self._stack):
             copy = frame.container.copy()
-            members += len(copy)
             if partial is not _NOTHING:
                 if frame.is_list:
                     copy.append(partial)  # type: ignore[union-attr]
                 else:
                     copy[frame.key] = partial  # type: ignore[call-overload]
             partial = copy
-        self.copied_members += members
         return None if partial is _NOTHING else partial
 
     def _string_so_far(self) -> str:
@@ -467,6 +497,7 @@ class PartialJSONReader:
         if self._stack:
             self._below += len(self._stack[-1].container)
         self._stack.append(_Frame(container, match, items))
+        self._cheap_until -= _CONTAINER_COST
         self._state = _FIRST_KEY if bracket == "{" else _FIRST_ITEM
         self._changed = True  # {} or [] shows at once
 
@@ -707,3 +738,39 @@ class PartialJSONReader:
             self._changed = True
             self._deliver(self._literal_value)
         return pos + len(got)
+
+
+class CountingReader(PartialJSONReader):
+    """A `PartialJSONReader` that counts what its snapshots copy, for tests and benchmarks (the
+    reader itself keeps no tally: its snapshots are on the stream's hot path)."""
+
+    __slots__ = ("copied_chars", "copied_containers", "copied_members", "snapshots")
+
+    def __init__(
+        self,
+        *,
+        items_at: Sequence[str | int] | None = None,
+        ignore_trailing: bool = False,
+        cheap_snapshot: int = CHEAP_SNAPSHOT,
+    ) -> None:
+        super().__init__(
+            items_at=items_at, ignore_trailing=ignore_trailing, cheap_snapshot=cheap_snapshot
+        )
+        self.snapshots = 0
+        """Snapshots taken (the complete value, shown as it is, is not one)."""
+        self.copied_containers = 0
+        """Open containers copied, over all snapshots."""
+        self.copied_members = 0
+        """Members of those containers copied (pointers)."""
+        self.copied_chars = 0
+        """Characters of open strings joined."""
+
+    def _build_snapshot(self) -> Any:
+        if self._state != _DONE:
+            self.snapshots += 1
+            self.copied_containers += len(self._stack)
+            self.copied_members += sum(len(frame.container) for frame in self._stack)
+        value = super()._build_snapshot()
+        if self._state in (_STRING, _ESCAPE) and not self._is_key and self._parts:
+            self.copied_chars += len(self._parts[0])  # the string so far, joined into one
+        return value
