@@ -2,17 +2,29 @@
 
 Structured output streams the JSON text of one object in small deltas, and the partial value is
 shown after each. Peer SDKs re-parse the whole buffer on every delta; llmstream's
-`PartialJSONReader` keeps its state between deltas. Both are timed here in the same run, on the
-same text cut into 8-byte deltas (`--delta`):
+`PartialJSONReader` keeps its state between deltas, and paces the snapshots that would be
+costly to copy (see the module's docstring). All are timed here in the same run, on the same
+text cut into 8-byte deltas (`--delta`):
 
-* ours: every `feed()`, plus taking `.value` after each feed that changed the partial value;
+* ours (paced): every `feed()`, plus taking `.value` after each feed that shows a new partial,
+  as the stream does;
+* unpaced: the same reader told that no snapshot is costly (`cheap_snapshot` beyond any size):
+  a snapshot after every feed that changed the value, which is what the reader did before it
+  paced them (once only when that takes a second or more);
+* feed only: every `feed()`, no snapshot;
 * re-parse: `pydantic_core.from_json(buffer, allow_partial=True)` on the growing buffer after
   every delta. Past `--full-limit` deltas (20,000: the 1 MB texts) that would take minutes, so
   only `--sample` uniformly spaced deltas are parsed and the total is extrapolated from their
   mean; the table marks those totals with `~`.
 
+`copied/char` is what the snapshots copied, per character of the text, in the pacing's units
+(a member, 32 per open container, 32 characters of open string): about 8 at most when paced,
+whatever the shape; unpaced it grows with the size.
+
 Times are CPU time of this process (`time.process_time`), so that other work on the machine
-disturbs them less; ours is the best of `--repeat` runs.
+disturbs them less; ours and feed only are the best of `--repeat` runs. `--callgrind` also
+counts instructions per delta (valgrind), for the 10 KB and 100 KB texts, which no other load
+on the machine disturbs.
 
 Shapes (deterministic, text with non-ASCII characters, quotes and newlines, `json.dumps` with
 `ensure_ascii=False`):
@@ -27,19 +39,24 @@ Shapes (deterministic, text with non-ASCII characters, quotes and newlines, `jso
   `.value` is a new `str` holding the whole text so far.
 
     python benchmarks/bench_partial_json.py [--delta 8] [--full-limit 20000] [--sample 400]
+    python benchmarks/bench_partial_json.py --callgrind   # also instructions per delta
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import random
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
-from llmstream._core.partial_json import PartialJSONReader
+import _callgrind as callgrind
+
+from llmstream._core.partial_json import CountingReader, PartialJSONReader
 
 SIZES = {"10 KB": 10_000, "100 KB": 100_000, "1 MB": 1_000_000}
 WORDS = [
@@ -131,20 +148,48 @@ def deltas_of(text: str, size: int) -> list[str]:
     return pieces
 
 
-def time_ours(deltas: list[str], repeat: int) -> tuple[float, float]:
-    """Best of `repeat`: (feeds + snapshots, feeds only)."""
+UNPACED = sys.maxsize  # `cheap_snapshot`: every snapshot counts as cheap, none is paced
 
-    def run(snapshots: bool) -> float:
-        gc.collect()
-        start = time.process_time()
-        reader = PartialJSONReader()
-        for delta in deltas:
-            if reader.feed(delta) and snapshots:
-                reader.value  # noqa: B018 - taking the snapshot is what is measured
-        reader.finish()
-        return time.process_time() - start
 
-    return min(run(True) for _ in range(repeat)), min(run(False) for _ in range(repeat))
+def read_all(
+    deltas: list[str], snapshots: bool, cheap: int | None = None, counting: bool = False
+) -> PartialJSONReader:
+    """Every feed, and the snapshot after each that shows one (as the stream takes them)."""
+    kind = CountingReader if counting else PartialJSONReader
+    reader = kind() if cheap is None else kind(cheap_snapshot=cheap)
+    for delta in deltas:
+        if reader.feed(delta) and snapshots:
+            reader.value  # noqa: B018 - taking the snapshot is what is measured
+    reader.finish()
+    return reader
+
+
+def copied(deltas: list[str], cheap: int | None) -> int:
+    """What the snapshots copy, in the pacing's units (counted in a run of its own: the timed
+    reader keeps no tally)."""
+    reader = read_all(deltas, True, cheap, counting=True)
+    assert isinstance(reader, CountingReader)
+    return reader.copied_members + 32 * reader.copied_containers + reader.copied_chars // 32
+
+
+def timed(run: Callable[[], object]) -> float:
+    gc.collect()
+    start = time.process_time()
+    run()
+    return time.process_time() - start
+
+
+def time_ours(deltas: list[str], repeat: int) -> dict[str, float]:
+    """Paced and feed only, best of `repeat`; unpaced too unless one run takes seconds."""
+    results = {
+        "paced": min(timed(lambda: read_all(deltas, True)) for _ in range(repeat)),
+        "feed only": min(timed(lambda: read_all(deltas, False)) for _ in range(repeat)),
+    }
+    unpaced = [timed(lambda: read_all(deltas, True, UNPACED))]
+    if unpaced[0] < 1:
+        unpaced += [timed(lambda: read_all(deltas, True, UNPACED)) for _ in range(repeat - 1)]
+    results["unpaced"] = min(unpaced)
+    return results
 
 
 def time_reparse(deltas: list[str], full_limit: int, sample: int) -> tuple[float, bool]:
@@ -172,6 +217,54 @@ def time_reparse(deltas: list[str], full_limit: int, sample: int) -> tuple[float
     return total * len(ends) / len(indices), sampled
 
 
+CALLGRIND_SIZES = ("10 KB", "100 KB")
+MODES = ("feed only", "paced", "unpaced")
+
+
+def _callgrind_cases(args: argparse.Namespace) -> list[tuple[str, str, list[str]]]:
+    return [
+        (shape, label, deltas_of(sized(SHAPES[shape], SIZES[label]), args.delta))
+        for shape in args.shapes
+        for label in CALLGRIND_SIZES
+    ]
+
+
+def _run_mode(deltas: list[str], mode: str) -> PartialJSONReader:
+    if mode == "feed only":
+        return read_all(deltas, False)
+    return read_all(deltas, True, UNPACED if mode == "unpaced" else None)
+
+
+def callgrind_child(args: argparse.Namespace) -> None:
+    """Under valgrind: each case in each mode in a region of its own; the labels, last."""
+    labels = []
+    for shape, label, deltas in _callgrind_cases(args):
+        for mode in MODES:
+            callgrind.in_region(functools.partial(_run_mode, deltas, mode))
+            labels.append([shape, label, mode])
+    print(json.dumps(labels), flush=True)
+
+
+def run_callgrind(args: argparse.Namespace) -> None:
+    if not callgrind.available():
+        return
+    child_args = ["--delta", str(args.delta), "--shapes", *args.shapes]
+    counts = {tuple(label): total for label, total in callgrind.count_regions(__file__, child_args)}
+    print("\nCallgrind: instructions per delta (valgrind --tool=callgrind)")
+    header = (
+        f"{'shape':<10} {'size':>7} {'feed only':>10} {'paced':>10} {'unpaced':>10} "
+        f"{'paced/feed':>10} {'unpaced/paced':>13}"
+    )
+    print(header)
+    print("-" * len(header))
+    for shape, label, deltas in _callgrind_cases(args):
+        feed, paced, unpaced = (counts[(shape, label, mode)] / len(deltas) for mode in MODES)
+        print(
+            f"{shape:<10} {label:>7} {feed:>10,.0f} {paced:>10,.0f} {unpaced:>10,.0f} "
+            f"{paced / feed:>10.2f} {unpaced / paced:>13.2f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--delta", type=int, default=8, help="bytes per delta")
@@ -181,28 +274,41 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=400, help="else re-parse this many")
     parser.add_argument("--repeat", type=int, default=3, help="runs of ours, best taken")
     parser.add_argument("--shapes", nargs="*", default=list(SHAPES), choices=list(SHAPES))
+    parser.add_argument("--callgrind", action="store_true", help="also count instructions")
+    parser.add_argument("--callgrind-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print(f"{args.delta}-byte deltas; ours = all feeds + .value after each changed feed")
+    if args.callgrind_child:
+        callgrind_child(args)
+        return
+    print(
+        f"{args.delta}-byte deltas; paced = all feeds + .value after each feed that shows one; "
+        "unpaced = after each that changed the value"
+    )
     header = (
-        f"{'shape':<10} {'size':>7} {'deltas':>7} {'ours':>9} {'µs/KB':>6} "
-        f"{'feed only':>9} {'re-parse':>10} {'ratio':>6}"
+        f"{'shape':<10} {'size':>7} {'deltas':>7} {'paced':>9} {'µs/KB':>6} {'unpaced':>10} "
+        f"{'x paced':>7} {'feed only':>9} {'re-parse':>10} {'x paced':>7} "
+        f"{'copied/char':>15}"
     )
     print(header)
+    print(f"{'':<87}{'paced':>7} {'unpaced':>8}")
     print("-" * len(header))
     any_sampled = False
     for shape in args.shapes:
         for label, target in SIZES.items():
             text = sized(SHAPES[shape], target)
             deltas = deltas_of(text, args.delta)
-            ours, feeds = time_ours(deltas, args.repeat)
+            results = time_ours(deltas, args.repeat)
+            paced, unpaced, feeds = (results[mode] for mode in ("paced", "unpaced", "feed only"))
             reparse, sampled = time_reparse(deltas, args.full_limit, args.sample)
             any_sampled |= sampled
             kb = len(text.encode()) / 1000
             mark = "~" if sampled else " "
+            per_char = [copied(deltas, cheap) / len(text) for cheap in (None, UNPACED)]
             print(
-                f"{shape:<10} {label:>7} {len(deltas):>7} {ours * 1e3:>7.1f}ms "
-                f"{ours * 1e6 / kb:>6.0f} {feeds * 1e3:>7.1f}ms "
-                f"{mark}{reparse:>8.2f}s {reparse / ours:>5.0f}x",
+                f"{shape:<10} {label:>7} {len(deltas):>7} {paced * 1e3:>7.1f}ms "
+                f"{paced * 1e6 / kb:>6.0f} {unpaced * 1e3:>8.1f}ms {unpaced / paced:>6.1f}x "
+                f"{feeds * 1e3:>7.1f}ms {mark}{reparse:>8.2f}s {reparse / paced:>6.0f}x "
+                f"{per_char[0]:>7.1f} {per_char[1]:>8.1f}",
                 flush=True,
             )
     if any_sampled:
@@ -210,6 +316,8 @@ def main() -> None:
             f"~ re-parse timed on {args.sample} uniformly spaced deltas and extrapolated "
             "to all of them"
         )
+    if args.callgrind:
+        run_callgrind(args)
 
 
 if __name__ == "__main__":

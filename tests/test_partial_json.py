@@ -18,7 +18,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llmstream._core.partial_json import PartialJSONError, PartialJSONReader
+from llmstream._core.partial_json import (
+    CHEAP_SNAPSHOT,
+    CountingReader,
+    PartialJSONError,
+    PartialJSONReader,
+)
 
 from .support.json_consistency import is_consistent, strict_equal
 
@@ -58,10 +63,10 @@ def strict_loads(text: str) -> Any:
     return json.loads(text, parse_constant=reject)
 
 
-def check_stream(text: str, pieces: list[str]) -> None:
+def check_stream(text: str, pieces: list[str], **options: Any) -> None:
     """The whole contract on one cut of one text."""
     expected = strict_loads(text)
-    reader = PartialJSONReader()
+    reader = PartialJSONReader(**options)
     partials: list[Any] = []
     frozen: list[Any] = []
     before = reader.value
@@ -123,6 +128,16 @@ def test_any_value_cut_anywhere(value: Any, style: str, data: st.DataObject) -> 
         cuts = data.draw(st.lists(st.integers(0, len(text)), max_size=40), label="cuts")
         pieces = cut(text, cuts)
     check_stream(text, pieces)
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(value=json_values, style=st.sampled_from(sorted(STYLES)), data=st.data())
+def test_paced_snapshots_keep_the_contract(value: Any, style: str, data: st.DataObject) -> None:
+    """With every snapshot counted as costly (`cheap_snapshot=0`), partials are fewer but each
+    is still consistent, none changes later, and the last is the value."""
+    text = json.dumps(value, **STYLES[style])
+    cuts = data.draw(st.lists(st.integers(0, len(text)), max_size=60), label="cuts")
+    check_stream(text, cut(text, cuts), cheap_snapshot=0)
 
 
 @settings(derandomize=True, max_examples=300, deadline=None)
@@ -555,3 +570,157 @@ def test_every_item_is_reported_once_in_order(items: list[Any], data: st.DataObj
         assert strict_equal(seen, (reader.value or {}).get("items", [])[: len(seen)])
     reader.finish()
     assert strict_equal(seen, items)
+
+
+# -- pacing: what snapshots cost ---------------------------------------------------------------
+# A snapshot copies the open containers and the open string. Cheap ones are shown after every
+# change; costly ones once the text read since the last is an eighth of their cost (in units:
+# a member, 32 per container, 32 characters of string), so all the snapshots of a text cost
+# O(its length). The counts below are of what snapshots really copied.
+
+
+def units(reader: CountingReader) -> int:
+    """What the reader's snapshots copied, in the units the pacing counts."""
+    return reader.copied_members + 32 * reader.copied_containers + reader.copied_chars // 32
+
+
+def paced_read(pieces: list[str], limit: int) -> tuple[CountingReader, int, Any]:
+    """Feed every piece, taking the snapshot after each feed that shows one (at most `limit`:
+    a snapshot after every piece fails fast instead of taking quadratic time)."""
+    reader = CountingReader()
+    shown = 0
+    for piece in pieces:
+        if reader.feed(piece):
+            shown += 1
+            assert shown <= limit, f"{shown} snapshots: paced, there would be far fewer"
+            reader.value  # noqa: B018 - taking the snapshot is what is counted
+    return reader, shown, reader.value
+
+
+def test_a_long_string_costs_a_linear_number_of_copies() -> None:
+    size = 4 << 20
+    text = '{"essay": "' + "ab" * (size // 2) + '"}'
+    pieces = [text[i : i + 4] for i in range(0, len(text), 4)]  # about a million deltas
+    reader, _, last = paced_read(pieces, limit=20_000)
+    assert units(reader) <= 16 * len(text)
+    assert reader.copied_chars <= 512 * len(text)  # a snapshot after each would be 2**41
+    assert last == reader.finish() == json.loads(text)
+
+
+def test_a_wide_array_with_an_item_per_delta_costs_linear_copies() -> None:
+    items = 200_000
+    pieces = ["[", *(["1,"] * (items - 1)), "1]"]
+    reader, _, last = paced_read(pieces, limit=5_000)
+    text = "".join(pieces)
+    assert reader.copied_members <= 16 * len(text)  # a snapshot after each would be 2 * 10**10
+    assert last == reader.finish() == [1] * items
+
+
+@pytest.mark.parametrize(
+    ("label", "pieces", "limit"),
+    [
+        # A record per delta in the array of an object.
+        ("records", ['{"rows": [', *(['{"id": 7, "ok": true},'] * 50_000), "{}]}"], 5000),
+        # A key repeated inside a wide array: each delta replaces a value, the width stays.
+        ("duplicate keys", ["[" + "0," * 3000 + "{", *(['"a": 1,'] * 100_000), '"a": 2}]'], 5000),
+        # A container opened per delta: the open path gets deeper by one each time (32 units a
+        # character, more than input pays for: nothing shows until the path gets shorter).
+        ("nesting", [*(["["] * 50_000), "]" * 50_000], 1000),
+        # Objects opened and closed inside an open one: an item per delta, the depth repeating.
+        ("nested items", ['{"a": [[', *(['{"b": [{"c": [1]}]}, '] * 50_000), "0]]}"], 5000),
+    ],
+)
+def test_structural_changes_are_paced_by_the_same_rule(
+    label: str, pieces: list[str], limit: int
+) -> None:
+    reader, _, last = paced_read(pieces, limit)
+    text = "".join(pieces)
+    assert units(reader) <= 16 * len(text), label
+    # The last partial is the final value itself (json.loads cannot read 50,000 levels).
+    assert last is reader.finish()
+    if label != "nesting":
+        assert last == json.loads(text)
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(
+    value=json_values,
+    cheap=st.sampled_from([0, 8, 64, 300]),
+    style=st.sampled_from(sorted(STYLES)),
+    data=st.data(),
+)
+def test_every_snapshot_shown_is_cheap_or_paid_for(
+    value: Any, cheap: int, style: str, data: st.DataObject
+) -> None:
+    """What each snapshot really copied: at most `cheap_snapshot` units, or at most 8 units a
+    character of the input read since the last one."""
+    text = json.dumps(value, **STYLES[style])
+    pieces = cut(text, data.draw(st.lists(st.integers(0, len(text)), max_size=60), label="cuts"))
+    reader = CountingReader(cheap_snapshot=cheap)
+    read = last_shown = spent = 0
+    for piece in pieces:
+        read += len(piece)
+        if reader.feed(piece):
+            reader.value  # noqa: B018 - the snapshot
+            cost, spent = units(reader) - spent, units(reader)
+            assert cost <= cheap or cost <= 8 * (read - last_shown), (piece, cost)
+            last_shown = read
+    final = reader.finish()
+    assert strict_equal(reader.value, final)
+
+
+def test_small_values_show_a_snapshot_after_every_change() -> None:
+    """Below `CHEAP_SNAPSHOT`, pacing changes nothing: the same partials as a reader that never
+    paces, one per feed that changed the value."""
+    value = {
+        "title": "Report",
+        "summary": "word " * 1500,  # a 7,500-character string: about 240 units
+        "rows": [{"id": i, "tags": ["a", "b"], "note": "x" * i} for i in range(200)],
+    }
+    text = json.dumps(value)
+    pieces = [text[i : i + 3] for i in range(0, len(text), 3)]
+    paced, unpaced = read(pieces), read(pieces, cheap_snapshot=CHEAP_SNAPSHOT * 10**9)
+    assert strict_equal(paced, unpaced)
+    changed = 0
+    reader = PartialJSONReader()
+    for piece in pieces:
+        before = copy.deepcopy(reader.value)
+        reader.feed(piece)
+        reader._stale = True  # the value now, whatever feed() said
+        changed += not strict_equal(reader.value, before)
+    assert len(paced[0]) == changed > 1000
+
+
+def test_a_paced_change_shows_once_the_snapshot_is_cheap_again() -> None:
+    reader = PartialJSONReader()
+    reader.feed('{"big": [')
+    items = 0
+    while True:  # up to a costly array and an item not shown
+        shown = reader.feed("1,")
+        items += 1
+        if shown:
+            reader.value  # noqa: B018 - the snapshot shown
+            assert items < 20_000, "paced, an item would have waited long before"
+        elif items > 5000:
+            break
+    assert len(reader.value["big"]) < items, "the last item waits: the array is costly"
+    assert reader.feed("1]"), "closed, the object is cheap again: the items show"
+    assert reader.value["big"] == [1] * (items + 1)
+    assert reader.feed(', "x": "a'), "and the next change shows at once"
+    assert reader.value["x"] == "a"
+    assert reader.feed("b")
+    assert reader.value["x"] == "ab"
+
+
+def test_the_complete_value_always_shows() -> None:
+    reader = PartialJSONReader(cheap_snapshot=0)
+    assert reader.feed('{"a": "xy')  # nothing shown yet: the first change is paid for
+    assert reader.value == {"a": "xy"}
+    assert not reader.feed("zzz")  # 32 units for the object: more than 8 per character
+    assert reader.value == {"a": "xy"}
+    assert reader.feed('"}')
+    assert reader.value == {"a": "xyzzz"} == reader.finish()
+    assert reader.value is reader.finish(), "the value itself: nothing copied"
+    top = PartialJSONReader(cheap_snapshot=0)
+    assert not top.feed("12")  # a top-level number ends at finish()
+    assert top.finish() == 12 == top.value

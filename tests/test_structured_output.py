@@ -20,7 +20,8 @@ from pydantic import BaseModel, Field
 import llmstream as ls
 from llmstream._core.output import resolve_output
 from llmstream._core.parser import ResponseParser
-from llmstream.testing import ReplayTransport
+from llmstream.testing import FakeLLM, ReplayTransport
+from llmstream.testing import Reply as FakeReply
 
 from .support.corpus import PROVIDERS, TEST_KEY, Recording, corpus
 from .support.json_consistency import is_consistent
@@ -422,6 +423,74 @@ def test_partials_of_any_object_are_consistent_and_end_equal(value: Any, cuts: l
     assert all(is_consistent(partial, document) for partial in partials)
     assert partials[-1] == document
     assert parser.partial().output == Anything(value=value)
+
+
+# -- partials of a long value: paced, linear, and the last is the value ---------------------------
+
+
+class Essay(BaseModel):
+    title: str
+    essay: str
+
+
+ESSAY = {"title": "On length", "essay": "the quick brown fox, " * 12_000}  # 252,000 characters
+
+
+def _pieces(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+@pytest.mark.parametrize("api", ["chat", "responses"])
+def test_a_long_string_streams_paced_partials_that_end_in_the_object(api: str) -> None:
+    """A quarter-million-character field in 8-character deltas: a partial after each would
+    copy the field 30,000 times; paced, there are far fewer, and the last is the object."""
+    pieces = _pieces(json.dumps(ESSAY), 8)
+    fake = FakeLLM(FakeReply(text=pieces), api=api)
+    output = ls.NativeOutput(Essay)
+    with (
+        fake.client() as client,
+        client.stream(model="m", messages=[ls.user("Write")], output=output) as stream,
+    ):
+        partials = [e.partial for e in stream if isinstance(e, ls.OutputDelta)]
+    assert isinstance(stream.message.output, Essay)
+    assert partials[-1] == stream.message.output.model_dump() == ESSAY
+    assert 1000 < len(partials) < len(pieces) // 4
+    assert all(is_consistent(partial, ESSAY) for partial in partials)
+
+
+def test_long_tool_arguments_stream_paced_partials_that_end_in_the_object() -> None:
+    """The same through a tool call's arguments, read both as `ToolCallDelta.partial` and as
+    the output tool's `OutputDelta`."""
+    function = {"name": "Essay", "arguments": ""}
+    start = {"index": 0, "id": "c1", "type": "function", "function": function}
+    deltas = [{"tool_calls": [start]}]
+    deltas += [
+        {"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}
+        for piece in _pieces(json.dumps(ESSAY), 8)
+    ]
+    chunks: list[dict[str, Any]] = [
+        {"id": "r", "model": "m", "choices": [{"index": 0, "delta": delta}]} for delta in deltas
+    ]
+    end = {"index": 0, "delta": {}, "finish_reason": "tool_calls"}
+    chunks.append({"id": "r", "model": "m", "choices": [end]})
+    fake = FakeLLM(FakeReply(chunks=chunks))
+    with (
+        fake.client() as client,
+        client.stream(
+            model="m",
+            messages=[ls.user("Write")],
+            output=ls.ToolOutput(Essay),
+            partial_tool_arguments=True,
+        ) as stream,
+    ):
+        events = list(stream)
+    arguments = [e.partial for e in events if isinstance(e, ls.ToolCallDelta)]
+    outputs = [e.partial for e in events if isinstance(e, ls.OutputDelta)]
+    assert len(arguments) == len(deltas) - 1, "a ToolCallDelta for every fragment"
+    assert arguments[-1] == outputs[-1] == ESSAY
+    assert stream.message.output == Essay(**ESSAY)
+    assert 1000 < len(outputs) < len(arguments) // 4
+    assert 1000 < len({id(partial) for partial in arguments}) < len(arguments) // 4
 
 
 # -- the agent ------------------------------------------------------------------------------------

@@ -136,7 +136,8 @@ _UNCHANGED: Any = object()
 class OutputReader:
     """The object's JSON text in, growing partial values and one validated object out.
 
-    `feed(delta)` returns the partial value when the delta changed it, else `UNCHANGED`. Text
+    `feed(delta)` returns the partial value when the delta changed it (paced by the reader
+    once a partial is costly to copy: see `partial_json`), else `UNCHANGED`. Text
     before the object's opening brace (a code fence, a sentence) and after its end is skipped,
     so a prompted reply in fences reads the same as a native one. A partial never contradicts
     the final value (see `partial_json`); text that stops being JSON stops the partials, and the

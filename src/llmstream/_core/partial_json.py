@@ -33,6 +33,8 @@ The partial value (`value`), the contract:
   prefixes; scalars are equal. (`tests/support/json_consistency.py` states this as code.)
   The one exception: with a duplicate key (last wins, as in `json.loads`) the earlier value
   is replaced once the duplicate's value appears.
+* `feed()` returns True when `value` changed. A costly snapshot (see Cost) is not taken at every
+  change; one is shown once enough input arrived, and always once the value is complete.
 * Every snapshot is independent of later feeds: completed sub-values are shared between
   snapshots and the final value (treat them as read-only), and only the containers on the open
   path are copied. Taking `value` twice without a change in between returns the same object.
@@ -55,19 +57,37 @@ was needed. After an error the reader is spent: `feed()` and `finish()` raise th
 
 Cost. `feed(text)` is O(len(text)) amortized: runs of plain string characters, whitespace and
 digits are scanned with compiled regular expressions, and structural characters take a few
-Python steps each. Taking `value` after a change costs O(length of the open string + total
-number of members of the open containers), because each open container is copied (shallowly)
-so that snapshots stay independent; completed members are shared, never copied. So a stream of
-d deltas read with a snapshot after each costs O(n + d * (width of the open path)): linear when
-the open containers stay narrow (objects of records), but a single top-level array of many
-items (or one very long string) makes each snapshot proportional to its size so far: reading
-with a snapshot per delta is then quadratic, though with a far smaller constant than re-parsing
-(copying pointers or characters, not parsing). Deep nesting has no recursion limit.
-`benchmarks/bench_partial_json.py` measures all three cases against re-parsing every delta.
+Python steps each. Taking a snapshot costs O(length of the open string + number of open
+containers + total number of members of the open containers), because each open container is
+copied (shallowly) so that snapshots stay independent; completed members are shared, never
+copied. Taken after every change, snapshots of one long string or of one wide array would cost
+time quadratic in its size (each a copy of everything so far), so `feed()` paces them:
+
+* a snapshot that costs little (at most `CHEAP_SNAPSHOT` units: a member copied is a unit, an
+  open container 32, 32 characters of the open string one; 1,024 units is about 10 microseconds)
+  is shown at every feed that changed the value, exactly as if there were no pacing;
+* a costlier one is shown only once the text read since the last snapshot shown is at least an
+  eighth of its cost (in characters: a 64K-member array every 8K characters, a 1M-character
+  string every 4K characters). The changes in between are not lost: the next snapshot shows
+  them all, and `feed()` returns False until then;
+* once the top-level value is complete, the snapshot is the value itself (nothing to copy),
+  shown at once: the last partial always equals the final value.
+
+The cost is the exact size of the next snapshot (the open string's counted by the input it
+took), kept up to date in O(1) as containers open and close, so no shape of input escapes the
+pacing: every costly snapshot is paid for by fresh input at 8 units a character, and a cheap one
+costs a bounded amount per feed. The total cost of the snapshots of a text of n characters read
+in d feeds is thus at most 8n + 1024d units, O(n) (each feed that changes the value brings a
+character at least), whichever way it is cut. `PartialJSONReader(cheap_snapshot=0)` paces every
+snapshot, and `cheap_snapshot=sys.maxsize` none; `CountingReader` counts what its snapshots copy
+(both for tests and benchmarks). `benchmarks/bench_partial_json.py` measures a report, a wide
+array and a long string, paced and not, against re-parsing every delta. Deep nesting has no
+recursion limit.
 
 Optional: `PartialJSONReader(items_at=("records",))` also collects the items of the array at that
 path (keys and indices from the top; `()` is a top-level array) as each one completes;
-`take_items()` returns those completed since the last call.
+`take_items()` returns those completed since the last call (a paced `value` may not hold them
+yet).
 """
 
 from __future__ import annotations
@@ -76,7 +96,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, Final, cast
 
-__all__ = ["PartialJSONError", "PartialJSONReader"]
+__all__ = ["CountingReader", "PartialJSONError", "PartialJSONReader"]
 
 
 class PartialJSONError(ValueError):
@@ -170,6 +190,18 @@ _ENDED_INSIDE: Final = {
 }
 _NOTHING: Final[Any] = object()  # no partial value (distinct from a parsed null)
 
+# What a snapshot costs, in units of about one member copied (a pointer and its reference count,
+# ~10 ns): each open container is copied (an allocation and a loop step, ~30 members' worth), its
+# members are copied, and the open string is joined (a memory copy: 32 characters a unit, a
+# margin over what it takes).
+_CONTAINER_COST: Final = 32
+_CHARS_PER_UNIT_SHIFT: Final = 5  # 32 characters of the open string cost one unit
+# A snapshot costing at most this many units (about 10 microseconds: 1,024 members, 32 levels of
+# nesting, or a 32K-character string, or a mix) is shown after every feed that changed the value;
+# a costlier one waits until the text read since the last one is at least 1/_GROWTH of its cost.
+CHEAP_SNAPSHOT: Final = 1024
+_GROWTH: Final = 8
+
 
 def _number_state(text: str) -> str:
     """The state reached by a valid number prefix, named as in `_ACCEPTING`."""
@@ -205,8 +237,46 @@ class _Frame:
 class PartialJSONReader:
     """Reads one JSON value (RFC 8259) from text arriving in pieces, split anywhere."""
 
+    # Slots: attribute access is the reader's inner loop, and an instance with more than 30
+    # attributes in its __dict__ no longer shares its keys with the class, which slows every one.
+    __slots__ = (
+        "_below",
+        "_changed",
+        "_cheap",
+        "_cheap_until",
+        "_error",
+        "_esc",
+        "_esc_start",
+        "_high",
+        "_ignore_trailing",
+        "_is_key",
+        "_items",
+        "_items_at",
+        "_literal",
+        "_literal_seen",
+        "_literal_value",
+        "_num_parts",
+        "_num_start",
+        "_num_state",
+        "_offset",
+        "_parts",
+        "_pending",
+        "_shown_at",
+        "_snapshot",
+        "_stack",
+        "_stale",
+        "_state",
+        "_steps",
+        "_string_start",
+        "_top",
+    )
+
     def __init__(
-        self, *, items_at: Sequence[str | int] | None = None, ignore_trailing: bool = False
+        self,
+        *,
+        items_at: Sequence[str | int] | None = None,
+        ignore_trailing: bool = False,
+        cheap_snapshot: int = CHEAP_SNAPSHOT,
     ) -> None:
         self._items_at = None if items_at is None else tuple(items_at)
         self._ignore_trailing = ignore_trailing
@@ -218,7 +288,19 @@ class PartialJSONReader:
         self._error: PartialJSONError | None = None
         self._changed = False  # the partial value changed during this feed
         self._snapshot: Any = None
-        self._stale = False  # `_snapshot` predates a change
+        self._stale = False  # `_snapshot` predates a change shown by `feed()`
+        # Pacing (see Cost in the module docstring): a change not shown yet, the input read when
+        # the last snapshot was shown, and the members of the open containers below the top one
+        # (which change only while on top), so a snapshot's cost is known in O(1).
+        self._cheap = cheap_snapshot
+        # Up to this offset the next snapshot is surely cheap, with no need to work out its
+        # cost: a character adds at most one unit to it, except one that opens a container,
+        # which takes _CONTAINER_COST off this offset.
+        self._cheap_until = cheap_snapshot
+        self._pending = False
+        self._shown_at = 0
+        self._below = 0
+        self._string_start = 0  # where the open value string began, in the whole input
         # The open string: decoded pieces, whether it is a key, a pending high surrogate.
         self._parts: list[str] = []
         self._is_key = False
@@ -263,13 +345,21 @@ class PartialJSONReader:
             raise
         finally:
             self._offset += end
-        if self._changed:
-            self._stale = True
-        return self._changed
+        if not (self._changed or self._pending):
+            return False
+        if self._offset > self._cheap_until and self._state != _DONE and self._costly():
+            self._pending = True  # shown once paid for by more input
+            return False
+        self._pending = False
+        self._stale = True
+        self._shown_at = self._offset
+        return True
 
     @property
     def value(self) -> Any:
-        """The partial value now (see the module docstring); None before anything shows."""
+        """The partial value (see the module docstring); None before anything shows. It changes
+        only after a `feed()` that returned True: the first read after one takes a snapshot of
+        the value then."""
         if self._stale:
             self._snapshot = self._build_snapshot()
             self._stale = False
@@ -291,6 +381,7 @@ class PartialJSONReader:
             except PartialJSONError as exc:
                 self._error = exc
                 raise
+            self._pending = False
             self._stale = True
         if self._state == _DONE:
             return self._top
@@ -309,6 +400,22 @@ class PartialJSONReader:
         return items
 
     # -- snapshots --------------------------------------------------------------------------
+
+    def _costly(self) -> bool:
+        """The next snapshot costs more than `cheap_snapshot` units and the input read since
+        the last one has not paid for it yet (see Cost). Its cost is exact for the containers,
+        and for the open string counts the input it took (escapes and all, at least its
+        length)."""
+        stack = self._stack
+        cost = 0
+        if stack:
+            cost = _CONTAINER_COST * len(stack) + self._below + len(stack[-1].container)
+        if self._state in (_STRING, _ESCAPE) and not self._is_key:
+            cost += (self._offset - self._string_start) >> _CHARS_PER_UNIT_SHIFT
+        if cost <= self._cheap:
+            self._cheap_until = self._offset + self._cheap - cost
+            return False
+        return cost > _GROWTH * (self._offset - self._shown_at)
 
     def _build_snapshot(self) -> Any:
         if self._state == _DONE:
@@ -387,7 +494,10 @@ class PartialJSONReader:
         container: dict[str, Any] | list[Any] = {} if bracket == "{" else []
         match = self._child_match()
         items = match == len(self._items_at or ()) and bracket == "["
+        if self._stack:
+            self._below += len(self._stack[-1].container)
         self._stack.append(_Frame(container, match, items))
+        self._cheap_until -= _CONTAINER_COST
         self._state = _FIRST_KEY if bracket == "{" else _FIRST_ITEM
         self._changed = True  # {} or [] shows at once
 
@@ -407,7 +517,10 @@ class PartialJSONReader:
 
     def _close(self) -> None:
         # No change to the partial value: the container already showed as parsed so far.
-        self._deliver(self._stack.pop().container)
+        closed = self._stack.pop().container
+        if self._stack:
+            self._below -= len(self._stack[-1].container)
+        self._deliver(closed)
 
     def _read_key(self, text: str, pos: int) -> int:
         char = text[pos]
@@ -465,6 +578,7 @@ class PartialJSONReader:
         if whole is not None:
             self._deliver(whole.group(1))
             return whole.end()
+        self._string_start = self._offset + pos
         self._begin_string(is_key=False)
         return pos + 1
 
@@ -624,3 +738,39 @@ class PartialJSONReader:
             self._changed = True
             self._deliver(self._literal_value)
         return pos + len(got)
+
+
+class CountingReader(PartialJSONReader):
+    """A `PartialJSONReader` that counts what its snapshots copy, for tests and benchmarks (the
+    reader itself keeps no tally: its snapshots are on the stream's hot path)."""
+
+    __slots__ = ("copied_chars", "copied_containers", "copied_members", "snapshots")
+
+    def __init__(
+        self,
+        *,
+        items_at: Sequence[str | int] | None = None,
+        ignore_trailing: bool = False,
+        cheap_snapshot: int = CHEAP_SNAPSHOT,
+    ) -> None:
+        super().__init__(
+            items_at=items_at, ignore_trailing=ignore_trailing, cheap_snapshot=cheap_snapshot
+        )
+        self.snapshots = 0
+        """Snapshots taken (the complete value, shown as it is, is not one)."""
+        self.copied_containers = 0
+        """Open containers copied, over all snapshots."""
+        self.copied_members = 0
+        """Members of those containers copied (pointers)."""
+        self.copied_chars = 0
+        """Characters of open strings joined."""
+
+    def _build_snapshot(self) -> Any:
+        if self._state != _DONE:
+            self.snapshots += 1
+            self.copied_containers += len(self._stack)
+            self.copied_members += sum(len(frame.container) for frame in self._stack)
+        value = super()._build_snapshot()
+        if self._state in (_STRING, _ESCAPE) and not self._is_key and self._parts:
+            self.copied_chars += len(self._parts[0])  # the string so far, joined into one
+        return value
