@@ -16,6 +16,7 @@ import zlib
 from typing import Any, ClassVar
 
 import anyio
+import httpx
 import pytest
 
 import llmstream as ls
@@ -31,6 +32,7 @@ from .support.faults import (
     stream,
     text_event,
     text_of,
+    whole_reply,
     words,
 )
 
@@ -187,6 +189,41 @@ def test_a_compressed_body_that_expands_without_measure_is_refused_at_its_bound(
     assert (caught.value.limit, caught.value.max_bytes) == ("max_line_bytes", 1 << 20)
     assert peak < 8 << 20, f"the client held {peak} bytes"
     assert server.requests[name][0]["headers"]["accept-encoding"] == "gzip, deflate"
+
+
+@pytest.mark.anyio
+async def test_every_request_asks_only_for_the_codings_it_decodes(server: FaultServer) -> None:
+    """llmstream's own httpx clients name gzip and deflate once, as a default header (with the
+    User-Agent); a client of yours is left as it is (its default names br where brotli is
+    installed), and each request names them instead. An `Accept-Encoding` in `extra_headers` is
+    the caller's to choose."""
+    name, url = server.scenario(whole_reply())
+    provider = ls.OpenAI(api_key=TEST_KEY, base_url=url)
+    # httpx's own default where brotli is installed: what a client of yours may ask for.
+    asks = {"Accept-Encoding": "gzip, deflate, br"}
+    theirs, theirs_sync = httpx.AsyncClient(headers=asks), httpx.Client(headers=asks)
+    before = dict(theirs.headers), dict(theirs_sync.headers)
+    own = ls.AsyncClient(provider)
+    assert own.http.headers["accept-encoding"] == "gzip, deflate"  # not per request
+    async with own, theirs:
+        await own.generate(model="m", messages=[ls.user("hi")])
+        async with ls.AsyncClient(provider, http_client=theirs) as shared:
+            await shared.generate(model="m", messages=[ls.user("hi")])
+            await shared.generate(
+                model="m", messages=[ls.user("hi")], extra_headers={"accept-encoding": "identity"}
+            )
+    with theirs_sync, ls.Client(provider) as own_sync:
+        own_sync.generate(model="m", messages=[ls.user("hi")])
+        with ls.Client(provider, http_client=theirs_sync) as shared_sync:
+            shared_sync.generate(model="m", messages=[ls.user("hi")])
+        own_sync.generate(
+            model="m", messages=[ls.user("hi")], extra_headers={"Accept-Encoding": "identity"}
+        )
+    sent = [request["headers"]["accept-encoding"] for request in server.requests[name]]
+    assert sent == ["gzip, deflate", "gzip, deflate", "identity"] * 2
+    agents = {request["headers"]["user-agent"] for request in server.requests[name]}
+    assert agents == {f"llmstream/{ls.__version__}"}  # the same way, and the same for all
+    assert (dict(theirs.headers), dict(theirs_sync.headers)) == before
 
 
 def sse_body(api_words: list[str]) -> list[bytes]:
