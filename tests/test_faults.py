@@ -147,23 +147,29 @@ async def test_a_retry_whose_wait_would_pass_the_total_limit_is_not_made(
     assert server.attempts[name] == 2
 
 
-def test_memory_stays_flat_while_an_endless_event_is_refused(server: FaultServer) -> None:
-    """The endless-lines server offers 32 MiB of `data:` lines with no blank line; the client
-    (max_line_bytes 1 MiB) refuses the event at its bound and holds about that much, however
-    much the server would send."""
+def refused_as_too_large(url: str) -> tuple[ls.ResponseTooLargeError, int]:
+    """A whole-reply call (max_line_bytes 1 MiB) that must be refused as too large: its error,
+    and the most memory Python held during it."""
     import tracemalloc
 
-    name, url = server.scenario(endless_lines(up_to=32 << 20))
     tracemalloc.start()
     try:
         with ls.Client(ls.OpenAI(api_key=TEST_KEY, base_url=url), max_line_bytes=1 << 20) as c:
             with pytest.raises(ls.ResponseTooLargeError) as caught:
                 c.generate(model="m", messages=[ls.user("hi")])
-        peak = tracemalloc.get_traced_memory()[1]
+        return caught.value, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert (caught.value.limit, caught.value.max_bytes) == ("max_line_bytes", 1 << 20)
-    assert "max_line_bytes=" in str(caught.value)  # how to raise it
+
+
+def test_memory_stays_flat_while_an_endless_event_is_refused(server: FaultServer) -> None:
+    """The endless-lines server offers 32 MiB of `data:` lines with no blank line; the client
+    (max_line_bytes 1 MiB) refuses the event at its bound and holds about that much, however
+    much the server would send."""
+    name, url = server.scenario(endless_lines(up_to=32 << 20))
+    error, peak = refused_as_too_large(url)
+    assert (error.limit, error.max_bytes) == ("max_line_bytes", 1 << 20)
+    assert "max_line_bytes=" in str(error)  # how to raise it
     assert peak < 8 << 20, f"the client held {peak} bytes"
     assert sum(exchange.sent for exchange in server.exchanges[name]) < 16 << 20  # it stopped
 
@@ -174,19 +180,10 @@ def test_a_compressed_body_that_expands_without_measure_is_refused_at_its_bound(
     """64 MiB of one `data:` line, gzipped to about 64 KiB: one network read of it would be
     64 MiB decoded at once. It is decoded a piece at a time, so the client (max_line_bytes 1
     MiB) holds about its bound when it refuses the event."""
-    import tracemalloc
-
     bomb = gzip.compress(b"data: " + b"a" * (64 << 20), compresslevel=9)
     name, url = server.scenario(encoded(bomb, "gzip"))
-    tracemalloc.start()
-    try:
-        with ls.Client(ls.OpenAI(api_key=TEST_KEY, base_url=url), max_line_bytes=1 << 20) as c:
-            with pytest.raises(ls.ResponseTooLargeError) as caught:
-                c.generate(model="m", messages=[ls.user("hi")])
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert (caught.value.limit, caught.value.max_bytes) == ("max_line_bytes", 1 << 20)
+    error, peak = refused_as_too_large(url)
+    assert (error.limit, error.max_bytes) == ("max_line_bytes", 1 << 20)
     assert peak < 8 << 20, f"the client held {peak} bytes"
     assert server.requests[name][0]["headers"]["accept-encoding"] == "gzip, deflate"
 

@@ -744,26 +744,16 @@ class CountingReader(PartialJSONReader):
     """A `PartialJSONReader` that counts what its snapshots copy, for tests and benchmarks (the
     reader itself keeps no tally: its snapshots are on the stream's hot path)."""
 
-    __slots__ = ("copied_chars", "copied_containers", "copied_members", "snapshots")
-
-    def __init__(
-        self,
-        *,
-        items_at: Sequence[str | int] | None = None,
-        ignore_trailing: bool = False,
-        cheap_snapshot: int = CHEAP_SNAPSHOT,
-    ) -> None:
-        super().__init__(
-            items_at=items_at, ignore_trailing=ignore_trailing, cheap_snapshot=cheap_snapshot
-        )
-        self.snapshots = 0
-        """Snapshots taken (the complete value, shown as it is, is not one)."""
-        self.copied_containers = 0
-        """Open containers copied, over all snapshots."""
-        self.copied_members = 0
-        """Members of those containers copied (pointers)."""
-        self.copied_chars = 0
-        """Characters of open strings joined."""
+    # No __slots__: the tallies start as these class attributes, and an instance gets its own
+    # at its first snapshot, so the reader's constructor serves as it is.
+    snapshots = 0
+    """Snapshots taken (the complete value, shown as it is, is not one)."""
+    copied_containers = 0
+    """Open containers copied, over all snapshots."""
+    copied_members = 0
+    """Members of those containers copied (pointers)."""
+    copied_chars = 0
+    """Characters of open strings joined."""
 
     def _build_snapshot(self) -> Any:
         if self._state != _DONE:
