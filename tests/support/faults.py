@@ -447,6 +447,16 @@ class FaultServer:
     def open_connections(self) -> int:
         return self._open
 
+    def attempts_seen(self, scenario: str, expected: int, *, within: float = 5.0) -> int:
+        """How many requests of `scenario` the server has read, once that is `expected` or
+        `within` seconds have passed. The server reads a request on its own thread: a client
+        whose time limit passed while the machine stalled can raise before the server has read
+        the request it sent last (the bytes are in the socket, and are read all the same)."""
+        deadline = time.monotonic() + within
+        while self.attempts[scenario] < expected and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.attempts[scenario]
+
     # -- running ------------------------------------------------------------------------------
     def __enter__(self) -> FaultServer:
         self._open = 0
