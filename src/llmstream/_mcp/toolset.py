@@ -64,7 +64,7 @@ def _checked_timeout(limit: ToolTimeout) -> ToolTimeout:
             raise ConfigurationError(
                 f"{where} must be a positive number of seconds or None, not {seconds!r}"
             )
-    return dict(limit) if isinstance(limit, Mapping) else limit
+    return limits if isinstance(limit, Mapping) else limit
 
 
 def _url_secrets(url: str) -> list[str]:
